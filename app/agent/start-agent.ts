@@ -1,0 +1,119 @@
+// Composes the agent core from its configuration: store, Alipay client, dispenser driver, relay link, sale
+// service and the UI contract. Both hosts (browser, Electron) start the agent through this one function and
+// differ only in how they serve `dispatch` and `events`.
+import type { Duplex } from 'node:stream';
+import path from 'node:path';
+import { AlipayClient, loadPrivateKey, loadPublicKey } from '../alipay/index.ts';
+import { createFafbDispenser, openSerialPort, type Dispenser } from '../dispenser/index.ts';
+import { RelayClient } from '../link/index.ts';
+import { createDispatcher, createRpcHandlers, describeKiosk, EventHub, toSaleView, type RpcDispatch } from '../rpc/index.ts';
+import { SaleService } from '../sale/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { readSecretFile, type AgentConfig } from './agent-config.ts';
+
+export interface AgentOverrides {
+  /** Opens the board's serial stream; the demo passes an in-memory port to the board simulator. */
+  readonly openPort?: () => Promise<Duplex>;
+  readonly log?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+export interface Agent {
+  readonly dispatch: RpcDispatch;
+  readonly events: EventHub;
+  readonly sales: SaleService;
+  readonly store: Store;
+  readonly dispenser: Dispenser;
+  readonly relay: RelayClient;
+  close(): Promise<void>;
+}
+
+export async function startAgent(config: AgentConfig, overrides: AgentOverrides = {}): Promise<Agent> {
+  const log = overrides.log ?? ((line: string) => console.error(`[agent] ${line}`));
+  const now = overrides.now ?? Date.now;
+
+  const privateKey = loadPrivateKey(readSecretFile(config.alipay.privateKeyFile, 'app private key'));
+  const alipayPublicKey = loadPublicKey(readSecretFile(config.alipay.alipayPublicKeyFile, 'Alipay public key'));
+  const relayToken = readSecretFile(config.relay.tokenFile, 'relay token');
+
+  const store = openStore(path.join(config.dataDir, 'kiosk.sqlite'), now);
+  store.lanes.seedIfEmpty(config.planogram.map((l) => ({ ...l, enabled: true })));
+
+  const gateway = new AlipayClient({
+    gatewayUrl: config.alipay.gatewayUrl,
+    appId: config.alipay.appId,
+    privateKey,
+    alipayPublicKey,
+    timeoutMs: config.alipay.timeoutMs,
+  });
+
+  const dispenser = createFafbDispenser({
+    openPort: overrides.openPort ?? (() => openSerialPort(config.dispenser.path, config.dispenser.baudRate)),
+    dropSensor: config.dispenser.dropSensor,
+    lift: config.dispenser.lift,
+    log: (line) => log(`dispenser: ${line}`),
+  });
+
+  let relay: RelayClient | null = null;
+  const sales = new SaleService(
+    {
+      kioskId: config.kioskId,
+      store,
+      gateway,
+      dispenser,
+      alipay: {
+        appId: config.alipay.appId,
+        ...(config.alipay.sellerId ? { sellerId: config.alipay.sellerId } : {}),
+        publicKey: alipayPublicKey,
+        notifyUrl: config.alipay.notifyUrl,
+      },
+      paymentTimeoutMs: config.sale.paymentTimeoutSeconds * 1000,
+      now,
+      log,
+    },
+    { relayLinkUp: () => relay?.state === 'up' },
+  );
+
+  relay = new RelayClient({
+    url: config.relay.url,
+    kioskId: config.kioskId,
+    token: relayToken,
+    cursor: store.relayCursor,
+    handle: async (event) => {
+      if (event.kind === 'alipay_notify') await sales.handleNotification(event.body);
+    },
+    log: (line) => log(`relay: ${line}`),
+  });
+
+  const events = new EventHub();
+  const deps = { kioskId: config.kioskId, demo: config.demo, store, sales, dispenser };
+  sales.onChange((order) =>
+    events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
+  );
+  dispenser.onEvent((event) => {
+    if (event.type === 'link') {
+      log(`board link ${event.state}: ${event.detail}`);
+      events.publish('kiosk.updated', describeKiosk(deps));
+    }
+  });
+  const dispatch = createDispatcher(createRpcHandlers(deps), log);
+
+  await sales.recover();
+  sales.start();
+  relay.start();
+
+  return {
+    dispatch,
+    events,
+    sales,
+    store,
+    dispenser,
+    relay,
+    close: async () => {
+      await relay?.stop();
+      await sales.stop();
+      await dispenser.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Public face of the dispenser drivers: the interface, the 0xFA 0xFB driver, its frame codec, serial ports.
+export type {
+  Dispenser,
+  DispenserCapabilities,
+  DispenserEvent,
+  Lane,
+  LaneState,
+  LaneStatus,
+  LinkState,
+  MachineStatus,
+  VendOutcome,
+} from './dispenser.ts';
+export { createFafbDispenser, DEFAULT_FAFB_TIMING, FafbDispenserError } from './fafb-dispenser.ts';
+export type {
+  FafbDispenser,
+  FafbDispenserOptions,
+  FafbStats,
+  FafbTiming,
+  LaneInfo,
+} from './fafb-dispenser.ts';
+export {
+  ACK_FRAME,
+  FafbCmd,
+  FafbDecoder,
+  FafbEncodeError,
+  FafbFrameParser,
+  POLL_FRAME,
+  decodeFrames,
+  encodeFrame,
+  hex,
+  xorOf,
+} from './fafb-frame.ts';
+export type { FafbFrame, FafbParserStats, FafbRejectReason } from './fafb-frame.ts';
+export { dispenseStatusOutcome, selectionStatus } from './fafb-codes.ts';
+export { listSerialPorts, openSerialPort, SerialOpenError } from './serial-port.ts';
+export type { SerialPortInfo } from './serial-port.ts';

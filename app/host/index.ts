@@ -1,0 +1,3 @@
+export * from './browser-host.ts';
+export * from './static-files.ts';
+export * from './ipc-bridge.ts';

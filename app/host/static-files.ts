@@ -1,0 +1,53 @@
+// Serves the built renderer (dist/renderer) with the headers a kiosk page should have: a strict CSP, no
+// framing, no sniffing, no caching of the entry page (so an update is picked up on the next reload).
+import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+export function contentSecurityPolicy(origin: string): string {
+  const wsOrigin = origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ${wsOrigin}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+export function serveStatic(root: string, urlPath: string, origin: string, res: ServerResponse): void {
+  const relative = decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath);
+  const file = path.resolve(root, '.' + relative);
+  // Never serve anything outside the renderer directory, whatever the path says.
+  if (!file.startsWith(path.resolve(root) + path.sep)) return notFound(res);
+  fs.readFile(file, (err, data) => {
+    if (err) return notFound(res);
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': contentSecurityPolicy(origin),
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': path.extname(file) === '.html' ? 'no-store' : 'no-cache',
+    });
+    res.end(data);
+  });
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end('not found');
+}

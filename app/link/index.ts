@@ -1,0 +1,3 @@
+export * from './relay-client.ts';
+export * from './relay-protocol.ts';
+export * from './backoff.ts';

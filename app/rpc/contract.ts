@@ -1,0 +1,109 @@
+// The UI contract: one typed, validated table of channels between the kiosk UI (renderer/) and the agent.
+// Both hosts serve exactly this table: the browser host over a loopback websocket, the Electron host over
+// IPC. The renderer imports this file for its types only (`import type`), so zod never reaches its bundle.
+import { z } from 'zod';
+
+const fen = z.number().int().nonnegative();
+const lane = z.number().int().min(1).max(9999);
+const outTradeNo = z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/);
+
+export const productView = z.object({
+  lane,
+  productId: z.string(),
+  name: z.string(),
+  priceFen: fen,
+  stock: z.number().int().nonnegative(),
+  /** False when the lane cannot sell now: empty, jammed, disabled by a technician or its board is offline. */
+  available: z.boolean(),
+});
+export type ProductView = z.infer<typeof productView>;
+
+export const saleState = z.enum([
+  'created',
+  'awaiting_payment',
+  'paid',
+  'vending',
+  'completed',
+  'refund_pending',
+  'refunded',
+  'expired',
+  'failed',
+]);
+export type SaleState = z.infer<typeof saleState>;
+
+export const vendState = z.enum(['pending', 'vending', 'delivered', 'not_delivered', 'unknown']);
+export type VendState = z.infer<typeof vendState>;
+
+export const saleView = z.object({
+  outTradeNo,
+  state: saleState,
+  totalFen: fen,
+  /** The precreate qr_code to render; null until Alipay issued one. */
+  qrCode: z.string().nullable(),
+  /** Epoch milliseconds at which an unpaid QR code stops being accepted. */
+  expiresAt: z.number().int().nullable(),
+  items: z.array(z.object({ lane, name: z.string(), priceFen: fen, state: vendState })),
+  /** Amount owed or returned to the customer for goods not delivered. */
+  refundFen: fen,
+  /** Short customer-facing explanation for failures, never a stack trace or a secret. */
+  message: z.string().nullable(),
+});
+export type SaleView = z.infer<typeof saleView>;
+
+export const kioskInfo = z.object({
+  kioskId: z.string(),
+  demo: z.boolean(),
+  dispenserLink: z.enum(['up', 'down']),
+});
+export type KioskInfo = z.infer<typeof kioskInfo>;
+
+/** Request/response channels: the renderer calls, the agent answers. */
+export const requestChannels = {
+  'kiosk.info': { request: z.object({}).strict(), response: kioskInfo },
+  'catalog.list': {
+    request: z.object({}).strict(),
+    response: z.object({ products: z.array(productView) }),
+  },
+  'sale.checkout': {
+    request: z
+      .object({
+        items: z
+          .array(z.object({ lane, quantity: z.number().int().min(1).max(10) }).strict())
+          .min(1)
+          .max(10),
+      })
+      .strict(),
+    response: saleView,
+  },
+  'sale.current': { request: z.object({}).strict(), response: saleView.nullable() },
+  'sale.cancel': { request: z.object({ outTradeNo }).strict(), response: saleView },
+} as const;
+
+/** Pushed events: the agent tells, the renderer listens. */
+export const eventChannels = {
+  'sale.updated': saleView,
+  'kiosk.updated': kioskInfo,
+} as const;
+
+export type RequestChannel = keyof typeof requestChannels;
+export type EventChannel = keyof typeof eventChannels;
+export type RequestOf<C extends RequestChannel> = z.input<(typeof requestChannels)[C]['request']>;
+export type ResponseOf<C extends RequestChannel> = z.output<(typeof requestChannels)[C]['response']>;
+export type EventOf<C extends EventChannel> = z.output<(typeof eventChannels)[C]>;
+
+/** Errors the renderer may see. `code` is stable; `message` is safe to show a technician. */
+export type RpcErrorCode = 'bad_request' | 'unknown_channel' | 'unavailable' | 'conflict' | 'internal';
+export interface RpcError {
+  readonly code: RpcErrorCode;
+  readonly message: string;
+}
+
+/** Wire frames of the browser host's websocket (the Electron host carries the same payloads over IPC). */
+export type ClientFrame = { readonly id: number; readonly channel: string; readonly payload: unknown };
+export type ServerFrame =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: RpcError }
+  | { readonly event: string; readonly payload: unknown };
+
+/** The websocket subprotocol; the per-boot token travels as a second subprotocol `token.<hex>`. */
+export const RPC_SUBPROTOCOL = 'kiosk-rpc';

@@ -1,0 +1,57 @@
+// The agent's answers to the UI channels of contract.ts.
+import type { Dispenser } from '../dispenser/dispenser.ts';
+import { CheckoutError, type SaleService } from '../sale/index.ts';
+import type { OrderRow, Store } from '../store/index.ts';
+import type { KioskInfo, ProductView, SaleView } from './contract.ts';
+import { RpcFailure, type RpcHandlers } from './dispatcher.ts';
+import { toSaleView } from './sale-view.ts';
+
+export interface RpcHandlerDeps {
+  readonly kioskId: string;
+  readonly demo: boolean;
+  readonly store: Store;
+  readonly sales: SaleService;
+  readonly dispenser: Dispenser;
+}
+
+export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
+  const view = (order: OrderRow): SaleView => toSaleView(order, deps.store.refunds.forOrder(order.outTradeNo));
+  return {
+    'kiosk.info': async () => describeKiosk(deps),
+    'catalog.list': async () => ({ products: listProducts(deps) }),
+    'sale.checkout': async ({ items }) => {
+      try {
+        return view(await deps.sales.checkout(items));
+      } catch (err) {
+        if (err instanceof CheckoutError) throw new RpcFailure(err.code, err.message);
+        throw err;
+      }
+    },
+    'sale.current': async () => {
+      const order = deps.sales.current();
+      return order ? view(order) : null;
+    },
+    'sale.cancel': async ({ outTradeNo }) => {
+      if (!deps.store.orders.get(outTradeNo)) throw new RpcFailure('bad_request', `no order ${outTradeNo}`);
+      return view(await deps.sales.cancel(outTradeNo));
+    },
+  };
+}
+
+export function describeKiosk(deps: Pick<RpcHandlerDeps, 'kioskId' | 'demo' | 'dispenser'>): KioskInfo {
+  return { kioskId: deps.kioskId, demo: deps.demo, dispenserLink: deps.dispenser.linkState };
+}
+
+export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser'>): ProductView[] {
+  const online = deps.dispenser.linkState === 'up';
+  return deps.store.lanes.list().map((l) => ({
+    lane: l.lane,
+    productId: l.productId,
+    name: l.name,
+    priceFen: l.priceFen,
+    stock: l.stock,
+    available: online && l.enabled && l.stock > 0,
+  }));
+}
+
+export { toSaleView };

@@ -1,0 +1,110 @@
+// Money back for goods not delivered. The refund is committed to the outbox with a deterministic out_request_no
+// before Alipay is called, and retried with that same number until Alipay confirms: never twice, never more
+// than was paid and not delivered.
+import type { SaleContext } from './sale-context.ts';
+
+export const REFUND_RETRY_MS = 5_000;
+
+/** After the last vend: complete the order, or owe the customer the undelivered amount. */
+export async function settleUndelivered(ctx: SaleContext, outTradeNo: string): Promise<void> {
+  const order = ctx.store.orders.mustGet(outTradeNo);
+  // Policy for `unknown` vends (motor ran, no drop seen, or a crash mid-vend): refund and flag for the
+  // technician, as DESIGN.md prescribes by default.
+  const owed = order.items
+    .filter((i) => i.vendState === 'not_delivered' || i.vendState === 'unknown')
+    .reduce((sum, i) => sum + i.priceFen, 0);
+  if (owed === 0) {
+    ctx.store.orders.transition(outTradeNo, ['vending'], 'completed', { message: null });
+    ctx.changed(outTradeNo);
+    return;
+  }
+  const moved = ctx.store.db.transaction(() => {
+    const ok = ctx.store.orders.transition(outTradeNo, ['vending'], 'refund_pending', {
+      message: `${countUndelivered(order.items)} item(s) could not be dispensed`,
+    });
+    if (ok) {
+      ctx.store.refunds.enqueue({
+        outRequestNo: `${outTradeNo}_R1`,
+        outTradeNo,
+        amountFen: owed,
+        reason: 'goods not delivered',
+      });
+    }
+    return ok;
+  })();
+  if (moved) {
+    ctx.changed(outTradeNo);
+    await processRefunds(ctx, outTradeNo);
+  }
+}
+
+/** Payment that arrived for an order which can no longer vend (expired): refund all of it. */
+export async function refundWholeOrder(ctx: SaleContext, outTradeNo: string, reason: string): Promise<void> {
+  const order = ctx.store.orders.mustGet(outTradeNo);
+  const moved = ctx.store.db.transaction(() => {
+    const ok = ctx.store.orders.transition(outTradeNo, ['expired'], 'refund_pending', { message: reason });
+    if (ok) {
+      ctx.store.refunds.enqueue({
+        outRequestNo: `${outTradeNo}_RL`,
+        outTradeNo,
+        amountFen: order.totalFen,
+        reason,
+      });
+    }
+    return ok;
+  })();
+  if (moved) {
+    ctx.changed(outTradeNo);
+    await processRefunds(ctx, outTradeNo);
+  }
+}
+
+/** Works through the refund outbox (for one order, or all). Called after settling and by the background loop. */
+export async function processRefunds(ctx: SaleContext, onlyOrder?: string): Promise<void> {
+  for (const refund of ctx.store.refunds.pending()) {
+    if (onlyOrder && refund.outTradeNo !== onlyOrder) continue;
+    const previous = ctx.lastRefundAttempt.get(refund.outRequestNo);
+    if (!onlyOrder && previous !== undefined && ctx.now() - previous < REFUND_RETRY_MS) continue;
+    ctx.lastRefundAttempt.set(refund.outRequestNo, ctx.now());
+    const outcome = await ctx.gateway.refund({
+      outTradeNo: refund.outTradeNo,
+      refundFen: refund.amountFen,
+      outRequestNo: refund.outRequestNo,
+      reason: refund.reason,
+    });
+    if (outcome.kind === 'success') {
+      ctx.store.refunds.recordAttempt(refund.outRequestNo, { state: 'succeeded' });
+      ctx.lastRefundAttempt.delete(refund.outRequestNo);
+      ctx.log(`refund ${refund.outRequestNo}: ${refund.amountFen} fen confirmed by Alipay`);
+    } else if (outcome.kind === 'business_failure') {
+      // Alipay refused for a business reason (e.g. trade already closed by a cancel that refunded it).
+      // Retrying the same request cannot change that: flag it for a person.
+      ctx.store.refunds.recordAttempt(refund.outRequestNo, {
+        state: 'failed',
+        error: `${outcome.subCode}: ${outcome.subMsg}`,
+      });
+      ctx.log(`refund ${refund.outRequestNo} refused: ${outcome.subCode} ${outcome.subMsg} — needs a technician`);
+    } else {
+      // Retryable or outcome unknown: stays pending and is retried later with the same out_request_no.
+      ctx.store.refunds.recordAttempt(refund.outRequestNo, { state: 'pending', error: outcome.detail });
+      continue;
+    }
+    finishIfSettled(ctx, refund.outTradeNo);
+  }
+}
+
+function finishIfSettled(ctx: SaleContext, outTradeNo: string): void {
+  const refunds = ctx.store.refunds.forOrder(outTradeNo);
+  if (refunds.some((r) => r.state === 'pending')) return;
+  const failed = refunds.filter((r) => r.state === 'failed');
+  const message = failed.length
+    ? 'refund could not be completed automatically; staff have been notified'
+    : undefined;
+  if (ctx.store.orders.transition(outTradeNo, ['refund_pending'], 'refunded', message ? { message } : {})) {
+    ctx.changed(outTradeNo);
+  }
+}
+
+function countUndelivered(items: ReadonlyArray<{ vendState: string }>): number {
+  return items.filter((i) => i.vendState === 'not_delivered' || i.vendState === 'unknown').length;
+}

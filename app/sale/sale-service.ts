@@ -1,0 +1,160 @@
+// The sale lifecycle behind one façade: checkout, payment confirmation (push or query), vending, refunds,
+// expiry and crash recovery. created → awaiting_payment → paid → vending → completed, each state committed
+// before its effect (sale-transitions.ts has the whole graph).
+import type { OrderRow } from '../store/index.ts';
+import { checkout, type CartLine } from './checkout.ts';
+import { verifyNotification, type NotificationVerdict } from './payment-confirmation.ts';
+import { confirmPayment, expireOrder, queryPayment } from './payment-watch.ts';
+import { processRefunds } from './refunds.ts';
+import type { OrderListener, SaleContext, SaleDeps } from './sale-context.ts';
+import { continueVending, startVending } from './vending.ts';
+
+export interface SaleServiceOptions {
+  /** Query Alipay for an unpaid order at most this often while pushes are arriving (ms). */
+  readonly queryIntervalMs?: number;
+  /** …and this often while the relay link is down (ms). */
+  readonly queryIntervalOfflineMs?: number;
+  /** Reports whether the relay push link is up, to pick the query cadence. */
+  readonly relayLinkUp?: () => boolean;
+}
+
+export class SaleService {
+  private readonly ctx: SaleContext;
+  private readonly listeners = new Set<OrderListener>();
+  private readonly lastQuery = new Map<string, number>();
+  private readonly busy = new Set<Promise<unknown>>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+
+  constructor(
+    deps: SaleDeps,
+    private readonly options: SaleServiceOptions = {},
+  ) {
+    this.ctx = {
+      ...deps,
+      changed: (outTradeNo) => this.emit(outTradeNo),
+      lastRefundAttempt: new Map(),
+    };
+  }
+
+  onChange(listener: OrderListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async checkout(cart: readonly CartLine[]): Promise<OrderRow> {
+    const outTradeNo = await checkout(this.ctx, cart);
+    return this.ctx.store.orders.mustGet(outTradeNo);
+  }
+
+  /** The order the screen should show after a (re)load: the newest unfinished one, if any. */
+  current(): OrderRow | null {
+    return this.ctx.store.orders.latestOpen();
+  }
+
+  async cancel(outTradeNo: string): Promise<OrderRow> {
+    await expireOrder(this.ctx, outTradeNo, 'cancelled by the customer');
+    return this.ctx.store.orders.mustGet(outTradeNo);
+  }
+
+  /**
+   * Handles a notification body pushed by the relay. Resolves once its effect is committed (paid, or rejected),
+   * so the caller may then ack it to the relay. Vending continues in the background.
+   */
+  async handleNotification(body: string): Promise<NotificationVerdict> {
+    const { verdict, proof } = verifyNotification(this.ctx, body);
+    if (!verdict.accepted) {
+      this.ctx.log(`notification rejected: ${verdict.reason}`);
+      return verdict;
+    }
+    if (proof) this.track(confirmPayment(this.ctx, proof));
+    return verdict;
+  }
+
+  /**
+   * Brings every unfinished order forward after a start: vends interrupted mid-way become `unknown` (never
+   * re-sent), paid orders vend, refunds resume, unpaid orders are watched or expired.
+   */
+  async recover(): Promise<void> {
+    for (const order of this.ctx.store.orders.listOpen()) {
+      switch (order.state) {
+        case 'created':
+          await expireOrder(this.ctx, order.outTradeNo, 'interrupted before the QR code was shown');
+          break;
+        case 'paid':
+          this.track(startVending(this.ctx, order.outTradeNo));
+          break;
+        case 'vending':
+          for (const item of order.items.filter((i) => i.vendState === 'vending')) {
+            this.ctx.store.orders.finishVend(
+              order.outTradeNo,
+              item.position,
+              'unknown',
+              'agent restarted while this item was vending; not retried',
+            );
+          }
+          this.track(continueVending(this.ctx, order.outTradeNo));
+          break;
+        default:
+          break; // awaiting_payment and refund_pending are picked up by the background loop
+      }
+    }
+  }
+
+  /** Starts the background loop: expiry, query fallback, refund retries. */
+  start(intervalMs = 1000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = this.ctx.now();
+      for (const order of this.ctx.store.orders.listOpen()) {
+        if (order.state === 'awaiting_payment') await this.watchUnpaid(order, now);
+      }
+      await processRefunds(this.ctx);
+    } catch (err) {
+      this.ctx.log(`sale loop error: ${(err as Error).message}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Stops the loop and waits for vends in flight, so a clean shutdown never cuts a vend's commit. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.busy]);
+  }
+
+  private async watchUnpaid(order: OrderRow, now: number): Promise<void> {
+    if (order.expiresAt !== null && now >= order.expiresAt) {
+      // One last look before giving up: a payment may have landed without its notification.
+      await queryPayment(this.ctx, order.outTradeNo);
+      await expireOrder(this.ctx, order.outTradeNo, 'the QR code expired');
+      return;
+    }
+    const up = this.options.relayLinkUp?.() ?? false;
+    const interval = up ? (this.options.queryIntervalMs ?? 10_000) : (this.options.queryIntervalOfflineMs ?? 3_000);
+    const last = this.lastQuery.get(order.outTradeNo) ?? order.createdAt;
+    if (now - last < interval) return;
+    this.lastQuery.set(order.outTradeNo, now);
+    await queryPayment(this.ctx, order.outTradeNo);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const guarded = work.catch((err: unknown) => this.ctx.log(`sale error: ${(err as Error).message}`));
+    this.busy.add(guarded);
+    void guarded.finally(() => this.busy.delete(guarded));
+  }
+
+  private emit(outTradeNo: string): void {
+    const order = this.ctx.store.orders.get(outTradeNo);
+    if (!order) return;
+    for (const l of this.listeners) l(order);
+  }
+}

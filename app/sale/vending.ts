@@ -1,0 +1,54 @@
+// Vends the items of a paid order, one at a time: commit the intent, send the command, commit the board's
+// result. An item whose intent is on disk is never sent again (DESIGN.md, Invariants): after a crash it
+// becomes `unknown` and is refunded, never retried blindly.
+import type { VendOutcome } from '../dispenser/dispenser.ts';
+import type { SaleContext } from './sale-context.ts';
+import { settleUndelivered } from './refunds.ts';
+
+/** Starts vending a freshly paid order. Safe to call from racing paths: only one wins the paid → vending step. */
+export async function startVending(ctx: SaleContext, outTradeNo: string): Promise<void> {
+  if (!ctx.store.orders.transition(outTradeNo, ['paid'], 'vending')) return;
+  ctx.changed(outTradeNo);
+  await continueVending(ctx, outTradeNo);
+}
+
+/** Vends every item still pending, then settles the order. Used by startVending and by recovery. */
+export async function continueVending(ctx: SaleContext, outTradeNo: string): Promise<void> {
+  const order = ctx.store.orders.mustGet(outTradeNo);
+  for (const item of order.items) {
+    if (item.vendState !== 'pending') continue;
+    if (!ctx.store.orders.markVending(outTradeNo, item.position)) continue;
+    ctx.changed(outTradeNo);
+    const outcome = await vendSafely(ctx, item.lane, `${outTradeNo}#${item.position}`);
+    const { state, detail } = describe(outcome);
+    ctx.store.db.transaction(() => {
+      ctx.store.orders.finishVend(outTradeNo, item.position, state, detail);
+      // Stock follows what may physically have left the lane: a motor that ran without a confirmed drop still
+      // probably emptied a slot.
+      if (state !== 'not_delivered') ctx.store.lanes.decrementStock(item.lane);
+    })();
+    ctx.log(`vend ${outTradeNo}#${item.position} lane ${item.lane}: ${state} (${detail})`);
+    ctx.changed(outTradeNo);
+  }
+  await settleUndelivered(ctx, outTradeNo);
+}
+
+async function vendSafely(ctx: SaleContext, lane: number, txn: string): Promise<VendOutcome> {
+  try {
+    return await ctx.dispenser.vend(lane, txn);
+  } catch (err) {
+    // The driver promises not to reject on board faults; if it does anyway, the motor may have run.
+    return { kind: 'unverified', reason: `driver error: ${(err as Error).message}` };
+  }
+}
+
+function describe(outcome: VendOutcome): { state: 'delivered' | 'not_delivered' | 'unknown'; detail: string } {
+  switch (outcome.kind) {
+    case 'delivered':
+      return { state: 'delivered', detail: outcome.dropConfirmed ? 'drop confirmed' : 'motor ran (no drop sensor)' };
+    case 'not_delivered':
+      return { state: 'not_delivered', detail: outcome.reason };
+    case 'unverified':
+      return { state: 'unknown', detail: outcome.reason };
+  }
+}

@@ -1,0 +1,217 @@
+// Relay configuration from a JSON file and/or command-line flags. Secrets (kiosk tokens) are read from
+// files or environment variables only, never from argv values, which any local user can see in `ps`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { loadPublicKey } from '../app/alipay/index.ts';
+import { RelayConfigError } from './errors.ts';
+import type { RelayOptions } from './index.ts';
+
+export const USAGE = `notify-relay: receives Alipay asynchronous notifications and pushes them to kiosks.
+
+Usage:
+  notify-relay --config relay.json [flags]
+  notify-relay --db FILE --app-id ID --alipay-public-key FILE --kiosk ID:@TOKENFILE [--kiosk ...] [flags]
+
+Flags (override the config file):
+  --config FILE              JSON config (see docs/relay.md); relative paths in it are relative to the file
+  --host HOST                listen address (default 127.0.0.1; put a TLS reverse proxy in front)
+  --port PORT                listen port (default 0 = any free port; the URL is printed when ready)
+  --db FILE                  SQLite database file (created if missing)
+  --app-id ID                your Alipay app_id; notifies for another app are refused
+  --seller-id PID            optional: refuse notifies for another seller_id
+  --alipay-public-key FILE   Alipay public key (PEM, bare base64, or alipayCertPublicKey_RSA2.crt)
+  --kiosk ID:@FILE           a kiosk and the file holding its bearer token (repeatable)
+  --kiosk ID:FILE            same as ID:@FILE
+  --kiosk ID:env:VAR         the token is in environment variable VAR
+  --help                     show this text
+
+When listening it prints one JSON line on stdout: {"ready":true,"url":"http://HOST:PORT"}.
+Logs are JSON lines on stderr. SIGTERM/SIGINT: drains in-flight requests, closes, exits 0.
+`;
+
+const KioskEntry = z.union([
+  z.object({ id: z.string(), tokenFile: z.string().min(1) }).strict(),
+  z.object({ id: z.string(), tokenEnv: z.string().min(1) }).strict(),
+]);
+
+const ConfigFile = z
+  .object({
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    db: z.string().min(1).optional(),
+    alipay: z
+      .object({
+        appId: z.string().min(1).optional(),
+        sellerId: z.string().min(1).optional(),
+        publicKeyFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    kiosks: z.array(KioskEntry).optional(),
+    limits: z
+      .object({
+        maxNotifyBytes: z.number().int().positive().optional(),
+        maxOutboxBytes: z.number().int().positive().optional(),
+        badNotifiesPerMinute: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type CliResult =
+  { help: true } | { help: false; options: Omit<RelayOptions, 'log'>; warnings: string[] };
+
+/** Turns argv (without node and script) plus the environment into relay options, or explains what is wrong. */
+export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliResult {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        db: { type: 'string' },
+        'app-id': { type: 'string' },
+        'seller-id': { type: 'string' },
+        'alipay-public-key': { type: 'string' },
+        kiosk: { type: 'string', multiple: true },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new RelayConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.help) return { help: true };
+
+  const warnings: string[] = [];
+  let file: z.infer<typeof ConfigFile> = {};
+  let baseDir = process.cwd();
+  if (values.config !== undefined) {
+    baseDir = path.dirname(path.resolve(values.config));
+    const text = readText(values.config, 'config file');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new RelayConfigError(`config file ${values.config} is not valid JSON`);
+    }
+    const parsed = ConfigFile.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new RelayConfigError(
+        `config file ${values.config}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+      );
+    }
+    file = parsed.data;
+  }
+  const fromFile = (p: string): string => path.resolve(baseDir, p);
+
+  const kiosks = new Map<string, string>();
+  for (const k of file.kiosks ?? []) {
+    kiosks.set(
+      k.id,
+      'tokenFile' in k
+        ? tokenFromFile(k.id, fromFile(k.tokenFile), warnings)
+        : tokenFromEnv(k.id, k.tokenEnv, env),
+    );
+  }
+  for (const spec of values.kiosk ?? []) {
+    const [id, token] = kioskFlag(spec, env, warnings);
+    kiosks.set(id, token);
+  }
+
+  const port = values.port !== undefined ? parsePort(values.port) : file.port;
+  const db = values.db ?? (file.db !== undefined ? fromFile(file.db) : undefined);
+  const appId = values['app-id'] ?? file.alipay?.appId;
+  const sellerId = values['seller-id'] ?? file.alipay?.sellerId;
+  const keyPath =
+    values['alipay-public-key'] ??
+    (file.alipay?.publicKeyFile !== undefined ? fromFile(file.alipay.publicKeyFile) : undefined);
+
+  if (db === undefined) throw new RelayConfigError('no database: pass --db FILE or set "db" in the config');
+  if (appId === undefined) throw new RelayConfigError('no Alipay app id: pass --app-id or set alipay.appId');
+  if (keyPath === undefined) {
+    throw new RelayConfigError(
+      'no Alipay public key: pass --alipay-public-key FILE or set alipay.publicKeyFile',
+    );
+  }
+  if (kiosks.size === 0) warnings.push('no kiosks configured: every notify will be stored as a dead letter');
+
+  let publicKey;
+  try {
+    publicKey = loadPublicKey(readText(keyPath, 'Alipay public key'));
+  } catch (err) {
+    if (err instanceof RelayConfigError) throw err;
+    throw new RelayConfigError(
+      `Alipay public key ${keyPath}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+
+  return {
+    help: false,
+    warnings,
+    options: {
+      host: values.host ?? file.host ?? '127.0.0.1',
+      port: port ?? 0,
+      dbPath: db,
+      alipay: { appId, publicKey, ...(sellerId !== undefined ? { sellerId } : {}) },
+      kiosks: [...kiosks].map(([id, token]) => ({ id, token })),
+      ...(file.limits !== undefined ? { limits: file.limits } : {}),
+    },
+  };
+}
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^[0-9]{1,5}$/.test(text) || n > 65535)
+    throw new RelayConfigError(`--port ${text} is not a port number`);
+  return n;
+}
+
+function kioskFlag(spec: string, env: NodeJS.ProcessEnv, warnings: string[]): [string, string] {
+  const cut = spec.indexOf(':');
+  if (cut <= 0)
+    throw new RelayConfigError(`--kiosk ${spec}: expected ID:@TOKENFILE, ID:TOKENFILE or ID:env:VAR`);
+  const id = spec.slice(0, cut);
+  const source = spec.slice(cut + 1);
+  if (source.startsWith('env:')) return [id, tokenFromEnv(id, source.slice(4), env)];
+  const file = source.startsWith('@') ? source.slice(1) : source;
+  if (file === '') throw new RelayConfigError(`--kiosk ${id}: no token file given`);
+  return [id, tokenFromFile(id, file, warnings)];
+}
+
+function tokenFromFile(id: string, file: string, warnings: string[]): string {
+  const token = readText(file, `token file of kiosk ${id}`).trim();
+  if (token === '') throw new RelayConfigError(`token file of kiosk ${id} (${file}) is empty`);
+  try {
+    if ((fs.statSync(file).mode & 0o077) !== 0) {
+      warnings.push(`token file of kiosk ${id} (${file}) is readable by group/others; chmod 600 it`);
+    }
+  } catch {
+    // Already read successfully; the permission hint is best effort.
+  }
+  return token;
+}
+
+function tokenFromEnv(id: string, name: string, env: NodeJS.ProcessEnv): string {
+  const token = env[name]?.trim();
+  if (token === undefined || token === '') {
+    throw new RelayConfigError(`kiosk ${id}: environment variable ${name} is not set or empty`);
+  }
+  return token;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new RelayConfigError(`cannot read ${what} ${file} (${code})`);
+  }
+}

@@ -1,0 +1,99 @@
+// The relay's SQLite database: opening it with durable settings and applying versioned migrations.
+// `synchronous=FULL` in WAL mode makes every committed transaction survive power loss, which is what
+// lets the relay answer Alipay `success` right after the commit returns.
+import Database from 'better-sqlite3';
+
+export type RelayDb = Database.Database;
+
+/** How long a write waits for another connection's lock (it blocks the event loop meanwhile). */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** Each entry upgrades the schema by one version; index + 1 is the resulting `user_version`. */
+const MIGRATIONS: readonly string[] = [
+  // v1: the durable notify log, per-kiosk event sequence, dead letters, telemetry.
+  `
+  CREATE TABLE kiosk_cursors (
+    kiosk_id  TEXT PRIMARY KEY,
+    last_seq  INTEGER NOT NULL,             -- highest seq assigned to an event of this kiosk
+    acked_seq INTEGER NOT NULL DEFAULT 0    -- highest seq the kiosk confirmed it has stored
+  ) STRICT;
+
+  -- Every notification that passed verification, routed or not. dedup_key makes Alipay's resends idempotent.
+  CREATE TABLE notifies (
+    id           INTEGER PRIMARY KEY,
+    dedup_key    TEXT NOT NULL UNIQUE,
+    notify_id    TEXT,
+    out_trade_no TEXT,
+    notify_kind  TEXT NOT NULL,             -- classifyNotify(): payment | refund | closed | pending | other
+    kiosk_id     TEXT,                      -- NULL: unroutable (dead letter)
+    raw_body     TEXT NOT NULL,             -- exactly as received: the kiosk re-verifies the signature on it
+    params_json  TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    duplicates   INTEGER NOT NULL DEFAULT 0 -- how many resends were answered without a new event
+  ) STRICT;
+  CREATE INDEX notifies_dead_letters ON notifies (received_at) WHERE kiosk_id IS NULL;
+
+  CREATE TABLE events (
+    kiosk_id    TEXT NOT NULL REFERENCES kiosk_cursors (kiosk_id),
+    seq         INTEGER NOT NULL,
+    kind        TEXT NOT NULL,               -- wire kind, e.g. alipay_notify
+    notify_ref  INTEGER NOT NULL UNIQUE REFERENCES notifies (id),
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, seq)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE telemetry (
+    kiosk_id    TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    data_json   TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, event_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE health (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at TEXT NOT NULL
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class RelaySchemaTooNewError extends Error {
+  constructor(found: number) {
+    super(`relay database schema version ${found} is newer than this relay understands (${SCHEMA_VERSION})`);
+    this.name = 'RelaySchemaTooNewError';
+  }
+}
+
+/** Opens (creating if needed) the relay database and brings its schema up to date. */
+export function openRelayDb(path: string): RelayDb {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function migrate(db: RelayDb): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) throw new RelaySchemaTooNewError(current);
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    const sql = MIGRATIONS[version];
+    if (sql === undefined) break;
+    // One transaction per step: a crash mid-migration leaves the previous version intact.
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,131 @@
+// Who is listening for which kiosk: at most one live websocket per kiosk (a new one replaces the old),
+// plus any long-poll requests. A stored event wakes both. Also runs the ws heartbeat (ws README:
+// ping every interval, terminate sockets that did not pong since the previous ping).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { KioskAuthenticator } from './auth.ts';
+import type { EventStore } from './event-store.ts';
+import type { RelayMetrics } from './metrics.ts';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, StreamSession } from './stream-session.ts';
+
+const STREAM_PATH = /^\/v1\/kiosks\/([A-Za-z0-9]{1,32})\/stream$/;
+
+export interface HubOptions {
+  store: EventStore;
+  auth: KioskAuthenticator;
+  metrics: RelayMetrics;
+  pingIntervalMs: number;
+  log: (line: string) => void;
+}
+
+export class KioskHub {
+  readonly #sessions = new Map<string, StreamSession>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly opts: HubOptions) {
+    this.#heartbeat = setInterval(() => this.#beat(), opts.pingIntervalMs);
+    this.#heartbeat.unref();
+  }
+
+  #closing = false;
+
+  /** True once close() began: long-polls answer instead of waiting again. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  get connectedCount(): number {
+    return this.#sessions.size;
+  }
+
+  get waitingCount(): number {
+    let n = 0;
+    for (const set of this.#waiters.values()) n += set.size;
+    return n;
+  }
+
+  /** HTTP upgrade handler: authenticates before the websocket handshake completes. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname;
+    const match = STREAM_PATH.exec(path);
+    const kioskId = match?.[1];
+    if (this.#closing) return refuse(socket, 503, 'Service Unavailable');
+    if (kioskId === undefined) return refuse(socket, 404, 'Not Found');
+    if (!this.opts.auth.check(kioskId, req.headers)) {
+      this.opts.log(JSON.stringify({ msg: 'stream refused', kioskId, reason: 'bad token' }));
+      return refuse(socket, 401, 'Unauthorized');
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new StreamSession(kioskId, ws, this.opts.store, this.opts.metrics, this.opts.log);
+      const previous = this.#sessions.get(kioskId);
+      this.#sessions.set(kioskId, session);
+      previous?.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
+      ws.on('close', () => {
+        if (this.#sessions.get(kioskId) === session) this.#sessions.delete(kioskId);
+      });
+      ws.on('error', () => ws.terminate());
+      this.opts.log(JSON.stringify({ msg: 'stream connected', kioskId, replaced: previous !== undefined }));
+    });
+  }
+
+  /** A new event for this kiosk is durable: deliver it to whoever listens. */
+  wake(kioskId: string): void {
+    this.#sessions.get(kioskId)?.pump();
+    const waiters = this.#waiters.get(kioskId);
+    if (waiters === undefined) return;
+    this.#waiters.delete(kioskId);
+    for (const w of waiters) w();
+  }
+
+  /** Registers a one-shot wake-up for a long-poll; returns its cancel function. */
+  onNextEvent(kioskId: string, wakeUp: () => void): () => void {
+    let set = this.#waiters.get(kioskId);
+    if (set === undefined) {
+      set = new Set();
+      this.#waiters.set(kioskId, set);
+    }
+    set.add(wakeUp);
+    return () => {
+      const current = this.#waiters.get(kioskId);
+      current?.delete(wakeUp);
+      if (current?.size === 0) this.#waiters.delete(kioskId);
+    };
+  }
+
+  /** Ends every stream (1001 going away) and answers every waiting long-poll now. */
+  close(): void {
+    this.#closing = true;
+    clearInterval(this.#heartbeat);
+    for (const s of this.#sessions.values()) s.ws.close(CLOSE_GOING_AWAY, 'relay shutting down');
+    const all = [...this.#waiters.values()].flatMap((set) => [...set]);
+    this.#waiters.clear();
+    for (const w of all) w();
+  }
+
+  /** Force-closes sockets that did not finish their close handshake in time. */
+  terminateAll(): void {
+    for (const client of this.#wss.clients) client.terminate();
+    this.#wss.close();
+  }
+
+  #beat(): void {
+    for (const s of this.#sessions.values()) {
+      if (!s.isAlive) {
+        this.opts.log(JSON.stringify({ msg: 'stream dead, terminating', kioskId: s.kioskId }));
+        s.ws.terminate();
+        continue;
+      }
+      s.isAlive = false;
+      s.ws.ping();
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  // Destroy only once the status line is flushed, so the client sees why (ws's own abortHandshake does this).
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

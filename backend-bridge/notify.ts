@@ -1,0 +1,170 @@
+// POST /alipay/notify: verify an Alipay asynchronous notification, make it durable, then (and only
+// then) answer `success`. Anything that fails a check is answered `fail` and stored nowhere, so a
+// forged or damaged notification can never reach a kiosk.
+import { createHash } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classifyNotify, parseNotifyBody, verifyNotify } from '../app/alipay/index.ts';
+import type { EventStore, StoreOutcome } from './event-store.ts';
+import { BodyNotUtf8Error, BodyTooLargeError, mediaType, readBody, sendText } from './http-util.ts';
+import type { RejectReason, RelayMetrics } from './metrics.ts';
+import type { BadNotifyLimiter } from './rate-limit.ts';
+import { kioskIdFromOutTradeNo } from './routing.ts';
+
+export interface AlipayTrust {
+  appId: string;
+  publicKey: KeyObject;
+  /** When set, notifies for another seller (PID) are refused. */
+  sellerId?: string;
+}
+
+export interface NotifyDeps {
+  store: EventStore;
+  alipay: AlipayTrust;
+  isKnownKiosk: (id: string) => boolean;
+  metrics: RelayMetrics;
+  limiter: BadNotifyLimiter;
+  maxBodyBytes: number;
+  onStored: (kioskId: string, seq: number) => void;
+  log: (line: string) => void;
+  now: () => Date;
+}
+
+export type NotifyVerdict =
+  | { ok: true; result: StoreOutcome; notifyId: string | undefined; outTradeNo: string | undefined }
+  | { ok: false; reason: RejectReason; detail: string };
+
+/**
+ * The decision for one raw body, independent of HTTP: parse once, verify RSA2, check app_id/seller_id,
+ * then store in one transaction. Returns only after the commit when ok.
+ */
+export function acceptNotifyBody(
+  raw: string,
+  deps: Omit<NotifyDeps, 'limiter' | 'maxBodyBytes'>,
+): NotifyVerdict {
+  let params: Record<string, string>;
+  try {
+    params = parseNotifyBody(raw);
+  } catch (err) {
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: err instanceof Error ? err.message : 'unparseable body',
+    };
+  }
+  if (Object.keys(params).length === 0) return { ok: false, reason: 'malformed', detail: 'empty body' };
+  if (!params.sign)
+    return { ok: false, reason: 'malformed', detail: 'no sign parameter: not an Alipay notify' };
+  if (!verifyNotify(params, deps.alipay.publicKey)) {
+    return { ok: false, reason: 'bad_signature', detail: 'RSA2 signature does not verify' };
+  }
+  if (params.app_id !== deps.alipay.appId) {
+    return { ok: false, reason: 'wrong_app_id', detail: `app_id ${JSON.stringify(params.app_id ?? null)}` };
+  }
+  if (deps.alipay.sellerId !== undefined && params.seller_id !== deps.alipay.sellerId) {
+    return {
+      ok: false,
+      reason: 'wrong_seller_id',
+      detail: `seller_id ${JSON.stringify(params.seller_id ?? null)}`,
+    };
+  }
+
+  const outTradeNo = params.out_trade_no;
+  const routed = kioskIdFromOutTradeNo(outTradeNo);
+  const kioskId = routed !== undefined && deps.isKnownKiosk(routed) ? routed : undefined;
+  const notifyClass = classifyNotify(params);
+  const result = deps.store.storeNotify({
+    dedupKey: dedupKey(params, raw),
+    notifyId: params.notify_id,
+    outTradeNo,
+    notifyKind: notifyClass.kind,
+    kioskId,
+    rawBody: raw,
+    params,
+    receivedAt: deps.now().toISOString(),
+  });
+  return { ok: true, result, notifyId: params.notify_id, outTradeNo };
+}
+
+/**
+ * Alipay keeps notify_id across resends of one notification. The trade status and refund fields are
+ * part of the key too (research/alipay.md §3.4), so two different notifications can never collapse into
+ * one even if an id were reused. A notification without notify_id falls back to its body hash.
+ */
+function dedupKey(params: Record<string, string>, raw: string): string {
+  if (params.notify_id === undefined || params.notify_id === '') {
+    return `body-sha256:${createHash('sha256').update(raw, 'utf8').digest('hex')}`;
+  }
+  return JSON.stringify([
+    params.notify_id,
+    params.trade_status ?? '',
+    params.out_biz_no ?? '',
+    params.gmt_refund ?? '',
+    params.refund_fee ?? '',
+  ]);
+}
+
+export async function handleNotify(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: NotifyDeps,
+): Promise<void> {
+  deps.metrics.notifiesReceived++;
+  const ip = req.socket.remoteAddress ?? 'unknown';
+  const reject = (status: number, reason: RejectReason, detail: string, close = false): void => {
+    deps.metrics.reject(reason);
+    if (reason !== 'rate_limited') deps.limiter.recordRejection(ip);
+    deps.log(JSON.stringify({ msg: 'notify rejected', reason, detail, ip }));
+    sendText(res, status, 'fail', close);
+  };
+
+  if (deps.limiter.isLimited(ip)) {
+    req.resume();
+    return reject(429, 'rate_limited', 'too many rejected notifies from this address');
+  }
+  if (mediaType(req.headers['content-type']) !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    return reject(
+      415,
+      'unsupported_media_type',
+      `content-type ${JSON.stringify(req.headers['content-type'] ?? null)}`,
+    );
+  }
+  let raw: string;
+  try {
+    raw = await readBody(req, deps.maxBodyBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return reject(413, 'too_large', err.message, true);
+    if (err instanceof BodyNotUtf8Error) return reject(400, 'malformed', err.message);
+    throw err;
+  }
+
+  let verdict: NotifyVerdict;
+  try {
+    verdict = acceptNotifyBody(raw, deps);
+  } catch (err) {
+    // Not durable, so not `success`: Alipay will resend and nothing is lost.
+    deps.metrics.reject('store_failed');
+    deps.log(
+      JSON.stringify({ msg: 'notify store failed', error: err instanceof Error ? err.message : String(err) }),
+    );
+    sendText(res, 503, 'fail');
+    return;
+  }
+  if (!verdict.ok) return reject(verdict.reason === 'malformed' ? 400 : 200, verdict.reason, verdict.detail);
+
+  const { result } = verdict;
+  deps.metrics.accept(result.outcome);
+  deps.log(
+    JSON.stringify({
+      msg: 'notify accepted',
+      outcome: result.outcome,
+      notifyId: verdict.notifyId,
+      outTradeNo: verdict.outTradeNo,
+      ...(result.outcome === 'stored' ? { kioskId: result.kioskId, seq: result.seq } : {}),
+      ...(result.outcome === 'duplicate' && !result.sameBody ? { note: 'resend with a different body' } : {}),
+    }),
+  );
+  sendText(res, 200, 'success');
+  if (result.outcome === 'stored') deps.onStored(result.kioskId, result.seq);
+}

@@ -1,0 +1,107 @@
+// One kiosk's websocket: `hello{lastSeq}` starts delivery of every stored event after lastSeq, in order,
+// followed by live ones; `ack{seq}` moves the kiosk's durable high-water mark. Delivery reads from the
+// database each time, so the log (not memory) is the single source of truth and nothing is skipped.
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { EventStore } from './event-store.ts';
+import type { RelayMetrics } from './metrics.ts';
+
+const SEQ = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const KioskMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), lastSeq: SEQ }),
+  z.object({ type: z.literal('ack'), seq: SEQ }),
+]);
+
+/** Frames sent per database read; the next batch goes once the last frame has been written out. */
+const BATCH = 200;
+
+export const CLOSE_REPLACED = 4000;
+export const CLOSE_BAD_MESSAGE = 1008;
+export const CLOSE_GOING_AWAY = 1001;
+
+export class StreamSession {
+  isAlive = true;
+  /** Highest seq written to this socket; undefined until the kiosk said hello. */
+  #sentSeq: number | undefined;
+  #pumping = false;
+
+  constructor(
+    readonly kioskId: string,
+    readonly ws: WebSocket,
+    private readonly store: EventStore,
+    private readonly metrics: RelayMetrics,
+    private readonly log: (line: string) => void,
+  ) {
+    ws.on('pong', () => {
+      this.isAlive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      this.isAlive = true;
+      this.#onMessage(isBinary ? null : data.toString());
+    });
+  }
+
+  #onMessage(text: string | null): void {
+    let parsed: z.infer<typeof KioskMessage>;
+    try {
+      if (text === null) throw new Error('binary frame');
+      parsed = KioskMessage.parse(JSON.parse(text));
+    } catch {
+      this.log(JSON.stringify({ msg: 'stream message refused', kioskId: this.kioskId }));
+      this.ws.close(CLOSE_BAD_MESSAGE, 'expected {"type":"hello","lastSeq":N} or {"type":"ack","seq":N}');
+      return;
+    }
+    if (parsed.type === 'hello') {
+      const { lastSeq } = this.store.cursor(this.kioskId);
+      if (parsed.lastSeq > lastSeq) {
+        // The kiosk has seen more than this log holds: the database was replaced or restored from an old
+        // backup. Events numbered up to the kiosk's lastSeq would be skipped by it; an operator must look.
+        this.log(
+          JSON.stringify({
+            msg: 'kiosk ahead of relay log',
+            kioskId: this.kioskId,
+            kioskLastSeq: parsed.lastSeq,
+            lastSeq,
+          }),
+        );
+      }
+      // The kiosk holds everything up to lastSeq: that is an ack, and delivery resumes right after it.
+      this.store.ack(this.kioskId, parsed.lastSeq);
+      this.#sentSeq = parsed.lastSeq;
+      this.pump();
+    } else {
+      this.store.ack(this.kioskId, parsed.seq);
+    }
+  }
+
+  /** Sends whatever the log holds beyond what this socket has seen. Safe to call at any time. */
+  pump(): void {
+    if (this.#pumping || this.#sentSeq === undefined || this.ws.readyState !== this.ws.OPEN) return;
+    const batch = this.store.eventsAfter(this.kioskId, this.#sentSeq, BATCH);
+    const last = batch[batch.length - 1];
+    if (last === undefined) return;
+    this.#pumping = true;
+    for (const ev of batch) {
+      const frame = JSON.stringify({
+        type: 'event',
+        seq: ev.seq,
+        kind: ev.kind,
+        body: ev.body,
+        receivedAt: ev.receivedAt,
+      });
+      // Continue after the last frame is flushed: natural backpressure, and it picks up events that
+      // arrived while this batch was being written.
+      this.ws.send(
+        frame,
+        ev === last
+          ? (err) => {
+              this.#pumping = false;
+              if (err === undefined || err === null) this.pump();
+            }
+          : undefined,
+      );
+    }
+    this.#sentSeq = last.seq;
+    this.metrics.push('ws', batch.length);
+  }
+}

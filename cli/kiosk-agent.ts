@@ -1,0 +1,117 @@
+// kiosk-agent: the agent under plain Node with the browser host. With --config it runs the production
+// profile (real Alipay, relay and serial board); without, the demo profile (simulators on this machine).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadAgentConfig, startAgent, type Agent } from '../app/agent/index.ts';
+import { startBrowserHost } from '../app/host/index.ts';
+import { startDemo } from '../demo/start-demo.ts';
+
+const HELP = `kiosk-agent — the f2f-kiosk agent with its browser host
+
+Usage:
+  kiosk-agent [--config FILE] [--port N] [--open] [--data-dir DIR]
+
+Without --config the demo profile runs: an Alipay gateway simulator, a notify relay and a dispenser-board
+simulator start on this machine, and the screen says DEMO MODE. With --config the agent uses the real
+Alipay gateway, relay and serial board named in FILE (docs/configuration.md).
+
+Options:
+  --config FILE    production configuration (JSON)
+  --port N         port of the browser host on 127.0.0.1 (default: the config's host.port, else any free port)
+  --open           open the kiosk screen in Chromium (--app mode) when Chromium is installed
+  --data-dir DIR   demo profile only: where its database and keys live (default ./.data/demo)
+  --browser        accepted for clarity: this program always serves the browser host
+  -h, --help       this text
+
+Prints one JSON line {"ready":true,"url":...} on stdout when the screen is ready; logs go to stderr.`;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      open: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      browser: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const log = (line: string) => console.error(line);
+  const rendererDir = path.join(repoRoot, 'dist', 'renderer');
+  if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new ConfigError(`the kiosk UI is not built (${rendererDir} is missing): run \`npm run build\` first`);
+  }
+
+  let agent: Agent;
+  let closeRest = async () => {};
+  let port: number | undefined = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new ConfigError(`--port must be a port number, got ${values.port}`);
+  }
+  if (values.config) {
+    const config = loadAgentConfig(values.config);
+    port ??= config.host.port;
+    agent = await startAgent(config, { log: (line) => log(`[agent] ${line}`) });
+  } else {
+    const dataDir = path.resolve(values['data-dir'] ?? path.join(process.cwd(), '.data', 'demo'));
+    log(`DEMO MODE: simulated Alipay and dispenser board; data in ${dataDir}`);
+    const demo = await startDemo(dataDir, log);
+    agent = demo.agent;
+    closeRest = async () => {
+      await demo.close();
+    };
+  }
+
+  const host = await startBrowserHost({
+    rendererDir,
+    dispatch: agent.dispatch,
+    events: agent.events,
+    ...(port !== undefined ? { port } : {}),
+    log: (line) => log(`[host] ${line}`),
+  });
+  console.log(JSON.stringify({ ready: true, url: host.url }));
+  log(`kiosk screen: ${host.url}`);
+  if (values.open) openChromium(host.url, log);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log(`${signal}: shutting down`);
+    await host.close();
+    if (values.config) await agent.close();
+    await closeRest();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function openChromium(url: string, log: (line: string) => void): void {
+  const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const binary = candidates.find((c) => fs.existsSync(c));
+  if (!binary) {
+    log('--open: no Chromium found; open the URL above in a browser');
+    return;
+  }
+  const child = spawn(binary, [`--app=${url}`, '--kiosk', '--no-first-run', '--disable-background-networking'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  child.unref();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `kiosk-agent failed: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

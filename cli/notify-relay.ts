@@ -1,0 +1,48 @@
+// notify-relay: the public-facing Alipay notify receiver that pushes notifications to kiosks.
+// Prints {"ready":true,"url":...} on stdout once listening; logs JSON lines on stderr.
+import { parseRelayCli, RelayConfigError, startRelay, USAGE } from '../backend-bridge/index.ts';
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseRelayCli(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof RelayConfigError) {
+      process.stderr.write(`notify-relay: ${err.message}\n(run notify-relay --help)\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const log = (line: string): void => {
+    process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+  };
+  for (const w of parsed.warnings) log(JSON.stringify({ msg: 'config warning', warning: w }));
+
+  const relay = await startRelay({ ...parsed.options, log });
+  process.stdout.write(`${JSON.stringify({ ready: true, url: relay.url })}\n`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(JSON.stringify({ msg: 'stopping', signal }));
+    relay.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log(JSON.stringify({ msg: 'close failed', error: err instanceof Error ? err.message : String(err) }));
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`notify-relay: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

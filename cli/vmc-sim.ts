@@ -1,0 +1,211 @@
+// vmc-sim: a simulated 0xFA 0xFB vending board on a serial device (a socat PTY in tests and demos),
+// with a loopback HTTP control port to read its motor runs and inject faults.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { openSerialPort } from '../app/dispenser/serial-port.ts';
+import { SimFaultError, parseFault, parseFaultSpec, startVmcSim } from '../sim/vmc/index.ts';
+import type { SimFault, SimLaneConfig } from '../sim/vmc/index.ts';
+
+const HELP = `vmc-sim — simulated VMC board (0xFA 0xFB protocol, board is the master)
+
+Usage: vmc-sim --device /dev/pts/N [options]
+
+  --device PATH        serial device to speak on (required), e.g. one end of a socat PTY pair
+  --baud N             baud rate (default 57600)
+  --lanes LIST         lanes, e.g. 1-12 or 1-10,21-30 (default 1-12)
+  --stock N            initial stock per lane (default 5)
+  --capacity N         capacity per lane (default 10)
+  --no-drop-sensor     lanes have no drop sensor (a success then only means "the motor turned")
+  --lift               the machine has an elevator
+  --poll-ms N          POLL interval in ms (default 200)
+  --motor-ms N         how long a motor turns before the result (default 300)
+  --record FILE        append every motor run to FILE as a JSON line
+  --control-port N     HTTP control port on 127.0.0.1 (default 0 = any free port)
+  --fault SPEC         start with a fault; repeatable. SPEC: jam:LANE[:TIMES], motor_not_stop:LANE,
+                       motor_missing:LANE, no_drop:LANE, elevator_error:LANE, reboot_mid_vend:LANE,
+                       door_open, corrupt_xor:N, drop_ack:N, lose_host_ack:N, duplicate_packno:N,
+                       slow_replies:MS, silence:MS, random:RATE[:SEED]
+  --verbose            log protocol events to stderr
+  --help               this text
+
+Control API (127.0.0.1 only):
+  GET  /sim/motor-runs   JSON array of {lane, at, result, dropSeen, hostPackNo}
+  GET  /sim/lanes        JSON array of lane states
+  GET  /sim/stats        link statistics (polls, late answers, retransmissions, ...)
+  POST /sim/faults       JSON fault or array of faults, e.g. {"kind":"jam","lane":3}; {"kind":"clear"}
+  POST /sim/fully-loaded the technician presses "fully loaded"
+
+Prints {"ready":true,"controlUrl":"http://127.0.0.1:PORT"} once the device is open.`;
+
+class UsageError extends Error {}
+
+function intArg(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer ${min}..${max}`);
+  return n;
+}
+
+function parseLanes(spec: string): number[] {
+  const lanes = new Set<number>();
+  for (const part of spec.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new UsageError(`bad --lanes part ${JSON.stringify(part)}`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from < 1 || to > 0xffff || to < from || to - from > 1000)
+      throw new UsageError(`bad --lanes range ${part}`);
+    for (let l = from; l <= to; l++) lanes.add(l);
+  }
+  return [...lanes];
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+      if (body.length > 64 * 1024) reject(new UsageError('body too large'));
+    });
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      device: { type: 'string' },
+      baud: { type: 'string' },
+      lanes: { type: 'string' },
+      stock: { type: 'string' },
+      capacity: { type: 'string' },
+      'no-drop-sensor': { type: 'boolean' },
+      lift: { type: 'boolean' },
+      'poll-ms': { type: 'string' },
+      'motor-ms': { type: 'string' },
+      record: { type: 'string' },
+      'control-port': { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (!values.device) throw new UsageError('--device is required (see --help)');
+  const baud = intArg(values.baud, 'baud', 57600, 1200, 4_000_000);
+  const stock = intArg(values.stock, 'stock', 5, 0, 255);
+  const capacity = intArg(values.capacity, 'capacity', Math.max(10, stock), 0, 255);
+  const pollIntervalMs = intArg(values['poll-ms'], 'poll-ms', 200, 10, 2000);
+  const motorMs = intArg(values['motor-ms'], 'motor-ms', 300, 0, 600_000);
+  const controlPort = intArg(values['control-port'], 'control-port', 0, 0, 65535);
+  const dropSensor = !values['no-drop-sensor'];
+  const lanes: SimLaneConfig[] = parseLanes(values.lanes ?? '1-12').map((lane) => ({
+    lane,
+    stock,
+    capacity,
+    dropSensor,
+  }));
+  let faults: SimFault[];
+  try {
+    faults = (values.fault ?? []).map(parseFaultSpec);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const log = values.verbose ? (line: string) => process.stderr.write(line + '\n') : undefined;
+
+  const port = await openSerialPort(values.device, baud);
+  const sim = startVmcSim({
+    stream: port,
+    lanes,
+    pollIntervalMs,
+    motorMs,
+    lift: values.lift ?? false,
+    faults,
+    ...(values.record !== undefined && { recordFile: values.record }),
+    ...(log && { log }),
+  });
+
+  const json = (res: http.ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && url === '/sim/motor-runs') return json(res, 200, sim.motorRuns());
+    if (req.method === 'GET' && url === '/sim/lanes') return json(res, 200, sim.lanes());
+    if (req.method === 'GET' && url === '/sim/stats') {
+      const { answerLatenciesMs: _lat, ...stats } = sim.stats();
+      return json(res, 200, stats);
+    }
+    if (req.method === 'POST' && url === '/sim/fully-loaded') {
+      sim.pressFullyLoaded();
+      return json(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && url === '/sim/faults') {
+      readBody(req)
+        .then((body) => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(body);
+          } catch {
+            return json(res, 400, { error: 'body is not JSON' });
+          }
+          const list = (Array.isArray(parsed) ? parsed : [parsed]).map(parseFault);
+          sim.setFault(list);
+          json(res, 200, { ok: true, applied: list.length });
+        })
+        .catch((err: Error) =>
+          json(res, err instanceof SimFaultError || err instanceof UsageError ? 400 : 500, {
+            error: err.message,
+          }),
+        );
+      return;
+    }
+    json(res, 404, { error: `no route ${req.method ?? ''} ${url}` });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(controlPort, '127.0.0.1', () => resolve());
+  });
+  const { port: boundPort } = server.address() as AddressInfo;
+  console.log(JSON.stringify({ ready: true, controlUrl: `http://127.0.0.1:${boundPort}` }));
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      await sim.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        port.destroyed ? resolve() : port.once('close', () => resolve()).destroy(),
+      );
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError || (err instanceof Error && err.name === 'SerialOpenError')) {
+    process.stderr.write(`vmc-sim: ${err.message}\n`);
+    process.exit(2);
+  }
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    process.stderr.write(`vmc-sim: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`vmc-sim: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

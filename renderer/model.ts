@@ -1,0 +1,52 @@
+// Everything the screens draw from, and the things a customer can do. Screens read a Model and call Actions;
+// only the controller (app.ts) changes the model.
+import type { KioskInfo, ProductView, SaleView } from '../app/rpc/contract.ts';
+import type { Cart } from './cart.ts';
+import type { ConnectionStatus } from './transport.ts';
+
+export interface BilingualText {
+  readonly zh: string;
+  readonly en: string;
+}
+
+export interface PinPadState {
+  /** Entered digits. Shown only as dots, never logged. */
+  readonly digits: string;
+  readonly busy: boolean;
+  readonly message: BilingualText | null;
+}
+
+export interface Model {
+  readonly connection: ConnectionStatus;
+  /** Null until the first `kiosk.info` answer arrived. */
+  readonly info: KioskInfo | null;
+  readonly products: readonly ProductView[];
+  readonly cart: Cart;
+  /** The sale on screen; null on the product grid. */
+  readonly sale: SaleView | null;
+  readonly checkoutPending: boolean;
+  readonly cancelPending: boolean;
+  /** A short message on the product grid, e.g. why a checkout did not start. */
+  readonly notice: BilingualText | null;
+  /** Non-null while the technician PIN pad is open. */
+  readonly pin: PinPadState | null;
+}
+
+export interface Actions {
+  addToCart(lane: number): void;
+  removeFromCart(lane: number): void;
+  clearCart(): void;
+  checkout(): void;
+  cancelPayment(): void;
+  /** Leave a closing screen (done, refund, expired, error) before its timer does. */
+  backToIdle(): void;
+  pinDigit(digit: string): void;
+  pinBackspace(): void;
+  pinSubmit(): void;
+  pinClose(): void;
+}
+
+/** A product can be put in the cart only when its lane sells, the board is reachable and the agent is. */
+export function isSellable(model: Model, product: ProductView): boolean {
+  return product.available && model.info?.dispenserLink === 'up' && model.connection === 'connected';
+}

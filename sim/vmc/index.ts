@@ -1,0 +1,15 @@
+// The dispenser-board simulator: a 0xFA 0xFB VMC as master on any Duplex stream, with scripted faults.
+export { startVmcSim } from './vmc-sim.ts';
+export type {
+  MotorResult,
+  MotorRun,
+  SimLaneConfig,
+  SimLaneState,
+  VmcSim,
+  VmcSimOptions,
+  VmcSimStats,
+} from './vmc-sim.ts';
+export { parseFault, parseFaultSpec, seededRandom, SimFaultError } from './faults.ts';
+export type { LaneFaultKind, SimFault } from './faults.ts';
+export { createMemoryLine, LineUnpluggedError } from './memory-line.ts';
+export type { MemoryLine } from './memory-line.ts';

@@ -1,0 +1,569 @@
+// A simulated VMC board speaking the 0xFA 0xFB protocol as the MASTER on any Duplex stream (a socat PTY,
+// a serial port, or an in-memory line). It POLLs, sends its own data packets until they are ACKed (up to 5
+// retransmissions), de-duplicates host commands by PackNO, runs "motors", and records every motor run.
+import { appendFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { parseFault, seededRandom } from './faults.ts';
+import type { LaneFaultKind, SimFault } from './faults.ts';
+import { ACK, CMD, POLL, SimFrameReader, buildFrame } from './frame.ts';
+import type { SimFrame } from './frame.ts';
+
+export interface SimLaneConfig {
+  readonly lane: number;
+  readonly stock: number;
+  readonly capacity?: number;
+  /** false: this lane has no working drop sensor, so the board can only say "the motor turned". */
+  readonly dropSensor?: boolean;
+  readonly price?: number;
+  readonly productId?: number;
+}
+
+export interface VmcSimOptions {
+  readonly stream: Duplex;
+  readonly lanes: readonly SimLaneConfig[];
+  readonly pollIntervalMs?: number;
+  /** Every motor run is appended to this file as one JSON line. */
+  readonly recordFile?: string;
+  /** How long a motor turns before the board reports the result. */
+  readonly motorMs?: number;
+  /** false: like some boards, send only the final 0x04 status, not "01 dispensing" when the motor starts. */
+  readonly reportDispensing?: boolean;
+  readonly lift?: boolean;
+  readonly machineId?: string;
+  readonly temperatureC?: number;
+  readonly faults?: readonly SimFault[];
+  readonly log?: (line: string) => void;
+}
+
+export type MotorResult =
+  'dispensed' | 'jammed' | 'motor_not_stopped' | 'no_drop' | 'elevator_error' | 'interrupted';
+
+export interface MotorRun {
+  readonly lane: number;
+  readonly at: string;
+  readonly result: MotorResult;
+  readonly dropSeen: boolean;
+  /** PackNO of the host command that started the run (to prove a retransmission did not start another). */
+  readonly hostPackNo: number;
+}
+
+export interface SimLaneState {
+  readonly lane: number;
+  readonly stock: number;
+  readonly capacity: number;
+  readonly dropSensor: boolean;
+  readonly paused: boolean;
+}
+
+export interface VmcSimStats {
+  polls: number;
+  pollAnswers: number;
+  /** POLLs answered later than the protocol's 100 ms. */
+  lateAnswers: number;
+  unanswered: number;
+  commandsReceived: number;
+  duplicateCommands: number;
+  dataPacketsSent: number;
+  retransmissions: number;
+  droppedPackets: number;
+  badFrames: number;
+  reboots: number;
+  /** POLL → answer latency of the last 10 000 POLLs, in ms. */
+  answerLatenciesMs: number[];
+}
+
+export interface VmcSim {
+  motorRuns(): MotorRun[];
+  lanes(): SimLaneState[];
+  setFault(fault: SimFault | readonly SimFault[]): void;
+  clearFaults(): void;
+  /** The technician presses "fully loaded": every lane is filled and 0x17 is sent. */
+  pressFullyLoaded(): void;
+  stats(): VmcSimStats;
+  close(): Promise<void>;
+}
+
+interface Lane {
+  lane: number;
+  stock: number;
+  capacity: number;
+  dropSensor: boolean;
+  paused: boolean;
+  price: number;
+  productId: number;
+}
+
+interface OutPacket {
+  cmd: number;
+  text: number[];
+  packNo: number;
+  sends: number;
+}
+
+interface CountedLaneFault {
+  kind: LaneFaultKind;
+  lane: number | undefined;
+  left: number;
+  downMs: number;
+}
+
+const MAX_RETRANSMITS = 5;
+const ANSWER_DEADLINE_MS = 100;
+const sel = (lane: number): [number, number] => [(lane >> 8) & 0xff, lane & 0xff];
+
+export function startVmcSim(opts: VmcSimOptions): VmcSim {
+  return new Board(opts);
+}
+
+class Board implements VmcSim {
+  private readonly stream: Duplex;
+  private readonly log: (line: string) => void;
+  private readonly laneMap = new Map<number, Lane>();
+  private readonly runs: MotorRun[] = [];
+  private readonly reader = new SimFrameReader();
+  private pollIntervalMs: number;
+  private readonly motorMs: number;
+  private ticker: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  // Protocol state; a reboot resets it.
+  private packNo = 1;
+  private lastHostPackNo: number | null = null;
+  private outbox: Array<{ cmd: number; text: number[] }> = [];
+  private inFlight: OutPacket | null = null;
+  private pollSentAt: number | null = null;
+  private motorBusy = false;
+  private silentUntil = 0;
+  private generation = 0;
+
+  // Faults.
+  private laneFaults: CountedLaneFault[] = [];
+  private doorOpen = false;
+  private corruptLeft = 0;
+  private dropAckLeft = 0;
+  private loseHostAckLeft = 0;
+  private duplicateLeft = 0;
+  private slowDelayMs = 0;
+  private slowLeft = 0;
+  private random: (() => number) | null = null;
+  private randomRate = 0;
+
+  private readonly counters: VmcSimStats = {
+    polls: 0,
+    pollAnswers: 0,
+    lateAnswers: 0,
+    unanswered: 0,
+    commandsReceived: 0,
+    duplicateCommands: 0,
+    dataPacketsSent: 0,
+    retransmissions: 0,
+    droppedPackets: 0,
+    badFrames: 0,
+    reboots: 0,
+    answerLatenciesMs: [],
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.closed || Date.now() < this.silentUntil) return; // a board that is off hears nothing
+    for (const frame of this.reader.feed(chunk)) this.onFrame(frame);
+  };
+
+  constructor(private readonly opts: VmcSimOptions) {
+    this.stream = opts.stream;
+    this.log = opts.log ?? (() => {});
+    this.pollIntervalMs = opts.pollIntervalMs ?? 200;
+    this.motorMs = opts.motorMs ?? 300;
+    for (const l of opts.lanes) {
+      this.laneMap.set(l.lane, {
+        lane: l.lane,
+        stock: l.stock,
+        capacity: l.capacity ?? Math.max(l.stock, 10),
+        dropSensor: l.dropSensor ?? true,
+        paused: false,
+        price: l.price ?? 100,
+        productId: l.productId ?? l.lane,
+      });
+    }
+    if (opts.faults) this.setFault(opts.faults);
+    this.stream.on('data', this.onData);
+    this.stream.on('error', (err: Error) => this.log(`vmc-sim: stream error: ${err.message}`));
+    this.startTicker();
+  }
+
+  // ---------------------------------------------------------------- public
+
+  motorRuns(): MotorRun[] {
+    return this.runs.map((r) => ({ ...r }));
+  }
+
+  lanes(): SimLaneState[] {
+    return [...this.laneMap.values()].map((l) => ({
+      lane: l.lane,
+      stock: l.stock,
+      capacity: l.capacity,
+      dropSensor: l.dropSensor,
+      paused: l.paused,
+    }));
+  }
+
+  stats(): VmcSimStats {
+    return {
+      ...this.counters,
+      badFrames: this.reader.badFrames,
+      answerLatenciesMs: [...this.counters.answerLatenciesMs],
+    };
+  }
+
+  setFault(fault: SimFault | readonly SimFault[]): void {
+    const list: readonly SimFault[] = Array.isArray(fault) ? fault : [fault as SimFault];
+    for (const raw of list) {
+      const f = parseFault(raw);
+      switch (f.kind) {
+        case 'clear':
+          this.clearFaults();
+          break;
+        case 'door_open':
+          this.doorOpen = f.open;
+          break;
+        case 'corrupt_xor':
+          this.corruptLeft += f.times ?? 1;
+          break;
+        case 'drop_ack':
+          this.dropAckLeft += f.times ?? 1;
+          break;
+        case 'lose_host_ack':
+          this.loseHostAckLeft += f.times ?? 1;
+          break;
+        case 'duplicate_packno':
+          this.duplicateLeft += f.times ?? 1;
+          break;
+        case 'slow_replies':
+          this.slowDelayMs = f.delayMs;
+          this.slowLeft = f.times ?? Number.POSITIVE_INFINITY;
+          break;
+        case 'silence':
+          this.silentUntil = Date.now() + f.ms;
+          this.log(`vmc-sim: silent for ${f.ms} ms`);
+          break;
+        case 'random':
+          this.random = seededRandom(f.seed ?? 1);
+          this.randomRate = f.rate;
+          break;
+        default:
+          this.laneFaults.push({ kind: f.kind, lane: f.lane, left: f.times ?? 1, downMs: f.downMs ?? 2000 });
+      }
+    }
+  }
+
+  clearFaults(): void {
+    this.laneFaults = [];
+    this.doorOpen = false;
+    this.corruptLeft = 0;
+    this.dropAckLeft = 0;
+    this.loseHostAckLeft = 0;
+    this.duplicateLeft = 0;
+    this.slowDelayMs = 0;
+    this.slowLeft = 0;
+    this.random = null;
+    this.randomRate = 0;
+    this.silentUntil = 0;
+  }
+
+  pressFullyLoaded(): void {
+    for (const l of this.laneMap.values()) l.stock = l.capacity;
+    this.queue(CMD.FULLY_LOADED, []);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ticker) clearInterval(this.ticker);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.stream.off('data', this.onData);
+  }
+
+  // ---------------------------------------------------------------- master loop
+
+  private startTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = setInterval(() => this.tick(), this.pollIntervalMs);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private tick(): void {
+    if (this.closed || Date.now() < this.silentUntil) return;
+    if (this.pollSentAt !== null) {
+      this.counters.unanswered++;
+      this.pollSentAt = null;
+    }
+    const pending = this.inFlight;
+    if (pending) {
+      if (pending.sends > MAX_RETRANSMITS) {
+        this.counters.droppedPackets++;
+        this.log(`vmc-sim: gave up on cmd 0x${pending.cmd.toString(16)} PackNO ${pending.packNo}`);
+        this.inFlight = null;
+      } else {
+        pending.sends++;
+        this.counters.retransmissions++;
+        this.send(buildFrame(pending.cmd, pending.packNo, pending.text));
+        return;
+      }
+    }
+    const next = this.outbox.shift();
+    if (next) {
+      const packet: OutPacket = { ...next, packNo: this.packNo, sends: 1 };
+      this.packNo = this.packNo >= 255 ? 1 : this.packNo + 1;
+      this.inFlight = packet;
+      this.counters.dataPacketsSent++;
+      const bytes = buildFrame(packet.cmd, packet.packNo, packet.text);
+      this.send(bytes);
+      if (this.duplicateLeft > 0) {
+        this.duplicateLeft--;
+        this.send(bytes);
+      }
+      return;
+    }
+    this.counters.polls++;
+    this.pollSentAt = performance.now();
+    this.send(POLL);
+  }
+
+  private queue(cmd: number, text: number[]): void {
+    this.outbox.push({ cmd, text });
+  }
+
+  private chance(): boolean {
+    return this.random !== null && this.random() < this.randomRate;
+  }
+
+  private send(frame: Buffer): void {
+    let bytes = frame;
+    if (this.corruptLeft > 0 || this.chance()) {
+      if (this.corruptLeft > 0) this.corruptLeft--;
+      bytes = Buffer.from(frame);
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0x5a;
+    }
+    if (this.slowLeft > 0 && this.slowDelayMs > 0) {
+      this.slowLeft--;
+      this.later(this.slowDelayMs, () => this.stream.write(bytes));
+      return;
+    }
+    this.stream.write(bytes);
+  }
+
+  // ---------------------------------------------------------------- frames from the host
+
+  private onFrame(frame: SimFrame): void {
+    if (frame.packNo === null) {
+      if (frame.cmd !== CMD.ACK) return;
+      if (this.pollSentAt !== null) {
+        this.notePollAnswer();
+      } else if (this.inFlight) {
+        if (this.loseHostAckLeft > 0 || this.chance()) {
+          if (this.loseHostAckLeft > 0) this.loseHostAckLeft--;
+          return; // as if the ACK never arrived: the packet is retransmitted on the next tick
+        }
+        this.inFlight = null;
+      }
+      return;
+    }
+    if (this.pollSentAt !== null) this.notePollAnswer();
+    this.counters.commandsReceived++;
+    if (this.dropAckLeft > 0 || this.chance()) {
+      if (this.dropAckLeft > 0) this.dropAckLeft--;
+    } else {
+      this.send(ACK);
+    }
+    if (frame.packNo === this.lastHostPackNo) {
+      this.counters.duplicateCommands++;
+      this.log(`vmc-sim: host retransmission PackNO ${frame.packNo} ignored`);
+      return;
+    }
+    this.lastHostPackNo = frame.packNo;
+    this.onCommand(frame.cmd, frame.text, frame.packNo);
+  }
+
+  private notePollAnswer(): void {
+    const at = this.pollSentAt;
+    this.pollSentAt = null;
+    if (at === null) return;
+    const ms = performance.now() - at;
+    this.counters.pollAnswers++;
+    if (ms > ANSWER_DEADLINE_MS) this.counters.lateAnswers++;
+    const lat = this.counters.answerLatenciesMs;
+    lat.push(ms);
+    if (lat.length > 10_000) lat.shift();
+  }
+
+  private onCommand(cmd: number, text: Buffer, packNo: number): void {
+    const selection = ((text[0] ?? 0) << 8) | (text[1] ?? 0);
+    switch (cmd) {
+      case CMD.DRIVE_DIRECT:
+        this.driveDirect((text[0] ?? 0) === 1, ((text[2] ?? 0) << 8) | (text[3] ?? 0), packNo);
+        return;
+      case CMD.CHECK_SELECTION:
+        this.queue(CMD.SELECTION_STATUS, [this.selectionStatus(selection), ...sel(selection)]);
+        return;
+      case CMD.SELECT_TO_BUY:
+        // Price and stock kept on the board: not used by the agent; answer with the lane's status.
+        this.queue(CMD.SELECTION_STATUS, [this.selectionStatus(selection), ...sel(selection)]);
+        return;
+      case CMD.SET_STOCK:
+        for (const l of this.lanesFor(selection)) l.stock = Math.min(text[2] ?? 0, 255);
+        return;
+      case CMD.SET_CAPACITY:
+        for (const l of this.lanesFor(selection)) l.capacity = text[2] ?? 0;
+        return;
+      case CMD.SET_POLL_INTERVAL: {
+        const units = Math.min(Math.max(text[0] ?? 2, 1), 20);
+        this.pollIntervalMs = units * 100;
+        this.startTicker();
+        return;
+      }
+      case CMD.INFO_SYNC:
+        for (const l of this.laneMap.values()) {
+          const price = [
+            (l.price >>> 24) & 0xff,
+            (l.price >>> 16) & 0xff,
+            (l.price >>> 8) & 0xff,
+            l.price & 0xff,
+          ];
+          this.queue(CMD.SELECTION_INFO, [
+            ...sel(l.lane),
+            ...price,
+            l.stock,
+            l.capacity,
+            ...sel(l.productId),
+            l.paused ? 1 : 0,
+          ]);
+        }
+        return;
+      case CMD.MACHINE_STATUS_REQUEST:
+        this.queue(CMD.MACHINE_STATUS, this.machineStatusText());
+        return;
+      case CMD.LIFT_STATUS_REQUEST:
+        this.queue(CMD.LIFT_STATUS, [this.doorOpen ? 0x02 : 0x00]);
+        return;
+      default:
+        return; // ACKed, nothing to do
+    }
+  }
+
+  private lanesFor(selection: number): Lane[] {
+    if (selection === 0) return [...this.laneMap.values()];
+    const l = this.laneMap.get(selection);
+    return l ? [l] : [];
+  }
+
+  private selectionStatus(selection: number): number {
+    const l = this.laneMap.get(selection);
+    if (!l) return 0x03;
+    if (l.paused) return 0x04;
+    if (l.stock <= 0) return 0x02;
+    return 0x01;
+  }
+
+  private machineStatusText(): number[] {
+    const id = Buffer.alloc(10);
+    id.write((this.opts.machineId ?? 'SIM0000001').slice(0, 10), 'latin1');
+    const temperature = [(this.opts.temperatureC ?? 4) & 0xff, 0, 0, 0, 0, 0, 0, 0];
+    const humidity = [50, 0, 0, 0, 0, 0, 0, 0];
+    return [0, 0, 0, 0, this.doorOpen ? 1 : 0, 0, 0, 0, 0, 0, 0, 0, 0, ...id, ...temperature, ...humidity];
+  }
+
+  // ---------------------------------------------------------------- motors
+
+  private takeLaneFault(lane: number): CountedLaneFault | null {
+    const f = this.laneFaults.find((x) => x.left > 0 && (x.lane === undefined || x.lane === lane));
+    if (!f) return null;
+    f.left--;
+    if (f.left <= 0) this.laneFaults = this.laneFaults.filter((x) => x !== f);
+    return f;
+  }
+
+  private record(run: MotorRun): void {
+    this.runs.push(run);
+    this.log(`vmc-sim: motor run lane ${run.lane}: ${run.result}`);
+    if (this.opts.recordFile) appendFileSync(this.opts.recordFile, JSON.stringify(run) + '\n');
+  }
+
+  private driveDirect(dropSensorWanted: boolean, laneNo: number, packNo: number): void {
+    const lane = this.laneMap.get(laneNo);
+    const status = this.selectionStatus(laneNo);
+    if (!lane || status !== 0x01) {
+      // The board refuses without running a motor, and says why.
+      this.queue(CMD.SELECTION_STATUS, [status, ...sel(laneNo)]);
+      return;
+    }
+    if (this.motorBusy) {
+      this.queue(CMD.DISPENSE_STATUS, [0xff, ...sel(laneNo)]);
+      return;
+    }
+    const fault = this.takeLaneFault(laneNo);
+    if (fault?.kind === 'motor_missing') {
+      this.queue(CMD.DISPENSE_STATUS, [0x06, ...sel(laneNo)]);
+      return;
+    }
+    const at = new Date().toISOString();
+    if (fault?.kind === 'reboot_mid_vend') {
+      // The motor starts, then the board loses power: the goods may well have come out.
+      lane.stock--;
+      this.record({ lane: laneNo, at, result: 'interrupted', dropSeen: false, hostPackNo: packNo });
+      this.reboot(fault.downMs);
+      return;
+    }
+    this.motorBusy = true;
+    if (this.opts.reportDispensing !== false) this.queue(CMD.DISPENSE_STATUS, [0x01, ...sel(laneNo)]);
+    const gen = this.generation;
+    this.later(this.motorMs, () => {
+      if (gen !== this.generation) return;
+      this.motorBusy = false;
+      const sensorOn = dropSensorWanted && lane.dropSensor;
+      let result: MotorResult = 'dispensed';
+      let code = 0x02;
+      let dropSeen = sensorOn;
+      switch (fault?.kind) {
+        case 'jam':
+          [result, code, dropSeen] = ['jammed', 0x03, false];
+          break;
+        case 'motor_not_stop':
+          [result, code, dropSeen] = ['motor_not_stopped', 0x04, false];
+          break;
+        case 'elevator_error':
+          [result, code, dropSeen] = ['elevator_error', 0x07, false];
+          break;
+        case 'no_drop':
+          // The spiral turned; the sensor saw nothing. Without a sensor the board cannot tell.
+          lane.stock--;
+          [result, code, dropSeen] = ['no_drop', sensorOn ? 0x05 : 0x02, false];
+          break;
+        default:
+          lane.stock--;
+      }
+      this.record({ lane: laneNo, at, result, dropSeen, hostPackNo: packNo });
+      this.queue(CMD.DISPENSE_STATUS, [code, ...sel(laneNo)]);
+    });
+  }
+
+  private reboot(downMs: number): void {
+    this.counters.reboots++;
+    this.generation++;
+    this.log(`vmc-sim: rebooting (${downMs} ms off)`);
+    this.silentUntil = Date.now() + downMs;
+    this.packNo = 1;
+    this.lastHostPackNo = null;
+    this.outbox = [];
+    this.inFlight = null;
+    this.pollSentAt = null;
+    this.motorBusy = false;
+  }
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadAgentConfig, parseAgentConfig } from '../../../app/agent/index.ts';
+import { repoRoot } from '../../helpers/processes.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+
+const valid = {
+  kioskId: 'K0042',
+  dataDir: 'data',
+  alipay: {
+    gatewayUrl: 'https://openapi.alipay.com/gateway.do',
+    appId: '2021001161683774',
+    privateKeyFile: 'keys/app.pem',
+    alipayPublicKeyFile: 'keys/alipay.pem',
+    notifyUrl: 'https://relay.example.com/alipay/notify',
+  },
+  relay: { url: 'https://relay.example.com', tokenFile: 'relay-token' },
+  dispenser: { driver: 'fafb', path: '/dev/serial/by-id/usb-x' },
+  planogram: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 200, stock: 5, capacity: 10 }],
+};
+
+test('a valid config gets its defaults, and its file names are resolved against the config file', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'agent.json');
+  fs.writeFileSync(file, JSON.stringify(valid));
+  const config = loadAgentConfig(file);
+  assert.equal(config.sale.paymentTimeoutSeconds, 120);
+  assert.equal(config.dispenser.baudRate, 57600);
+  assert.equal(config.alipay.privateKeyFile, path.join(dir, 'keys/app.pem'));
+  assert.equal(config.dataDir, path.join(dir, 'data'));
+});
+
+test('a wrong config names every problem at once', () => {
+  const wrong = {
+    ...valid,
+    kioskId: 'K_42',
+    alipay: { ...valid.alipay, appId: '123', notifyUrl: 'not a url' },
+    planogram: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 1.5, stock: 5, capacity: 10 }],
+    privateKey: '-----BEGIN PRIVATE KEY-----',
+  };
+  assert.throws(
+    () => parseAgentConfig(wrong),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      for (const where of ['kioskId', 'alipay.appId', 'alipay.notifyUrl', 'planogram.0.priceFen', '(root)']) {
+        assert.ok(err.message.includes(where), `${where} in:\n${err.message}`);
+      }
+      assert.ok(!err.message.includes('BEGIN PRIVATE KEY'), 'a secret pasted into the config is not echoed');
+      return true;
+    },
+  );
+});
+
+test('two products in one lane are refused', () => {
+  const lane = valid.planogram[0]!;
+  assert.throws(() => parseAgentConfig({ ...valid, planogram: [lane, { ...lane, productId: 'X' }] }), /lane 1 appears twice/);
+});
+
+test('kiosk-agent with a broken config exits 1 with the reasons and starts nothing', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'agent.json');
+  fs.writeFileSync(file, JSON.stringify({ ...valid, dispenser: { driver: 'mdb' } }));
+  const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--config', file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /dispenser\.driver/);
+  assert.equal(run.stdout, '');
+  const missing = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--config', path.join(dir, 'nope.json')], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot read config/);
+});
+
+test('kiosk-agent --help explains the demo and production profiles', () => {
+  const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--help'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0);
+  assert.match(run.stdout, /demo profile/);
+  assert.match(run.stdout, /--config FILE/);
+});

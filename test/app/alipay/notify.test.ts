@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  AlipayError,
+  checkNotifyBusiness,
+  classifyNotify,
+  loadPublicKey,
+  parseNotifyBody,
+  verifyNotify,
+} from '../../../app/alipay/index.ts';
+import { changeOneChar, vectorFile, vectors } from './vectors.ts';
+
+const tradeVectors = vectors.notify.filter((n) => n.exclude.includes('sign_type'));
+
+test('the real trade notifies verify from their form-encoded bodies, with sign_type excluded', () => {
+  assert.equal(tradeVectors.length, 2);
+  for (const n of tradeVectors) {
+    const key = loadPublicKey(vectorFile(n.key));
+    const body = new URLSearchParams(n.params).toString();
+    const params = parseNotifyBody(body);
+    assert.deepEqual(params, n.params);
+    assert.equal(verifyNotify(params, key), true, n.name);
+  }
+});
+
+test('the sandbox notify with "+" in the subject survives exactly one form decode', () => {
+  const n = tradeVectors.find((v) => v.params.subject?.includes('+'));
+  assert.ok(n);
+  const key = loadPublicKey(vectorFile(n.key));
+  const body = new URLSearchParams(n.params).toString();
+  assert.match(body, /subject=yansongda%2B%E6%B5%8B%E8%AF%95\+-\+1/);
+  assert.equal(parseNotifyBody(body).subject, 'yansongda+测试 - 1');
+  // Decoding a second time (or with decodeURIComponent only) corrupts it and fails verification.
+  const twice = Object.fromEntries(
+    Object.entries(parseNotifyBody(body)).map(([k, v]) => [k, decodeURIComponent(v.replace(/\+/g, ' '))]),
+  );
+  assert.equal(verifyNotify(twice, key), false);
+});
+
+test('a one-byte-changed notify fails, field by field and in the raw body', () => {
+  for (const n of tradeVectors) {
+    const key = loadPublicKey(vectorFile(n.key));
+    for (const field of Object.keys(n.params)) {
+      if (field === 'sign_type') continue;
+      const changed = { ...n.params, [field]: changeOneChar(n.params[field] ?? '', 0) };
+      assert.equal(verifyNotify(changed, key), false, `${n.name}.${field}`);
+    }
+    const body = new URLSearchParams(n.params).toString();
+    const amount = body.replace('total_amount=0.', 'total_amount=1.');
+    assert.notEqual(amount, body);
+    assert.equal(verifyNotify(parseNotifyBody(amount), key), false);
+    const extra = { ...n.params, passback_params: 'x' };
+    assert.equal(verifyNotify(extra, key), false, 'an added parameter fails');
+    const { sign: _sign, ...unsigned } = n.params;
+    assert.equal(verifyNotify(unsigned, key), false, 'no sign → false');
+  }
+});
+
+test('a notify is rejected with the wrong key (wrong key in the wrong slot)', () => {
+  const n = tradeVectors[0];
+  assert.ok(n);
+  assert.equal(verifyNotify(n.params, loadPublicKey(vectorFile('keys/nodesdk_app-public-key.pem'))), false);
+});
+
+test('parseNotifyBody refuses duplicate keys with a typed error and keeps __proto__ as data', () => {
+  assert.throws(
+    () => parseNotifyBody('a=1&b=2&a=1'),
+    (e: unknown) => e instanceof AlipayError && e.code === 'duplicate_param',
+  );
+  const p = parseNotifyBody('__proto__=x&a=%ZZ&b=%E6%B5%8B+1');
+  assert.equal(Object.getPrototypeOf(p), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(p, '__proto__')?.value, 'x');
+  assert.equal(p.a, '%ZZ');
+  assert.equal(p.b, '测 1');
+});
+
+const base = {
+  notify_type: 'trade_status_sync',
+  app_id: '2021',
+  out_trade_no: 'K1-1',
+  trade_no: '2024',
+  total_amount: '12.34',
+  seller_id: '2088',
+};
+
+test('classifyNotify: payment, refund (partial and full), closed, pending, other', () => {
+  assert.deepEqual(classifyNotify({ ...base, trade_status: 'TRADE_SUCCESS' }), {
+    kind: 'payment',
+    outTradeNo: 'K1-1',
+    tradeNo: '2024',
+    totalFen: 1234,
+    tradeStatus: 'TRADE_SUCCESS',
+    appId: '2021',
+    sellerId: '2088',
+  });
+  assert.equal(classifyNotify({ ...base, trade_status: 'TRADE_FINISHED' }).kind, 'payment');
+  assert.deepEqual(
+    classifyNotify({
+      ...base,
+      trade_status: 'TRADE_SUCCESS',
+      refund_fee: '1.00',
+      out_biz_no: 'r1',
+      gmt_refund: '2024-01-01 12:00:00',
+    }),
+    {
+      kind: 'refund',
+      outTradeNo: 'K1-1',
+      tradeNo: '2024',
+      refundFeeFen: 100,
+      outBizNo: 'r1',
+      gmtRefund: '2024-01-01 12:00:00',
+    },
+  );
+  assert.equal(
+    classifyNotify({ ...base, trade_status: 'TRADE_CLOSED', refund_fee: '12.34', out_biz_no: 'r' }).kind,
+    'refund',
+  );
+  assert.deepEqual(classifyNotify({ ...base, trade_status: 'TRADE_CLOSED' }), {
+    kind: 'closed',
+    outTradeNo: 'K1-1',
+    tradeNo: '2024',
+  });
+  assert.deepEqual(classifyNotify({ out_trade_no: 'K1-1', trade_status: 'WAIT_BUYER_PAY' }), {
+    kind: 'pending',
+    outTradeNo: 'K1-1',
+  });
+  assert.equal(
+    classifyNotify({ ...base, trade_status: 'TRADE_SUCCESS', total_amount: '0.1x' }).kind,
+    'other',
+  );
+  assert.equal(classifyNotify({ ...base, trade_status: 'WEIRD' }).kind, 'other');
+  assert.equal(classifyNotify({ trade_status: 'TRADE_SUCCESS' }).kind, 'other');
+  assert.equal(classifyNotify({ ...base, notify_type: 'servicemarket_order_notify' }).kind, 'other');
+  const real = tradeVectors[0];
+  assert.ok(real);
+  const c = classifyNotify(real.params);
+  assert.ok(c.kind === 'payment' && c.totalFen === 10);
+});
+
+test('checkNotifyBusiness: the four documented checks', () => {
+  const expected = { appId: '2021', sellerId: '2088', order: { outTradeNo: 'K1-1', totalFen: 1234 } };
+  assert.deepEqual(checkNotifyBusiness(base, expected), { ok: true });
+  assert.deepEqual(checkNotifyBusiness({ ...base, app_id: '9' }, expected), {
+    ok: false,
+    reason: 'app_id_mismatch',
+  });
+  assert.deepEqual(checkNotifyBusiness({ ...base, seller_id: '9' }, expected), {
+    ok: false,
+    reason: 'seller_id_mismatch',
+  });
+  assert.deepEqual(checkNotifyBusiness(base, { ...expected, order: null }), {
+    ok: false,
+    reason: 'unknown_order',
+  });
+  assert.deepEqual(checkNotifyBusiness({ ...base, out_trade_no: 'K1-2' }, expected), {
+    ok: false,
+    reason: 'unknown_order',
+  });
+  assert.deepEqual(checkNotifyBusiness({ ...base, total_amount: '12.35' }, expected), {
+    ok: false,
+    reason: 'amount_mismatch',
+  });
+  assert.deepEqual(checkNotifyBusiness({ ...base, total_amount: '12.340' }, expected), {
+    ok: false,
+    reason: 'malformed',
+  });
+  assert.deepEqual(checkNotifyBusiness({ ...base, app_id: '' }, expected), {
+    ok: false,
+    reason: 'malformed',
+  });
+  assert.deepEqual(
+    checkNotifyBusiness(base, { appId: '2021', order: expected.order }),
+    { ok: true },
+    'seller check optional',
+  );
+});

@@ -1,0 +1,142 @@
+// The kiosk's relay link against the real relay (backend-bridge) on loopback, with a real SQLite cursor.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { test } from 'node:test';
+import { signParams } from '../../../app/alipay/index.ts';
+import { backoffDelay, RelayClient, type RelayEvent } from '../../../app/link/index.ts';
+import { openStore } from '../../../app/store/index.ts';
+import { startRelay } from '../../../backend-bridge/index.ts';
+import { onCleanup } from '../../helpers/cleanup.ts';
+import { waitFor } from '../../helpers/agent-harness.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+
+const APP_ID = '2021000000000009';
+const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+async function relayWithKiosk(dbPath: string, token: string) {
+  const relay = await startRelay({
+    dbPath,
+    alipay: { appId: APP_ID, publicKey: keys.publicKey },
+    kiosks: [{ id: 'K1', token }],
+  });
+  onCleanup(() => relay.close());
+  return relay;
+}
+
+async function notify(relayUrl: string, n: number): Promise<string> {
+  const params: Record<string, string> = {
+    app_id: APP_ID,
+    notify_id: `nid${n}`,
+    notify_type: 'trade_status_sync',
+    out_trade_no: `K1_20261122000000_${n}`,
+    total_amount: '1.00',
+    trade_no: `T${n}`,
+    trade_status: 'TRADE_SUCCESS',
+  };
+  const body = new URLSearchParams({ ...params, sign_type: 'RSA2', sign: signParams(params, keys.privateKey) }).toString();
+  const res = await fetch(`${relayUrl}/alipay/notify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  assert.equal(await res.text(), 'success');
+  return body;
+}
+
+function client(relayUrl: string, token: string, cursor: { get(): number; advance(s: number): void }, handle: (e: RelayEvent) => Promise<void>) {
+  const c = new RelayClient({
+    url: relayUrl,
+    kioskId: 'K1',
+    token,
+    cursor,
+    handle,
+    backoff: { initialMs: 50, multiplier: 1.5, maxMs: 200, jitter: 0.1 },
+  });
+  onCleanup(() => c.stop());
+  return c;
+}
+
+test('events arrive in order with the raw body, are acked after handling, and are not replayed after a restart', async () => {
+  const dir = tempDir();
+  const token = randomBytes(16).toString('hex');
+  const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
+  const store = openStore(path.join(dir, 'kiosk.sqlite'));
+  onCleanup(() => store.close());
+  const sent = [await notify(relay.url, 1), await notify(relay.url, 2)];
+
+  const seen: RelayEvent[] = [];
+  const first = client(relay.url, token, store.relayCursor, async (e) => void seen.push(e));
+  first.start();
+  sent.push(await notify(relay.url, 3));
+  await waitFor(() => seen.length === 3, 'three events');
+  assert.deepEqual(seen.map((e) => e.body), sent, 'the kiosk gets exactly what Alipay posted');
+  assert.deepEqual(seen.map((e) => e.seq), [1, 2, 3]);
+  assert.equal(first.state, 'up');
+  await first.stop();
+  assert.equal(store.relayCursor.get(), 3);
+
+  const again: RelayEvent[] = [];
+  const second = client(relay.url, token, store.relayCursor, async (e) => void again.push(e));
+  second.start();
+  await notify(relay.url, 4);
+  await waitFor(() => again.length === 1, 'only the new event');
+  assert.equal(again[0]?.seq, 4);
+});
+
+test('an event whose handling fails is not acked and is delivered again', async () => {
+  const dir = tempDir();
+  const token = randomBytes(16).toString('hex');
+  const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
+  let cursor = 0;
+  const attempts: number[] = [];
+  const c = client(relay.url, token, { get: () => cursor, advance: (s) => (cursor = Math.max(cursor, s)) }, async (e) => {
+    attempts.push(e.seq);
+    if (attempts.length === 1) throw new Error('disk full');
+  });
+  c.start();
+  await notify(relay.url, 1);
+  await waitFor(() => cursor === 1, 'the event to be handled on the second delivery');
+  assert.deepEqual(attempts, [1, 1]);
+});
+
+test('a wrong token keeps the link down and retries with backoff; the relay coming back brings it up', async () => {
+  const dir = tempDir();
+  const token = randomBytes(16).toString('hex');
+  const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
+  const wrong = client(relay.url, 'not-the-token', { get: () => 0, advance: () => {} }, async () => {});
+  wrong.start();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(wrong.state, 'down');
+  await wrong.stop();
+
+  const dbPath = path.join(dir, 'relay2.sqlite');
+  const first = await relayWithKiosk(dbPath, token);
+  const port = Number(new URL(first.url).port);
+  const states: string[] = [];
+  const c = client(first.url, token, { get: () => 0, advance: () => {} }, async () => {});
+  c.onState((s) => states.push(s));
+  c.start();
+  await waitFor(() => c.state === 'up', 'link up');
+  await first.close();
+  await waitFor(() => c.state === 'down', 'link down when the relay goes away');
+  const back = await startRelay({
+    dbPath,
+    port,
+    alipay: { appId: APP_ID, publicKey: keys.publicKey },
+    kiosks: [{ id: 'K1', token }],
+  });
+  onCleanup(() => back.close());
+  await waitFor(() => c.state === 'up', 'link up again');
+  assert.deepEqual(states, ['up', 'down', 'up']);
+});
+
+test('backoff grows by 1.6 up to its cap, with bounded jitter', () => {
+  assert.equal(backoffDelay(1, undefined, () => 0.5), 1000);
+  assert.equal(backoffDelay(2, undefined, () => 0.5), 1600);
+  assert.equal(backoffDelay(50, undefined, () => 0.5), 30_000);
+  for (let i = 0; i < 100; i++) {
+    const d = backoffDelay(3);
+    assert.ok(d >= 2560 * 0.8 && d <= 2560 * 1.2, String(d));
+  }
+});

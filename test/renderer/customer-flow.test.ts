@@ -1,0 +1,222 @@
+// What a customer sees at the kiosk, driven through real Chromium against a fake agent.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { decodeQrOnScreen, sampleSale, startKioskUiRig, TOKEN, type KioskUiRig } from './harness.ts';
+
+let rig: KioskUiRig;
+let context: BrowserContext;
+let page: Page;
+let consoleErrors: string[];
+
+before(async () => {
+  rig = await startKioskUiRig();
+});
+after(async () => {
+  await rig.close();
+});
+beforeEach(async () => {
+  rig.agent.reset();
+  ({ context, page, consoleErrors } = await rig.newPage());
+  await page.goto(`${rig.url}#token=${TOKEN}`);
+  await page.locator('main#app[data-screen="idle"]').waitFor();
+});
+afterEach(async () => {
+  await context.close();
+  assert.deepEqual(rig.agent.badRequests, [], 'the renderer sent payloads the contract rejects');
+});
+
+const screen = (p: Page) => p.locator('main#app').getAttribute('data-screen');
+const waitScreen = (name: string) => page.locator(`main#app[data-screen="${name}"]`).waitFor();
+const text = async (testId: string) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
+
+async function startPayment(): Promise<void> {
+  await page.getByTestId('product-1').click();
+  await page.getByTestId('product-1').click();
+  await page.getByTestId('checkout').click();
+  await waitScreen('payment');
+}
+
+describe('product grid', () => {
+  test('shows every product with its price in yuan and says it is a demo', async () => {
+    assert.match(await text('product-1'), /可乐 Cola/);
+    assert.equal(await text('price-1'), '¥3.50');
+    assert.equal(await text('price-2'), '¥0.05');
+    assert.equal(await text('price-3'), '¥12.00');
+    assert.equal(await page.getByTestId('demo-banner').isVisible(), true);
+    assert.match(await text('demo-banner'), /DEMO MODE — no real money/);
+    assert.equal(await page.getByTestId('offline-notice').isVisible(), false);
+  });
+
+  test('an unavailable product cannot be put in the cart', async () => {
+    assert.equal(await page.getByTestId('product-3').isDisabled(), true);
+    await page.getByTestId('product-3').click({ force: true });
+    assert.equal(await page.getByTestId('cart-line-3').count(), 0);
+    assert.equal(await text('cart-total'), '¥0.00');
+    assert.equal(await page.getByTestId('checkout').isDisabled(), true);
+  });
+
+  test('the cart adds up in fen and the clear button empties it', async () => {
+    await page.getByTestId('product-1').click();
+    await page.getByTestId('product-2').click();
+    await page.getByTestId('product-2').click();
+    assert.equal(await text('cart-total'), '¥3.60');
+    await page.getByTestId('remove-2').click();
+    assert.equal(await text('cart-total'), '¥3.55');
+    await page.getByTestId('clear').click();
+    assert.equal(await text('cart-total'), '¥0.00');
+  });
+
+  test('a product cannot be added beyond the stock in its lane', async () => {
+    for (let i = 0; i < 5; i++) await page.getByTestId('product-2').click(); // stock 3
+    assert.match(await text('cart-line-2'), /×3/);
+  });
+
+  test('when the dispenser board goes offline the machine says so and nothing can be bought', async () => {
+    await page.getByTestId('product-1').click();
+    rig.agent.info = { ...rig.agent.info, dispenserLink: 'down' };
+    rig.agent.push('kiosk.updated', rig.agent.info);
+    await page.getByTestId('offline-notice').waitFor();
+    assert.match(await text('offline-notice'), /Machine offline/);
+    assert.equal(await page.getByTestId('product-1').isDisabled(), true);
+    assert.equal(await page.getByTestId('product-2').isDisabled(), true);
+  });
+
+  test('an untouched cart is emptied after a minute', async () => {
+    await page.getByTestId('product-1').click();
+    assert.equal(await text('cart-total'), '¥3.50');
+    await page.clock.fastForward(61_000);
+    await page.getByTestId('cart-line-1').waitFor({ state: 'detached' });
+    assert.equal(await text('cart-total'), '¥0.00');
+  });
+});
+
+describe('payment', () => {
+  test('checkout shows a QR code that scans to exactly the code the agent issued, with the amount', async () => {
+    await startPayment();
+    assert.deepEqual(rig.agent.callsTo('sale.checkout'), [{ items: [{ lane: 1, quantity: 2 }] }]);
+    const { text: scanned, width } = await decodeQrOnScreen(page);
+    assert.equal(scanned, 'https://qr.alipay.com/bax08431xk1o5xbadhr8009c');
+    assert.ok(width >= 320, `QR is ${width}px wide`);
+    assert.equal(await text('amount'), '¥7.00');
+    assert.match(await text('countdown'), /^[12]:\d\d$/);
+    assert.deepEqual(consoleErrors, [], 'no CSP violations or script errors');
+  });
+
+  test('a new QR code from the agent replaces the old one on screen', async () => {
+    await startPayment();
+    rig.agent.push('sale.updated', { ...rig.agent.current!, qrCode: 'https://qr.alipay.com/bax00000second' });
+    let scanned: string | null = null;
+    for (let i = 0; i < 20 && scanned !== 'https://qr.alipay.com/bax00000second'; i++) {
+      scanned = (await decodeQrOnScreen(page)).text;
+    }
+    assert.equal(scanned, 'https://qr.alipay.com/bax00000second');
+  });
+
+  test('cancel asks the agent to cancel and goes back to the products', async () => {
+    await startPayment();
+    await page.getByTestId('cancel').click();
+    await waitScreen('idle');
+    assert.deepEqual(rig.agent.callsTo('sale.cancel'), [{ outTradeNo: 'K1_20250101_0001' }]);
+  });
+
+  test("an unpaid code that runs out says time's up, then returns to the products", async () => {
+    await startPayment();
+    rig.agent.push('sale.updated', { ...rig.agent.current!, state: 'expired' });
+    await waitScreen('expired');
+    assert.match(await text('expired-message'), /Time's up/);
+    await page.clock.fastForward(6_000);
+    await waitScreen('idle');
+  });
+});
+
+describe('after payment', () => {
+  test('paid, vending and completed show dispensing progress, then "Take your item", then the products', async () => {
+    await startPayment();
+    const sale = rig.agent.current!;
+    rig.agent.push('sale.updated', { ...sale, state: 'paid' });
+    await waitScreen('dispensing');
+    rig.agent.push('sale.updated', {
+      ...sale,
+      state: 'vending',
+      items: [
+        { ...sale.items[0]!, state: 'delivered' },
+        { ...sale.items[1]!, state: 'vending' },
+      ],
+    });
+    await page.locator('[data-testid="vend-item-1"][data-state="vending"]').waitFor();
+    assert.match(await text('vend-item-0'), /Delivered/);
+    assert.match(await text('vend-item-1'), /Dispensing/);
+    rig.agent.push('sale.updated', {
+      ...sale,
+      state: 'completed',
+      items: sale.items.map((item) => ({ ...item, state: 'delivered' as const })),
+    });
+    await waitScreen('done');
+    assert.match(await text('done-message'), /Take your item/);
+    await page.clock.fastForward(9_000);
+    await waitScreen('idle');
+    assert.equal(await text('cart-total'), '¥0.00', 'the paid cart is gone');
+  });
+
+  test('goods not dispensed: the screen says how much is being refunded, then that it has been', async () => {
+    await startPayment();
+    const sale = rig.agent.current!;
+    const items = [
+      { ...sale.items[0]!, state: 'delivered' as const },
+      { ...sale.items[1]!, state: 'not_delivered' as const },
+    ];
+    rig.agent.push('sale.updated', { ...sale, state: 'refund_pending', items, refundFen: 350 });
+    await waitScreen('refund');
+    assert.match(
+      await text('refund-message'),
+      /1 item\(s\) could not be dispensed — ¥3\.50 is being refunded/,
+    );
+    rig.agent.push('sale.updated', { ...sale, state: 'refunded', items, refundFen: 350 });
+    await page.getByTestId('refund-message').filter({ hasText: 'has been refunded' }).waitFor();
+    assert.match(await text('refund-message'), /¥3\.50 has been refunded/);
+  });
+
+  test('a failure shows the agent message as plain text', async () => {
+    await startPayment();
+    rig.agent.push('sale.updated', {
+      ...rig.agent.current!,
+      state: 'failed',
+      message: '<img src=x onerror=alert(1)> 支付失败 Payment failed',
+    });
+    await waitScreen('error');
+    assert.equal(await text('error-message'), '<img src=x onerror=alert(1)> 支付失败 Payment failed');
+    assert.equal(await page.locator('[data-testid="error-message"] img').count(), 0);
+  });
+
+  test("a late update for an older sale does not take over a customer's payment screen", async () => {
+    await startPayment();
+    rig.agent.push('sale.updated', sampleSale({ outTradeNo: 'K1_OLD', state: 'refunded', refundFen: 100 }));
+    // Pushes arrive in order: once this later one shows, the older sale's update has been handled.
+    rig.agent.push('kiosk.updated', { ...rig.agent.info, demo: false });
+    await page.getByTestId('demo-banner').waitFor({ state: 'hidden' });
+    assert.equal(await screen(page), 'payment');
+    assert.equal(await text('amount'), '¥7.00');
+  });
+});
+
+describe('technician entry', () => {
+  test('five taps on the corner open a PIN pad that hides digits and is not yet wired to the agent', async () => {
+    for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+    await waitScreen('pin');
+    for (const d of ['1', '2', '3', '4']) await page.getByTestId(`pin-key-${d}`).click();
+    assert.equal(await text('pin-dots'), '●●●●');
+    await page.getByTestId('pin-ok').click();
+    await page.getByTestId('pin-message').filter({ hasText: 'not available' }).waitFor();
+    assert.equal(await text('pin-dots'), '○○○○', 'digits are cleared after a try');
+    await page.getByTestId('pin-close').click();
+    await waitScreen('idle');
+  });
+
+  test('an abandoned PIN pad closes itself', async () => {
+    for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+    await waitScreen('pin');
+    await page.clock.fastForward(31_000);
+    await waitScreen('idle');
+  });
+});

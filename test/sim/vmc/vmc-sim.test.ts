@@ -1,0 +1,115 @@
+// The simulated board on its own, driven byte by byte: it must behave like the protocol document says,
+// because the driver's tests are only as good as the board they run against.
+import assert from 'node:assert/strict';
+import type { Duplex } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { ACK_FRAME, FafbDecoder, encodeFrame } from '../../../app/dispenser/index.ts';
+import type { FafbFrame } from '../../../app/dispenser/index.ts';
+import { createMemoryLine, parseFaultSpec, startVmcSim } from '../../../sim/vmc/index.ts';
+import type { VmcSim } from '../../../sim/vmc/index.ts';
+
+const sims: VmcSim[] = [];
+after(async () => {
+  for (const s of sims) await s.close();
+});
+
+/** A hand-driven upper computer: records every frame the board sends. */
+async function harness(answer: (f: FafbFrame, host: Duplex) => void) {
+  const line = createMemoryLine();
+  const sim = startVmcSim({
+    stream: line.board,
+    lanes: [{ lane: 5, stock: 1 }],
+    pollIntervalMs: 15,
+    motorMs: 30,
+  });
+  sims.push(sim);
+  const host = await line.openHost();
+  const frames: FafbFrame[] = [];
+  const decoder = new FafbDecoder();
+  host.on('data', (c: Buffer) => {
+    for (const f of decoder.push(c)) {
+      frames.push(f);
+      answer(f, host);
+    }
+  });
+  const until = async (pred: () => boolean) => {
+    while (!pred()) await new Promise((r) => setTimeout(r, 5));
+  };
+  return { sim, host, frames, until };
+}
+
+const vend = (packNo: number, lane: number) =>
+  encodeFrame(0x06, packNo, Buffer.from([1, 0, lane >> 8, lane & 0xff]));
+
+describe('VMC simulator protocol', () => {
+  it('POLLs, takes a vend in answer to a POLL, ACKs it, and reports dispensing then success', async () => {
+    let sent = false;
+    const h = await harness((f, host) => {
+      if (f.cmd === 0x41) {
+        host.write(sent ? ACK_FRAME : vend(9, 5));
+        sent = true;
+      } else if (f.packNo !== null) host.write(ACK_FRAME);
+    });
+    await h.until(() => h.frames.filter((f) => f.cmd === 0x04).length >= 2);
+    const statuses = h.frames.filter((f) => f.cmd === 0x04).map((f) => [...f.text]);
+    assert.deepEqual(statuses, [
+      [0x01, 0, 5],
+      [0x02, 0, 5],
+    ]);
+    assert.ok(
+      h.frames.some((f) => f.cmd === 0x42),
+      'the vend was ACKed',
+    );
+    assert.equal(h.sim.motorRuns().length, 1);
+  });
+
+  it('a repeated host PackNO is ACKed again but never runs the motor twice', async () => {
+    let polls = 0;
+    const h = await harness((f, host) => {
+      if (f.cmd === 0x41) host.write(polls++ < 3 ? vend(4, 5) : ACK_FRAME);
+      else if (f.packNo !== null) host.write(ACK_FRAME);
+    });
+    await h.until(() => h.frames.filter((f) => f.cmd === 0x04).length >= 2 && polls > 3);
+    assert.equal(h.frames.filter((f) => f.cmd === 0x42).length, 3);
+    assert.equal(h.sim.motorRuns().length, 1);
+    assert.equal(h.sim.stats().duplicateCommands, 2);
+  });
+
+  it('an unacknowledged data packet is resent with the same PackNO 5 times, then dropped', async () => {
+    let sent = false;
+    const h = await harness((f, host) => {
+      if (f.cmd === 0x41) {
+        host.write(sent ? ACK_FRAME : encodeFrame(0x01, 1, Buffer.from([0, 5])));
+        sent = true;
+      } // data packets are never ACKed
+    });
+    await h.until(() => h.sim.stats().droppedPackets === 1);
+    const reports = h.frames.filter((f) => f.cmd === 0x02);
+    assert.equal(reports.length, 6);
+    assert.equal(new Set(reports.map((f) => f.packNo)).size, 1);
+    assert.deepEqual([...(reports[0]?.text ?? [])], [0x01, 0, 5]);
+  });
+
+  it('an empty or unknown lane is refused with a selection status and no motor run', async () => {
+    let n = 0;
+    const script = [vend(1, 5), vend(2, 5), vend(3, 77)];
+    const h = await harness((f, host) => {
+      if (f.cmd === 0x41) host.write(script[n++] ?? ACK_FRAME);
+      else if (f.packNo !== null) host.write(ACK_FRAME);
+    });
+    await h.until(() => h.frames.filter((f) => f.cmd === 0x02).length >= 2);
+    assert.deepEqual(
+      h.frames.filter((f) => f.cmd === 0x02).map((f) => f.text[0]),
+      [0x02, 0x03],
+    );
+    assert.equal(h.sim.motorRuns().length, 1, 'only the first vend (stock 1) ran');
+  });
+
+  it('fault specs from the command line are validated with clear errors', () => {
+    assert.deepEqual(parseFaultSpec('jam:3:2'), { kind: 'jam', lane: 3, times: 2 });
+    assert.deepEqual(parseFaultSpec('random:0.1:42'), { kind: 'random', rate: 0.1, seed: 42 });
+    assert.throws(() => parseFaultSpec('jam:x'), { name: 'SimFaultError', message: /lane must be a number/ });
+    assert.throws(() => parseFaultSpec('random:7'), { name: 'SimFaultError' });
+    assert.throws(() => parseFaultSpec('meteor'), { name: 'SimFaultError', message: /unknown fault/ });
+  });
+});
