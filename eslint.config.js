@@ -60,7 +60,8 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/main/**', '**/renderer/**', '**/backend-bridge/**', '**/sim/**', '**/demo/**'],
-              message: 'app/ is the agent core: it must not depend on hosts, the relay, simulators or demo wiring.',
+              message:
+                'app/ is the agent core: it must not depend on hosts, the relay, simulators or demo wiring.',
             },
           ],
         },
@@ -121,7 +122,14 @@ export default tseslint.config(
           paths: [electronBan],
           patterns: [
             {
-              group: ['**/app/**', '!**/app/alipay', '!**/app/alipay/**', '**/main/**', '**/renderer/**', '**/demo/**'],
+              group: [
+                '**/app/**',
+                '!**/app/alipay',
+                '!**/app/alipay/**',
+                '**/main/**',
+                '**/renderer/**',
+                '**/demo/**',
+              ],
               message: 'backend-bridge/ and sim/ import from app/ only app/alipay/.',
             },
           ],

@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadAgentConfig, startAgent, type Agent } from '../app/agent/index.ts';
 import { startBrowserHost } from '../app/host/index.ts';
+import { hashPin, PIN_PATTERN } from '../app/maintenance/index.ts';
 import { startDemo } from '../demo/start-demo.ts';
 
 const HELP = `kiosk-agent — the f2f-kiosk agent with its browser host
 
 Usage:
   kiosk-agent [--config FILE] [--port N] [--open] [--data-dir DIR]
+  kiosk-agent --hash-pin < pin.txt > pin-hash      # make a maintenance PIN hash file
 
 Without --config the demo profile runs: an Alipay gateway simulator, a notify relay and a dispenser-board
 simulator start on this machine, and the screen says DEMO MODE. With --config the agent uses the real
@@ -24,6 +26,7 @@ Options:
   --open           open the kiosk screen in Chromium (--app mode) when Chromium is installed
   --data-dir DIR   demo profile only: where its database and keys live (default ./.data/demo)
   --browser        accepted for clarity: this program always serves the browser host
+  --hash-pin       read a maintenance PIN (4-12 digits) from stdin, print its hash for maintenance.pinHashFile
   -h, --help       this text
 
 Prints one JSON line {"ready":true,"url":...} on stdout when the screen is ready; logs go to stderr.`;
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       open: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       browser: { type: 'boolean', default: false },
+      'hash-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -46,10 +50,18 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
+  if (values['hash-pin']) {
+    const pin = fs.readFileSync(0, 'utf8').trim();
+    if (!PIN_PATTERN.test(pin)) throw new ConfigError('a maintenance PIN is 4 to 12 digits');
+    console.log(hashPin(pin));
+    return;
+  }
   const log = (line: string) => console.error(line);
   const rendererDir = path.join(repoRoot, 'dist', 'renderer');
   if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
-    throw new ConfigError(`the kiosk UI is not built (${rendererDir} is missing): run \`npm run build\` first`);
+    throw new ConfigError(
+      `the kiosk UI is not built (${rendererDir} is missing): run \`npm run build\` first`,
+    );
   }
 
   let agent: Agent;
@@ -104,14 +116,20 @@ function openChromium(url: string, log: (line: string) => void): void {
     log('--open: no Chromium found; open the URL above in a browser');
     return;
   }
-  const child = spawn(binary, [`--app=${url}`, '--kiosk', '--no-first-run', '--disable-background-networking'], {
-    stdio: 'ignore',
-    detached: true,
-  });
+  const child = spawn(
+    binary,
+    [`--app=${url}`, '--kiosk', '--no-first-run', '--disable-background-networking'],
+    {
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
   child.unref();
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `kiosk-agent failed: ${(err as Error).stack ?? String(err)}`);
+  console.error(
+    err instanceof ConfigError ? err.message : `kiosk-agent failed: ${(err as Error).stack ?? String(err)}`,
+  );
   process.exit(1);
 });

@@ -37,7 +37,12 @@ export async function startDemo(dataDir: string, log: (line: string) => void): P
   const line = createMemoryLine();
   const board = startVmcSim({
     stream: line.board,
-    lanes: DEMO_PLANOGRAM.map((l) => ({ lane: l.lane, stock: l.stock, capacity: l.capacity, dropSensor: true })),
+    lanes: DEMO_PLANOGRAM.map((l) => ({
+      lane: l.lane,
+      stock: l.stock,
+      capacity: l.capacity,
+      dropSensor: true,
+    })),
   });
 
   const config = parseAgentConfig({
@@ -53,9 +58,13 @@ export async function startDemo(dataDir: string, log: (line: string) => void): P
     },
     relay: { url: relay.url, tokenFile: keys.relayToken },
     dispenser: { driver: 'fafb', path: 'memory:demo-board' },
+    maintenance: { pinHashFile: keys.maintenancePinHash },
     planogram: DEMO_PLANOGRAM,
   });
-  const agent = await startAgent(config, { openPort: () => line.openHost(), log: (line) => log(`[agent] ${line}`) });
+  const agent = await startAgent(config, {
+    openPort: () => line.openHost(),
+    log: (line) => log(`[agent] ${line}`),
+  });
 
   return {
     agent,

@@ -25,13 +25,16 @@ export class RpcCallError extends Error implements RpcError {
   }
 }
 
-const ERROR_CODES: readonly RpcErrorCode[] = [
-  'bad_request',
-  'unknown_channel',
-  'unavailable',
-  'conflict',
-  'internal',
-];
+// A record, not a list, so that a code added to the contract fails to compile here until it is listed.
+const ERROR_CODE_SET: Readonly<Record<RpcErrorCode, true>> = {
+  bad_request: true,
+  unknown_channel: true,
+  unauthorized: true,
+  unavailable: true,
+  conflict: true,
+  internal: true,
+};
+const ERROR_CODES = Object.keys(ERROR_CODE_SET) as readonly RpcErrorCode[];
 
 /** Turns whatever a carrier rejected with into an RpcCallError (unknown shapes become `internal`). */
 export function toRpcCallError(reason: unknown): RpcCallError {

@@ -26,7 +26,10 @@ export const agentConfigSchema = z
       .object({
         gatewayUrl: z.url(),
         appId: z.string().regex(/^\d{16}$/, '16 digits'),
-        sellerId: z.string().regex(/^2088\d{12}$/).optional(),
+        sellerId: z
+          .string()
+          .regex(/^2088\d{12}$/)
+          .optional(),
         privateKeyFile: z.string().min(1),
         alipayPublicKeyFile: z.string().min(1),
         notifyUrl: z.url(),
@@ -51,6 +54,13 @@ export const agentConfigSchema = z
       .object({ port: z.number().int().min(0).max(65535).default(0) })
       .strict()
       .default({ port: 0 }),
+    maintenance: z
+      .object({
+        /** A file holding the scrypt hash of the technicians' PIN (`kiosk-agent --hash-pin`). */
+        pinHashFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
     planogram: z.array(laneConfig).min(1),
   })
   .strict();
@@ -82,18 +92,24 @@ export function loadAgentConfig(file: string): AgentConfig {
       alipayPublicKeyFile: resolve(config.alipay.alipayPublicKeyFile),
     },
     relay: { ...config.relay, tokenFile: resolve(config.relay.tokenFile) },
+    maintenance: config.maintenance.pinHashFile
+      ? { pinHashFile: resolve(config.maintenance.pinHashFile) }
+      : {},
   };
 }
 
 export function parseAgentConfig(raw: unknown, source = 'config'): AgentConfig {
   const parsed = agentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+    const problems = parsed.error.issues
+      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('\n');
     throw new ConfigError(`${source} is invalid:\n${problems}`);
   }
   const lanes = parsed.data.planogram.map((l) => l.lane);
   const duplicate = lanes.find((l, i) => lanes.indexOf(l) !== i);
-  if (duplicate !== undefined) throw new ConfigError(`${source} is invalid:\n  planogram: lane ${duplicate} appears twice`);
+  if (duplicate !== undefined)
+    throw new ConfigError(`${source} is invalid:\n  planogram: lane ${duplicate} appears twice`);
   return parsed.data;
 }
 

@@ -6,10 +6,18 @@ import path from 'node:path';
 import { AlipayClient, loadPrivateKey, loadPublicKey } from '../alipay/index.ts';
 import { createFafbDispenser, openSerialPort, type Dispenser } from '../dispenser/index.ts';
 import { RelayClient } from '../link/index.ts';
-import { createDispatcher, createRpcHandlers, describeKiosk, EventHub, toSaleView, type RpcDispatch } from '../rpc/index.ts';
+import { MaintenanceService, MaintenanceSessions, parsePinHash, verifyPin } from '../maintenance/index.ts';
+import {
+  createDispatcher,
+  createRpcHandlers,
+  describeKiosk,
+  EventHub,
+  toSaleView,
+  type RpcDispatch,
+} from '../rpc/index.ts';
 import { SaleService } from '../sale/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { readSecretFile, type AgentConfig } from './agent-config.ts';
+import { ConfigError, readSecretFile, type AgentConfig } from './agent-config.ts';
 
 export interface AgentOverrides {
   /** Opens the board's serial stream; the demo passes an in-memory port to the board simulator. */
@@ -32,9 +40,17 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const log = overrides.log ?? ((line: string) => console.error(`[agent] ${line}`));
   const now = overrides.now ?? Date.now;
 
-  const privateKey = loadPrivateKey(readSecretFile(config.alipay.privateKeyFile, 'app private key'));
-  const alipayPublicKey = loadPublicKey(readSecretFile(config.alipay.alipayPublicKeyFile, 'Alipay public key'));
+  const privateKey = asConfig(config.alipay.privateKeyFile, () =>
+    loadPrivateKey(readSecretFile(config.alipay.privateKeyFile, 'app private key')),
+  );
+  const alipayPublicKey = asConfig(config.alipay.alipayPublicKeyFile, () =>
+    loadPublicKey(readSecretFile(config.alipay.alipayPublicKeyFile, 'Alipay public key')),
+  );
   const relayToken = readSecretFile(config.relay.tokenFile, 'relay token');
+  const pinHash = config.maintenance.pinHashFile
+    ? readSecretFile(config.maintenance.pinHashFile, 'maintenance PIN hash')
+    : null;
+  if (pinHash) asConfig(config.maintenance.pinHashFile ?? '', () => parsePinHash(pinHash));
 
   const store = openStore(path.join(config.dataDir, 'kiosk.sqlite'), now);
   store.lanes.seedIfEmpty(config.planogram.map((l) => ({ ...l, enabled: true })));
@@ -85,8 +101,19 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     log: (line) => log(`relay: ${line}`),
   });
 
+  const sessions = pinHash ? new MaintenanceSessions((pin) => verifyPin(pin, pinHash), now) : null;
+  if (!sessions) log('no maintenance PIN configured: the maintenance screen stays closed');
+
   const events = new EventHub();
-  const deps = { kioskId: config.kioskId, demo: config.demo, store, sales, dispenser };
+  const deps = {
+    kioskId: config.kioskId,
+    demo: config.demo,
+    store,
+    sales,
+    dispenser,
+    maintenance: new MaintenanceService(store, dispenser),
+    sessions,
+  };
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
   );
@@ -116,4 +143,14 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       store.close();
     },
   };
+}
+
+/** Reports a key or hash file that exists but cannot be used as a configuration error naming the file. */
+function asConfig<T>(file: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
 }

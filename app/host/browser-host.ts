@@ -60,7 +60,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       .map((p) => p.trim());
     const presented = offered.find((p) => p.startsWith('token.'))?.slice('token.'.length) ?? '';
     const allowed =
-      url.pathname === '/rpc' && req.headers.origin === origin && tokenMatches(presented, token) && offered.includes(RPC_SUBPROTOCOL);
+      url.pathname === '/rpc' &&
+      req.headers.origin === origin &&
+      tokenMatches(presented, token) &&
+      offered.includes(RPC_SUBPROTOCOL);
     if (!allowed) {
       log(`rpc connection refused (path ${url.pathname}, origin ${String(req.headers.origin)})`);
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
@@ -110,7 +113,8 @@ function serveClient(ws: WebSocket, options: BrowserHostOptions): void {
 function parseClientFrame(text: string): ClientFrame | null {
   try {
     const v = JSON.parse(text) as Partial<ClientFrame>;
-    if (typeof v !== 'object' || v === null || !Number.isSafeInteger(v.id) || typeof v.channel !== 'string') return null;
+    if (typeof v !== 'object' || v === null || !Number.isSafeInteger(v.id) || typeof v.channel !== 'string')
+      return null;
     return { id: v.id as number, channel: v.channel, payload: v.payload };
   } catch {
     return null;

@@ -10,7 +10,10 @@ export interface IpcInvokeEventLike {
 }
 
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>,
+  ): void;
   removeHandler(channel: string): void;
 }
 
@@ -33,7 +36,10 @@ export function bridgeRpcOverIpc(options: IpcBridgeOptions): () => void {
   options.ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, channel, payload): Promise<RpcResult> => {
     const url = event.senderFrame?.url ?? '';
     if (!options.isTrustedUrl(url)) {
-      return { ok: false, error: { code: 'bad_request', message: 'request from an untrusted frame refused' } };
+      return {
+        ok: false,
+        error: { code: 'bad_request', message: 'request from an untrusted frame refused' },
+      };
     }
     return options.dispatch(String(channel), payload);
   });

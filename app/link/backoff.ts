@@ -7,9 +7,18 @@ export interface BackoffPolicy {
   readonly jitter: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, multiplier: 1.6, maxMs: 30_000, jitter: 0.2 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  initialMs: 1000,
+  multiplier: 1.6,
+  maxMs: 30_000,
+  jitter: 0.2,
+};
 
-export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
   const base = Math.min(policy.maxMs, policy.initialMs * policy.multiplier ** Math.max(0, failures - 1));
   const spread = base * policy.jitter * (random() * 2 - 1);
   return Math.max(0, Math.round(base + spread));

@@ -70,7 +70,10 @@ export class RelayClient {
   }
 
   private connect(): void {
-    const streamUrl = new URL(`/v1/kiosks/${encodeURIComponent(this.options.kioskId)}/stream`, this.options.url);
+    const streamUrl = new URL(
+      `/v1/kiosks/${encodeURIComponent(this.options.kioskId)}/stream`,
+      this.options.url,
+    );
     streamUrl.protocol = streamUrl.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(streamUrl, {
       headers: { authorization: `Bearer ${this.options.token}` },

@@ -9,7 +9,8 @@ export interface RelayEvent {
   readonly receivedAt: string;
 }
 
-export type KioskFrame = { readonly type: 'hello'; readonly lastSeq: number } | { readonly type: 'ack'; readonly seq: number };
+export type KioskFrame =
+  { readonly type: 'hello'; readonly lastSeq: number } | { readonly type: 'ack'; readonly seq: number };
 
 export function parseRelayFrame(text: string): RelayEvent | null {
   let value: unknown;

@@ -5,7 +5,11 @@ import { z } from 'zod';
 
 const fen = z.number().int().nonnegative();
 const lane = z.number().int().min(1).max(9999);
-const outTradeNo = z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/);
+const outTradeNo = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_]+$/);
 
 export const productView = z.object({
   lane,
@@ -57,6 +61,50 @@ export const kioskInfo = z.object({
 });
 export type KioskInfo = z.infer<typeof kioskInfo>;
 
+const maintenanceToken = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const laneView = z.object({
+  lane,
+  productId: z.string(),
+  name: z.string(),
+  priceFen: fen,
+  stock: z.number().int().nonnegative(),
+  capacity: z.number().int().nonnegative(),
+  enabled: z.boolean(),
+});
+export type LaneView = z.infer<typeof laneView>;
+
+export const maintenanceOverview = z.object({
+  dispenserLink: z.enum(['up', 'down']),
+  lanes: z.array(laneView),
+  machine: z
+    .object({
+      doorOpen: z.boolean().nullable(),
+      temperatureC: z.number().nullable(),
+      lift: z.string().nullable(),
+      detail: z.string(),
+    })
+    .nullable(),
+  openRefunds: z.array(
+    z.object({
+      outTradeNo: z.string(),
+      outRequestNo: z.string(),
+      amountFen: fen,
+      state: z.enum(['pending', 'succeeded', 'failed']),
+      lastError: z.string().nullable(),
+    }),
+  ),
+  log: z.array(
+    z.object({
+      at: z.number().int(),
+      action: z.string(),
+      lane: z.number().int().nullable(),
+      detail: z.string().nullable(),
+    }),
+  ),
+});
+export type MaintenanceOverview = z.infer<typeof maintenanceOverview>;
+
 /** Request/response channels: the renderer calls, the agent answers. */
 export const requestChannels = {
   'kiosk.info': { request: z.object({}).strict(), response: kioskInfo },
@@ -77,6 +125,36 @@ export const requestChannels = {
   },
   'sale.current': { request: z.object({}).strict(), response: saleView.nullable() },
   'sale.cancel': { request: z.object({ outTradeNo }).strict(), response: saleView },
+  // Maintenance (technicians). `maintenance.unlock` trades the PIN for a session token that every other
+  // maintenance call must carry; wrong PINs count towards a lockout.
+  'maintenance.unlock': {
+    request: z.object({ pin: z.string().regex(/^\d{4,12}$/) }).strict(),
+    response: z.object({ token: maintenanceToken, expiresAt: z.number().int() }),
+  },
+  'maintenance.lock': {
+    request: z.object({ token: maintenanceToken }).strict(),
+    response: z.object({ locked: z.literal(true) }),
+  },
+  'maintenance.overview': {
+    request: z.object({ token: maintenanceToken }).strict(),
+    response: maintenanceOverview,
+  },
+  'maintenance.laneStatus': {
+    request: z.object({ token: maintenanceToken, lane }).strict(),
+    response: z.object({ lane, state: z.string(), detail: z.string() }),
+  },
+  'maintenance.testVend': {
+    request: z.object({ token: maintenanceToken, lane }).strict(),
+    response: z.object({ outcome: z.enum(['delivered', 'not_delivered', 'unverified']), detail: z.string() }),
+  },
+  'maintenance.setStock': {
+    request: z.object({ token: maintenanceToken, lane, stock: z.number().int().min(0).max(9999) }).strict(),
+    response: laneView,
+  },
+  'maintenance.setLaneEnabled': {
+    request: z.object({ token: maintenanceToken, lane, enabled: z.boolean() }).strict(),
+    response: laneView,
+  },
 } as const;
 
 /** Pushed events: the agent tells, the renderer listens. */
@@ -92,7 +170,8 @@ export type ResponseOf<C extends RequestChannel> = z.output<(typeof requestChann
 export type EventOf<C extends EventChannel> = z.output<(typeof eventChannels)[C]>;
 
 /** Errors the renderer may see. `code` is stable; `message` is safe to show a technician. */
-export type RpcErrorCode = 'bad_request' | 'unknown_channel' | 'unavailable' | 'conflict' | 'internal';
+export type RpcErrorCode =
+  'bad_request' | 'unknown_channel' | 'unauthorized' | 'unavailable' | 'conflict' | 'internal';
 export interface RpcError {
   readonly code: RpcErrorCode;
   readonly message: string;

@@ -16,7 +16,8 @@ export type RpcHandlers = {
   ) => Promise<ResponseOf<C>>;
 };
 
-export type RpcResult = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: RpcError };
+export type RpcResult =
+  { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: RpcError };
 
 /** Thrown by handlers to answer with a specific error code and a message safe to show. */
 export class RpcFailure extends Error {
@@ -40,7 +41,10 @@ export function createDispatcher(handlers: RpcHandlers, log: (line: string) => v
     const spec = requestChannels[name];
     const parsed = spec.request.safeParse(payload ?? {});
     if (!parsed.success) {
-      return fail('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; '));
+      return fail(
+        'bad_request',
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; '),
+      );
     }
     try {
       const handler = handlers[name] as (req: unknown) => Promise<unknown>;

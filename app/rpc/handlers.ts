@@ -1,9 +1,11 @@
 // The agent's answers to the UI channels of contract.ts.
 import type { Dispenser } from '../dispenser/dispenser.ts';
+import type { MaintenanceService, MaintenanceSessions } from '../maintenance/index.ts';
 import { CheckoutError, type SaleService } from '../sale/index.ts';
 import type { OrderRow, Store } from '../store/index.ts';
 import type { KioskInfo, ProductView, SaleView } from './contract.ts';
 import { RpcFailure, type RpcHandlers } from './dispatcher.ts';
+import { createMaintenanceHandlers } from './maintenance-handlers.ts';
 import { toSaleView } from './sale-view.ts';
 
 export interface RpcHandlerDeps {
@@ -12,10 +14,13 @@ export interface RpcHandlerDeps {
   readonly store: Store;
   readonly sales: SaleService;
   readonly dispenser: Dispenser;
+  readonly maintenance: MaintenanceService;
+  readonly sessions: MaintenanceSessions | null;
 }
 
 export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
-  const view = (order: OrderRow): SaleView => toSaleView(order, deps.store.refunds.forOrder(order.outTradeNo));
+  const view = (order: OrderRow): SaleView =>
+    toSaleView(order, deps.store.refunds.forOrder(order.outTradeNo));
   return {
     'kiosk.info': async () => describeKiosk(deps),
     'catalog.list': async () => ({ products: listProducts(deps) }),
@@ -35,6 +40,7 @@ export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
       if (!deps.store.orders.get(outTradeNo)) throw new RpcFailure('bad_request', `no order ${outTradeNo}`);
       return view(await deps.sales.cancel(outTradeNo));
     },
+    ...createMaintenanceHandlers(deps),
   };
 }
 

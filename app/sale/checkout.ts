@@ -30,7 +30,8 @@ export async function checkout(ctx: SaleContext, cart: readonly CartLine[]): Pro
     const lane = ctx.store.lanes.get(line.lane);
     if (!lane || !lane.enabled) throw new CheckoutError('unavailable', `lane ${line.lane} is not for sale`);
     const wanted = cart.filter((l) => l.lane === line.lane).reduce((n, l) => n + l.quantity, 0);
-    if (lane.stock < wanted) throw new CheckoutError('unavailable', `lane ${line.lane} has only ${lane.stock} left`);
+    if (lane.stock < wanted)
+      throw new CheckoutError('unavailable', `lane ${line.lane} has only ${lane.stock} left`);
     return Array.from({ length: line.quantity }, () => ({
       lane: lane.lane,
       productId: lane.productId,
@@ -64,7 +65,9 @@ export async function checkout(ctx: SaleContext, cart: readonly CartLine[]): Pro
     });
   } else {
     const why =
-      outcome.kind === 'business_failure' ? `${outcome.subCode}: ${outcome.subMsg}` : `${outcome.kind}: ${outcome.detail}`;
+      outcome.kind === 'business_failure'
+        ? `${outcome.subCode}: ${outcome.subMsg}`
+        : `${outcome.kind}: ${outcome.detail}`;
     ctx.log(`precreate for ${outTradeNo} failed (${why})`);
     // No QR code was shown, so nobody can pay this trade even if Alipay created it; Alipay closes it at
     // timeout_express.

@@ -13,7 +13,9 @@ export async function confirmPayment(ctx: SaleContext, proof: PaymentProof): Pro
   const order = ctx.store.orders.get(proof.outTradeNo);
   if (!order) return;
   if (proof.totalFen !== order.totalFen) {
-    ctx.log(`payment for ${order.outTradeNo} ignored: ${proof.totalFen} fen paid, order is ${order.totalFen} fen`);
+    ctx.log(
+      `payment for ${order.outTradeNo} ignored: ${proof.totalFen} fen paid, order is ${order.totalFen} fen`,
+    );
     return;
   }
   if (order.state === 'expired') {
@@ -45,7 +47,9 @@ export async function queryPayment(ctx: SaleContext, outTradeNo: string): Promis
 
 /** Ends an unpaid order (timeout or the customer walked away) and cancels its trade at Alipay. */
 export async function expireOrder(ctx: SaleContext, outTradeNo: string, reason: string): Promise<void> {
-  if (!ctx.store.orders.transition(outTradeNo, ['created', 'awaiting_payment'], 'expired', { message: reason })) {
+  if (
+    !ctx.store.orders.transition(outTradeNo, ['created', 'awaiting_payment'], 'expired', { message: reason })
+  ) {
     return;
   }
   ctx.changed(outTradeNo);
@@ -65,5 +69,7 @@ export async function expireOrder(ctx: SaleContext, outTradeNo: string, reason: 
       return;
     }
   }
-  ctx.log(`cancel of ${outTradeNo} not confirmed after ${CANCEL_ATTEMPTS} attempts; a late payment will be refunded`);
+  ctx.log(
+    `cancel of ${outTradeNo} not confirmed after ${CANCEL_ATTEMPTS} attempts; a late payment will be refunded`,
+  );
 }

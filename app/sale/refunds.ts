@@ -83,7 +83,9 @@ export async function processRefunds(ctx: SaleContext, onlyOrder?: string): Prom
         state: 'failed',
         error: `${outcome.subCode}: ${outcome.subMsg}`,
       });
-      ctx.log(`refund ${refund.outRequestNo} refused: ${outcome.subCode} ${outcome.subMsg} — needs a technician`);
+      ctx.log(
+        `refund ${refund.outRequestNo} refused: ${outcome.subCode} ${outcome.subMsg} — needs a technician`,
+      );
     } else {
       // Retryable or outcome unknown: stays pending and is retried later with the same out_request_no.
       ctx.store.refunds.recordAttempt(refund.outRequestNo, { state: 'pending', error: outcome.detail });

@@ -139,7 +139,9 @@ export class SaleService {
       return;
     }
     const up = this.options.relayLinkUp?.() ?? false;
-    const interval = up ? (this.options.queryIntervalMs ?? 10_000) : (this.options.queryIntervalOfflineMs ?? 3_000);
+    const interval = up
+      ? (this.options.queryIntervalMs ?? 10_000)
+      : (this.options.queryIntervalOfflineMs ?? 3_000);
     const last = this.lastQuery.get(order.outTradeNo) ?? order.createdAt;
     if (now - last < interval) return;
     this.lastQuery.set(order.outTradeNo, now);

@@ -42,10 +42,16 @@ async function vendSafely(ctx: SaleContext, lane: number, txn: string): Promise<
   }
 }
 
-function describe(outcome: VendOutcome): { state: 'delivered' | 'not_delivered' | 'unknown'; detail: string } {
+function describe(outcome: VendOutcome): {
+  state: 'delivered' | 'not_delivered' | 'unknown';
+  detail: string;
+} {
   switch (outcome.kind) {
     case 'delivered':
-      return { state: 'delivered', detail: outcome.dropConfirmed ? 'drop confirmed' : 'motor ran (no drop sensor)' };
+      return {
+        state: 'delivered',
+        detail: outcome.dropConfirmed ? 'drop confirmed' : 'motor ran (no drop sensor)',
+      };
     case 'not_delivered':
       return { state: 'not_delivered', detail: outcome.reason };
     case 'unverified':

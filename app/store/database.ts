@@ -28,7 +28,8 @@ export function openDatabase(file: string): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new StoreOpenError(`database ${file} failed its integrity check: ${String(check)}`);
+    if (check !== 'ok')
+      throw new StoreOpenError(`database ${file} failed its integrity check: ${String(check)}`);
     migrate(db);
   } catch (err) {
     db.close();

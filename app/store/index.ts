@@ -1,5 +1,6 @@
 import { openDatabase, type Db } from './database.ts';
 import { LanesRepository } from './lanes-repository.ts';
+import { MaintenanceLog } from './maintenance-log.ts';
 import { OrdersRepository } from './orders-repository.ts';
 import { RefundsRepository } from './refunds-repository.ts';
 import { RelayCursor } from './relay-cursor.ts';
@@ -7,6 +8,7 @@ import { RelayCursor } from './relay-cursor.ts';
 export * from './database.ts';
 export * from './migrations.ts';
 export * from './lanes-repository.ts';
+export * from './maintenance-log.ts';
 export * from './orders-repository.ts';
 export * from './refunds-repository.ts';
 export * from './relay-cursor.ts';
@@ -18,6 +20,7 @@ export interface Store {
   readonly orders: OrdersRepository;
   readonly refunds: RefundsRepository;
   readonly relayCursor: RelayCursor;
+  readonly maintenanceLog: MaintenanceLog;
   close(): void;
 }
 
@@ -29,6 +32,7 @@ export function openStore(file: string, now: () => number = Date.now): Store {
     orders: new OrdersRepository(db, now),
     refunds: new RefundsRepository(db, now),
     relayCursor: new RelayCursor(db),
+    maintenanceLog: new MaintenanceLog(db, now),
     close: () => {
       db.pragma('optimize');
       db.close();

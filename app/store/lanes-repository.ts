@@ -58,6 +58,20 @@ export class LanesRepository {
     return true;
   }
 
+  /** Sets a lane's stock as counted by a technician; refuses more than the lane holds. */
+  setStock(lane: number, stock: number): boolean {
+    return (
+      this.db.prepare('UPDATE lanes SET stock = ? WHERE lane = ? AND ? <= capacity').run(stock, lane, stock)
+        .changes === 1
+    );
+  }
+
+  setEnabled(lane: number, enabled: boolean): boolean {
+    return (
+      this.db.prepare('UPDATE lanes SET enabled = ? WHERE lane = ?').run(enabled ? 1 : 0, lane).changes === 1
+    );
+  }
+
   decrementStock(lane: number): void {
     this.db.prepare('UPDATE lanes SET stock = stock - 1 WHERE lane = ? AND stock > 0').run(lane);
   }

@@ -11,7 +11,8 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    description: 'planogram, orders with their items, refunds, relay cursor, payment notifications, audit trail',
+    description:
+      'planogram, orders with their items, refunds, relay cursor, payment notifications, audit trail',
     sql: `
       CREATE TABLE lanes (
         lane        INTEGER PRIMARY KEY CHECK (lane >= 1),
@@ -87,6 +88,19 @@ export const migrations: readonly Migration[] = [
         at           INTEGER NOT NULL,
         event        TEXT    NOT NULL,
         detail       TEXT
+      ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    description: 'maintenance log: test vends, stock and lane changes made by technicians',
+    sql: `
+      CREATE TABLE maintenance_log (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     INTEGER NOT NULL,
+        action TEXT    NOT NULL,
+        lane   INTEGER,
+        detail TEXT
       ) STRICT;
     `,
   },

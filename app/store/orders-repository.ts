@@ -106,8 +106,7 @@ export class OrdersRepository {
 
   get(outTradeNo: string): OrderRow | null {
     const row = this.db.prepare('SELECT * FROM orders WHERE out_trade_no = ?').get(outTradeNo) as
-      | RawOrder
-      | undefined;
+      RawOrder | undefined;
     return row ? this.withItems(row) : null;
   }
 
@@ -134,9 +133,7 @@ export class OrdersRepository {
         `SELECT * FROM orders WHERE state NOT IN ('completed','refunded','expired','failed')
          ORDER BY created_at DESC, rowid DESC LIMIT 1`,
       )
-      .get() as
-      | RawOrder
-      | undefined;
+      .get() as RawOrder | undefined;
     return row ? this.withItems(row) : null;
   }
 
@@ -160,8 +157,7 @@ export class OrdersRepository {
     const at = this.now();
     return this.db.transaction(() => {
       const current = this.db.prepare('SELECT state FROM orders WHERE out_trade_no = ?').get(outTradeNo) as
-        | { state: OrderState }
-        | undefined;
+        { state: OrderState } | undefined;
       if (!current || !from.includes(current.state)) return false;
       this.db
         .prepare(
@@ -199,7 +195,12 @@ export class OrdersRepository {
   }
 
   /** Records what the board reported for an item whose vend intent was committed. */
-  finishVend(outTradeNo: string, position: number, state: 'delivered' | 'not_delivered' | 'unknown', detail: string): void {
+  finishVend(
+    outTradeNo: string,
+    position: number,
+    state: 'delivered' | 'not_delivered' | 'unknown',
+    detail: string,
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare(

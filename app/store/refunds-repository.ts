@@ -52,21 +52,33 @@ export class RefundsRepository {
 
   mustGet(outRequestNo: string): RefundRow {
     const row = this.db.prepare('SELECT * FROM refunds WHERE out_request_no = ?').get(outRequestNo) as
-      | RawRefund
-      | undefined;
+      RawRefund | undefined;
     if (!row) throw new Error(`refund ${outRequestNo} does not exist`);
     return toRefund(row);
   }
 
   forOrder(outTradeNo: string): RefundRow[] {
     return (
-      this.db.prepare('SELECT * FROM refunds WHERE out_trade_no = ? ORDER BY created_at').all(outTradeNo) as RawRefund[]
+      this.db
+        .prepare('SELECT * FROM refunds WHERE out_trade_no = ? ORDER BY created_at')
+        .all(outTradeNo) as RawRefund[]
     ).map(toRefund);
   }
 
   pending(): RefundRow[] {
     return (
-      this.db.prepare(`SELECT * FROM refunds WHERE state = 'pending' ORDER BY created_at`).all() as RawRefund[]
+      this.db
+        .prepare(`SELECT * FROM refunds WHERE state = 'pending' ORDER BY created_at`)
+        .all() as RawRefund[]
+    ).map(toRefund);
+  }
+
+  /** Refunds Alipay refused: they need a person. */
+  failed(limit = 20): RefundRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM refunds WHERE state = 'failed' ORDER BY created_at DESC LIMIT ?`)
+        .all(limit) as RawRefund[]
     ).map(toRefund);
   }
 

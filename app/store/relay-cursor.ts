@@ -6,7 +6,8 @@ export class RelayCursor {
   constructor(private readonly db: Db) {}
 
   get(): number {
-    return (this.db.prepare('SELECT last_seq FROM relay_cursor WHERE id = 1').get() as { last_seq: number }).last_seq;
+    return (this.db.prepare('SELECT last_seq FROM relay_cursor WHERE id = 1').get() as { last_seq: number })
+      .last_seq;
   }
 
   /** Only moves forward: a late duplicate never rewinds the cursor. */

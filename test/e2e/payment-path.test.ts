@@ -47,12 +47,26 @@ before(async () => {
   const pty = await startPtyPair(dir);
   [sim, relay, board] = await Promise.all([
     startProgram('alipay-sim', [
-      '--port', '0', '--app-id', APP_ID,
-      '--app-public-key', appKeys.publicKeyFile, '--private-key', alipayKeys.privateKeyFile,
+      '--port',
+      '0',
+      '--app-id',
+      APP_ID,
+      '--app-public-key',
+      appKeys.publicKeyFile,
+      '--private-key',
+      alipayKeys.privateKeyFile,
     ]),
     startProgram('notify-relay', [
-      '--port', '0', '--db', path.join(dir, 'relay.sqlite'), '--app-id', APP_ID,
-      '--alipay-public-key', alipayKeys.publicKeyFile, '--kiosk', `${KIOSK_ID}:@${path.join(dir, 'relay-token')}`,
+      '--port',
+      '0',
+      '--db',
+      path.join(dir, 'relay.sqlite'),
+      '--app-id',
+      APP_ID,
+      '--alipay-public-key',
+      alipayKeys.publicKeyFile,
+      '--kiosk',
+      `${KIOSK_ID}:@${path.join(dir, 'relay-token')}`,
     ]),
     startProgram('vmc-sim', ['--device', pty.a, '--lanes', '1-4', '--stock', '5', '--control-port', '0']),
   ]);
@@ -146,7 +160,11 @@ test('a customer buys a cola: QR read off the screen equals the one Alipay issue
   assert.deepEqual(ledger.refunds, [], 'nothing to refund when the cola came out');
   assert.equal(await screen(), 'done');
   const runs = await motorRuns();
-  assert.deepEqual(runs.map((r) => r.lane), [2], 'exactly one motor run, on lane 2');
+  assert.deepEqual(
+    runs.map((r) => r.lane),
+    [2],
+    'exactly one motor run, on lane 2',
+  );
 });
 
 test('a notification with one byte changed is answered fail, is not pushed, and the sale stays unpaid', async () => {
@@ -156,9 +174,12 @@ test('a notification with one byte changed is answered fail, is not pushed, and 
   assert.ok(trade);
 
   const relayEvents = async (after: number) => {
-    const res = await fetch(`${String(relay.ready['url'])}/v1/kiosks/${KIOSK_ID}/events?after=${after}&wait=0`, {
-      headers: { authorization: `Bearer ${relayToken}` },
-    });
+    const res = await fetch(
+      `${String(relay.ready['url'])}/v1/kiosks/${KIOSK_ID}/events?after=${after}&wait=0`,
+      {
+        headers: { authorization: `Bearer ${relayToken}` },
+      },
+    );
     assert.equal(res.status, 200);
     return ((await res.json()) as { events: Array<{ seq: number }> }).events;
   };
@@ -209,7 +230,11 @@ test('a notification with one byte changed is answered fail, is not pushed, and 
     'Alipay has no payment for the forged order',
   );
   assert.equal(ledger.payments.length, 1, 'only the cola was paid');
-  assert.deepEqual((await motorRuns()).map((r) => r.lane), [2], 'nothing more came out of the machine');
+  assert.deepEqual(
+    (await motorRuns()).map((r) => r.lane),
+    [2],
+    'nothing more came out of the machine',
+  );
 
   await page.locator('[data-testid="cancel"]').click();
   await page.locator('#app[data-screen="payment"]').waitFor({ state: 'detached', timeout: 10_000 });

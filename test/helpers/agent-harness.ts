@@ -27,7 +27,10 @@ export interface Harness {
   /** Starts a new agent on the same data directory. */
   restartAgent(): Promise<Agent>;
   pay(outTradeNo: string): Promise<void>;
-  ledger(): Promise<{ payments: Array<{ outTradeNo: string; fen: number }>; refunds: Array<{ outTradeNo: string; fen: number; outRequestNo: string }> }>;
+  ledger(): Promise<{
+    payments: Array<{ outTradeNo: string; fen: number }>;
+    refunds: Array<{ outTradeNo: string; fen: number; outRequestNo: string }>;
+  }>;
   requests(): Promise<Array<{ method: string }>>;
 }
 
@@ -35,6 +38,8 @@ export interface HarnessOptions {
   readonly faults?: readonly SimFault[];
   readonly relay?: boolean;
   readonly planogram?: AgentConfigInput['planogram'];
+  /** Extra configuration (e.g. a maintenance PIN hash file written into the harness directory). */
+  readonly configure?: (dir: string) => Partial<AgentConfigInput>;
 }
 
 const PLANOGRAM: AgentConfigInput['planogram'] = [
@@ -100,6 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     relay: { url: relayUrl, tokenFile: write('token', token) },
     dispenser: { driver: 'fafb', path: 'memory:test' },
     planogram,
+    ...options.configure?.(dir),
   });
   const clock = { now: Date.now() };
   const logs: string[] = [];
@@ -133,14 +139,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       });
       if (res.status !== 200) throw new Error(`sim pay failed: ${res.status} ${await res.text()}`);
     },
-    ledger: async () => (await (await fetch(`${sim.url}/sim/ledger`)).json()) as Awaited<ReturnType<Harness['ledger']>>,
+    ledger: async () =>
+      (await (await fetch(`${sim.url}/sim/ledger`)).json()) as Awaited<ReturnType<Harness['ledger']>>,
     requests: async () => {
       const body = (await (await fetch(`${sim.url}/sim/requests`)).json()) as unknown;
-      return (Array.isArray(body) ? body : (body as { requests: Array<{ method: string }> }).requests) as Array<{ method: string }>;
+      return (
+        Array.isArray(body) ? body : (body as { requests: Array<{ method: string }> }).requests
+      ) as Array<{ method: string }>;
     },
   };
   onCleanup(() => harness.stopAgent());
-  await waitFor(() => harness.agent.dispenser.linkState === 'up', 'the board link to come up', () => logs.join('\n'));
+  await waitFor(
+    () => harness.agent.dispenser.linkState === 'up',
+    'the board link to come up',
+    () => logs.join('\n'),
+  );
   return harness;
 }
 

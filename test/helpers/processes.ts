@@ -40,7 +40,10 @@ export async function startProgram(
 
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${program} not ready in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${program} not ready in ${timeoutMs} ms:\n${stderr}`)),
+      timeoutMs,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       for (const line of stdout.split('\n')) {

@@ -13,7 +13,10 @@ export interface PtyPair {
   kill(): Promise<void>;
 }
 
-export async function startPtyPair(dir: string, names: [string, string] = ['board', 'kiosk']): Promise<PtyPair> {
+export async function startPtyPair(
+  dir: string,
+  names: [string, string] = ['board', 'kiosk'],
+): Promise<PtyPair> {
   const a = path.join(dir, names[0]);
   const b = path.join(dir, names[1]);
   const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {

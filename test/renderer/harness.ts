@@ -61,6 +61,22 @@ export function sampleSale(patch: Partial<SaleView> = {}): SaleView {
 type Handler<C extends RequestChannel> = (payload: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>;
 type HandlerTable = { [C in RequestChannel]: Handler<C> };
 
+/** Maintenance channels of a kiosk without a maintenance PIN: every call is refused. */
+function maintenanceClosed(): Pick<HandlerTable, Extract<RequestChannel, `maintenance.${string}`>> {
+  const closed = () => {
+    throw { code: 'unavailable', message: 'no maintenance PIN is configured' } satisfies RpcError;
+  };
+  return {
+    'maintenance.unlock': closed,
+    'maintenance.lock': closed,
+    'maintenance.overview': closed,
+    'maintenance.laneStatus': closed,
+    'maintenance.testVend': closed,
+    'maintenance.setStock': closed,
+    'maintenance.setLaneEnabled': closed,
+  };
+}
+
 /** A stand-in for the agent: answers the contract's channels from plain fields a test can change. */
 export class FakeAgent {
   info: KioskInfo = { kioskId: 'K1', demo: true, dispenserLink: 'up' };
@@ -114,6 +130,7 @@ export class FakeAgent {
         this.current = { ...this.current, state: 'expired', qrCode: null };
         return this.current;
       },
+      ...maintenanceClosed(),
     };
   }
 

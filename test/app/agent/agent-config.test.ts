@@ -56,7 +56,10 @@ test('a wrong config names every problem at once', () => {
 
 test('two products in one lane are refused', () => {
   const lane = valid.planogram[0]!;
-  assert.throws(() => parseAgentConfig({ ...valid, planogram: [lane, { ...lane, productId: 'X' }] }), /lane 1 appears twice/);
+  assert.throws(
+    () => parseAgentConfig({ ...valid, planogram: [lane, { ...lane, productId: 'X' }] }),
+    /lane 1 appears twice/,
+  );
 });
 
 test('kiosk-agent with a broken config exits 1 with the reasons and starts nothing', () => {
@@ -70,17 +73,44 @@ test('kiosk-agent with a broken config exits 1 with the reasons and starts nothi
   assert.equal(run.status, 1);
   assert.match(run.stderr, /dispenser\.driver/);
   assert.equal(run.stdout, '');
-  const missing = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--config', path.join(dir, 'nope.json')], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  const missing = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--config', path.join(dir, 'nope.json')],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /cannot read config/);
 });
 
 test('kiosk-agent --help explains the demo and production profiles', () => {
-  const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--help'], { encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--help'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(run.status, 0);
   assert.match(run.stdout, /demo profile/);
   assert.match(run.stdout, /--config FILE/);
+});
+
+test('kiosk-agent --hash-pin turns a PIN from stdin into a hash the agent accepts, and refuses a non-PIN', async () => {
+  const { verifyPin } = await import('../../../app/maintenance/index.ts');
+  const bin = path.join(repoRoot, 'bin', 'kiosk-agent.js');
+  const run = spawnSync(process.execPath, [bin, '--hash-pin'], {
+    input: '13579\n',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(!run.stdout.includes('13579'));
+  assert.equal(verifyPin('13579', run.stdout), true);
+  const bad = spawnSync(process.execPath, [bin, '--hash-pin'], {
+    input: 'secret\n',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /4 to 12 digits/);
 });

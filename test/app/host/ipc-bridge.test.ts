@@ -28,8 +28,13 @@ test('requests from the kiosk renderer are dispatched; any other frame is refuse
     isTrustedUrl: (url) => url === trusted,
   });
   const invoke = ipcMain.handlers.get(IPC_INVOKE_CHANNEL)!;
-  assert.deepEqual(await invoke({ senderFrame: { url: trusted } }, 'kiosk.info', {}), { ok: true, result: 'answer' });
-  const refused = (await invoke({ senderFrame: { url: 'https://evil.example/' } }, 'sale.cancel', {})) as { ok: boolean };
+  assert.deepEqual(await invoke({ senderFrame: { url: trusted } }, 'kiosk.info', {}), {
+    ok: true,
+    result: 'answer',
+  });
+  const refused = (await invoke({ senderFrame: { url: 'https://evil.example/' } }, 'sale.cancel', {})) as {
+    ok: boolean;
+  };
   assert.equal(refused.ok, false);
   assert.equal(((await invoke({ senderFrame: null }, 'kiosk.info', {})) as { ok: boolean }).ok, false);
   assert.deepEqual(seen, ['kiosk.info']);
@@ -49,7 +54,10 @@ test('pushed events reach the kiosk window, validated, and stop after the bridge
   const info = { kioskId: 'K1', demo: false, dispenserLink: 'down' as const };
   events.publish('kiosk.updated', info);
   assert.deepEqual(sent, [[IPC_EVENT_CHANNEL, 'kiosk.updated', info]]);
-  assert.throws(() => events.publish('kiosk.updated', { kioskId: 'K1' } as never), 'invalid payloads never leave');
+  assert.throws(
+    () => events.publish('kiosk.updated', { kioskId: 'K1' } as never),
+    'invalid payloads never leave',
+  );
   dispose();
   events.publish('kiosk.updated', info);
   assert.equal(sent.length, 1);

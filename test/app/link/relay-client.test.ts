@@ -34,7 +34,11 @@ async function notify(relayUrl: string, n: number): Promise<string> {
     trade_no: `T${n}`,
     trade_status: 'TRADE_SUCCESS',
   };
-  const body = new URLSearchParams({ ...params, sign_type: 'RSA2', sign: signParams(params, keys.privateKey) }).toString();
+  const body = new URLSearchParams({
+    ...params,
+    sign_type: 'RSA2',
+    sign: signParams(params, keys.privateKey),
+  }).toString();
   const res = await fetch(`${relayUrl}/alipay/notify`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -44,7 +48,12 @@ async function notify(relayUrl: string, n: number): Promise<string> {
   return body;
 }
 
-function client(relayUrl: string, token: string, cursor: { get(): number; advance(s: number): void }, handle: (e: RelayEvent) => Promise<void>) {
+function client(
+  relayUrl: string,
+  token: string,
+  cursor: { get(): number; advance(s: number): void },
+  handle: (e: RelayEvent) => Promise<void>,
+) {
   const c = new RelayClient({
     url: relayUrl,
     kioskId: 'K1',
@@ -70,8 +79,15 @@ test('events arrive in order with the raw body, are acked after handling, and ar
   first.start();
   sent.push(await notify(relay.url, 3));
   await waitFor(() => seen.length === 3, 'three events');
-  assert.deepEqual(seen.map((e) => e.body), sent, 'the kiosk gets exactly what Alipay posted');
-  assert.deepEqual(seen.map((e) => e.seq), [1, 2, 3]);
+  assert.deepEqual(
+    seen.map((e) => e.body),
+    sent,
+    'the kiosk gets exactly what Alipay posted',
+  );
+  assert.deepEqual(
+    seen.map((e) => e.seq),
+    [1, 2, 3],
+  );
   assert.equal(first.state, 'up');
   await first.stop();
   assert.equal(store.relayCursor.get(), 3);
@@ -90,10 +106,15 @@ test('an event whose handling fails is not acked and is delivered again', async 
   const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
   let cursor = 0;
   const attempts: number[] = [];
-  const c = client(relay.url, token, { get: () => cursor, advance: (s) => (cursor = Math.max(cursor, s)) }, async (e) => {
-    attempts.push(e.seq);
-    if (attempts.length === 1) throw new Error('disk full');
-  });
+  const c = client(
+    relay.url,
+    token,
+    { get: () => cursor, advance: (s) => (cursor = Math.max(cursor, s)) },
+    async (e) => {
+      attempts.push(e.seq);
+      if (attempts.length === 1) throw new Error('disk full');
+    },
+  );
   c.start();
   await notify(relay.url, 1);
   await waitFor(() => cursor === 1, 'the event to be handled on the second delivery');
@@ -132,9 +153,18 @@ test('a wrong token keeps the link down and retries with backoff; the relay comi
 });
 
 test('backoff grows by 1.6 up to its cap, with bounded jitter', () => {
-  assert.equal(backoffDelay(1, undefined, () => 0.5), 1000);
-  assert.equal(backoffDelay(2, undefined, () => 0.5), 1600);
-  assert.equal(backoffDelay(50, undefined, () => 0.5), 30_000);
+  assert.equal(
+    backoffDelay(1, undefined, () => 0.5),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(2, undefined, () => 0.5),
+    1600,
+  );
+  assert.equal(
+    backoffDelay(50, undefined, () => 0.5),
+    30_000,
+  );
   for (let i = 0; i < 100; i++) {
     const d = backoffDelay(3);
     assert.ok(d >= 2560 * 0.8 && d <= 2560 * 1.2, String(d));

@@ -13,6 +13,10 @@ const sale = {
   message: null,
 };
 
+const refused = async (): Promise<never> => {
+  throw new RpcFailure('unavailable', 'not in this test');
+};
+
 function handlers(overrides: Partial<RpcHandlers> = {}): RpcHandlers {
   return {
     'kiosk.info': async () => ({ kioskId: 'K1', demo: true, dispenserLink: 'up' }),
@@ -20,15 +24,20 @@ function handlers(overrides: Partial<RpcHandlers> = {}): RpcHandlers {
     'sale.checkout': async () => sale,
     'sale.current': async () => null,
     'sale.cancel': async () => sale,
+    'maintenance.unlock': refused,
+    'maintenance.lock': refused,
+    'maintenance.overview': refused,
+    'maintenance.laneStatus': refused,
+    'maintenance.testVend': refused,
+    'maintenance.setStock': refused,
+    'maintenance.setLaneEnabled': refused,
     ...overrides,
   };
 }
 
 test('a valid request reaches its handler and the answer comes back', async () => {
   const calls: unknown[] = [];
-  const dispatch = createDispatcher(
-    handlers({ 'sale.checkout': async (req) => (calls.push(req), sale) }),
-  );
+  const dispatch = createDispatcher(handlers({ 'sale.checkout': async (req) => (calls.push(req), sale) }));
   const result = await dispatch('sale.checkout', { items: [{ lane: 2, quantity: 1 }] });
   assert.deepEqual(result, { ok: true, result: sale });
   assert.deepEqual(calls, [{ items: [{ lane: 2, quantity: 1 }] }]);
@@ -79,10 +88,16 @@ test('handler failures become typed errors; internal details are not leaked', as
     ok: false,
     error: { code: 'conflict', message: 'order is being vended' },
   });
-  assert.deepEqual(await dispatch('sale.current', {}), { ok: false, error: { code: 'internal', message: 'internal error' } });
+  assert.deepEqual(await dispatch('sale.current', {}), {
+    ok: false,
+    error: { code: 'internal', message: 'internal error' },
+  });
   assert.deepEqual(await dispatch('kiosk.info', {}), {
     ok: false,
     error: { code: 'internal', message: 'the agent produced an invalid answer' },
   });
-  assert.ok(logged.some((l) => l.includes('SQLITE_FULL')), 'the technician log keeps the cause');
+  assert.ok(
+    logged.some((l) => l.includes('SQLITE_FULL')),
+    'the technician log keeps the cause',
+  );
 });

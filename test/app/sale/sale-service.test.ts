@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { startHarness, waitFor } from '../../helpers/agent-harness.ts';
 import type { OrderRow } from '../../../app/store/index.ts';
 
-const order = (h: { agent: { store: { orders: { mustGet(n: string): OrderRow } } } }, no: string) => h.agent.store.orders.mustGet(no);
+const order = (h: { agent: { store: { orders: { mustGet(n: string): OrderRow } } } }, no: string) =>
+  h.agent.store.orders.mustGet(no);
 
 test('paid by push: two colas vend, the order completes, stock and ledger agree', async () => {
   const h = await startHarness();
@@ -18,11 +19,23 @@ test('paid by push: two colas vend, the order completes, stock and ledger agree'
   await h.pay(sale.outTradeNo);
   await waitFor(() => order(h, sale.outTradeNo).state === 'completed', 'the sale to complete');
 
-  assert.deepEqual(order(h, sale.outTradeNo).items.map((i) => i.vendState), ['delivered', 'delivered']);
-  assert.deepEqual(h.board.motorRuns().map((r) => [r.lane, r.result]), [[2, 'dispensed'], [2, 'dispensed']]);
+  assert.deepEqual(
+    order(h, sale.outTradeNo).items.map((i) => i.vendState),
+    ['delivered', 'delivered'],
+  );
+  assert.deepEqual(
+    h.board.motorRuns().map((r) => [r.lane, r.result]),
+    [
+      [2, 'dispensed'],
+      [2, 'dispensed'],
+    ],
+  );
   assert.equal(h.agent.store.lanes.get(2)?.stock, 3);
   const ledger = await h.ledger();
-  assert.deepEqual(ledger.payments.map((p) => p.fen), [700]);
+  assert.deepEqual(
+    ledger.payments.map((p) => p.fen),
+    [700],
+  );
   assert.deepEqual(ledger.refunds, []);
 });
 
@@ -36,7 +49,13 @@ test('a jammed lane: what came out is kept, exactly the rest is refunded once, w
   await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the refund to be confirmed');
 
   const done = order(h, sale.outTradeNo);
-  assert.deepEqual(done.items.map((i) => [i.lane, i.vendState]), [[1, 'not_delivered'], [2, 'delivered']]);
+  assert.deepEqual(
+    done.items.map((i) => [i.lane, i.vendState]),
+    [
+      [1, 'not_delivered'],
+      [2, 'delivered'],
+    ],
+  );
   const ledger = await h.ledger();
   assert.deepEqual(
     ledger.refunds.map((r) => [r.outTradeNo, r.fen, r.outRequestNo]),
@@ -52,7 +71,10 @@ test('motor ran but no drop was seen: never counted as delivered, refunded and f
   await h.pay(sale.outTradeNo);
   await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the refund');
   assert.equal(order(h, sale.outTradeNo).items[0]?.vendState, 'unknown');
-  assert.deepEqual((await h.ledger()).refunds.map((r) => r.fen), [350]);
+  assert.deepEqual(
+    (await h.ledger()).refunds.map((r) => r.fen),
+    [350],
+  );
   assert.equal(h.board.motorRuns().length, 1, 'the vend was not retried');
 });
 
@@ -64,7 +86,10 @@ test('with the relay unreachable, payment is confirmed by querying Alipay direct
   h.clock.now += 3_500;
   await h.agent.sales.tick();
   await waitFor(() => order(h, sale.outTradeNo).state === 'completed', 'the sale to complete via query');
-  assert.deepEqual(h.board.motorRuns().map((r) => r.lane), [1]);
+  assert.deepEqual(
+    h.board.motorRuns().map((r) => r.lane),
+    [1],
+  );
 });
 
 test('an unpaid QR code expires: the order ends, the trade is cancelled at Alipay, nothing vends', async () => {
@@ -93,7 +118,11 @@ test('a forged or altered notification leaves the order unpaid; a genuine one fo
     trade_status: 'TRADE_SUCCESS',
   };
   // Alipay signs trade notifications without sign_type, then adds it.
-  const sign = (p: Record<string, string>) => ({ ...p, sign_type: 'RSA2', sign: signParams(p, h.alipayPrivateKey) });
+  const sign = (p: Record<string, string>) => ({
+    ...p,
+    sign_type: 'RSA2',
+    sign: signParams(p, h.alipayPrivateKey),
+  });
   const signed = sign(params);
   const altered = new URLSearchParams({ ...signed, total_amount: '0.01' }).toString();
   assert.equal((await h.agent.sales.handleNotification(altered)).accepted, false);
@@ -106,7 +135,10 @@ test('a forged or altered notification leaves the order unpaid; a genuine one fo
   assert.equal(order(h, sale.outTradeNo).state, 'awaiting_payment');
   assert.deepEqual(h.board.motorRuns(), []);
   // The same notification unaltered is accepted: only the change made the difference.
-  assert.equal((await h.agent.sales.handleNotification(new URLSearchParams(signed).toString())).accepted, true);
+  assert.equal(
+    (await h.agent.sales.handleNotification(new URLSearchParams(signed).toString())).accepted,
+    true,
+  );
 });
 
 test('a crash after the vend intent was committed: restart never re-sends that vend, refunds it, vends the rest', async () => {
@@ -121,21 +153,38 @@ test('a crash after the vend intent was committed: restart never re-sends that v
   const Database = (await import('better-sqlite3')).default;
   const raw = new Database(`${h.dir}/agent/kiosk.sqlite`);
   raw.prepare(`UPDATE orders SET state = 'vending' WHERE out_trade_no = ?`).run(sale.outTradeNo);
-  raw.prepare(`UPDATE order_items SET vend_state = 'vending' WHERE out_trade_no = ? AND position = 1`).run(sale.outTradeNo);
+  raw
+    .prepare(`UPDATE order_items SET vend_state = 'vending' WHERE out_trade_no = ? AND position = 1`)
+    .run(sale.outTradeNo);
   raw.close();
 
   await h.restartAgent();
   await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'recovery to settle the order');
   const settled = order(h, sale.outTradeNo);
-  assert.deepEqual(settled.items.map((i) => i.vendState), ['unknown', 'delivered']);
-  assert.deepEqual(h.board.motorRuns().map((r) => r.lane), [2], 'lane 1 was not driven again');
-  assert.deepEqual((await h.ledger()).refunds.map((r) => r.fen), [200]);
+  assert.deepEqual(
+    settled.items.map((i) => i.vendState),
+    ['unknown', 'delivered'],
+  );
+  assert.deepEqual(
+    h.board.motorRuns().map((r) => r.lane),
+    [2],
+    'lane 1 was not driven again',
+  );
+  assert.deepEqual(
+    (await h.ledger()).refunds.map((r) => r.fen),
+    [200],
+  );
 });
 
 test('with the board offline nothing can be bought', async () => {
   const h = await startHarness();
   await h.board.close();
-  await waitFor(() => h.agent.dispenser.linkState === 'down', 'the link to go down', () => '', 5000);
+  await waitFor(
+    () => h.agent.dispenser.linkState === 'down',
+    'the link to go down',
+    () => '',
+    5000,
+  );
   await assert.rejects(h.agent.sales.checkout([{ lane: 1, quantity: 1 }]), /offline/);
   assert.equal(h.agent.sales.current(), null);
 });

@@ -5,7 +5,8 @@ import { allocateOutTradeNo } from '../../../app/sale/out-trade-no.ts';
 
 test('the happy path is created → awaiting_payment → paid → vending → completed', () => {
   const path = ['created', 'awaiting_payment', 'paid', 'vending', 'completed'] as const;
-  for (let i = 1; i < path.length; i++) assert.ok(canTransition(path[i - 1]!, path[i]!), `${path[i - 1]} → ${path[i]}`);
+  for (let i = 1; i < path.length; i++)
+    assert.ok(canTransition(path[i - 1]!, path[i]!), `${path[i - 1]} → ${path[i]}`);
 });
 
 test('nothing vends without a verified payment and nothing leaves a final state', () => {

@@ -1,0 +1,96 @@
+// Answers to the maintenance channels. Every call but unlock must carry the live session's token.
+import { MaintenanceError, type MaintenanceService, type MaintenanceSessions } from '../maintenance/index.ts';
+import type { LaneRow } from '../store/index.ts';
+import type { LaneView } from './contract.ts';
+import { RpcFailure, type RpcHandlers } from './dispatcher.ts';
+
+type MaintenanceChannel = Extract<keyof RpcHandlers, `maintenance.${string}`>;
+
+export interface MaintenanceHandlerDeps {
+  readonly maintenance: MaintenanceService;
+  /** null when no maintenance PIN is configured: the maintenance screen stays closed. */
+  readonly sessions: MaintenanceSessions | null;
+}
+
+export function createMaintenanceHandlers(
+  deps: MaintenanceHandlerDeps,
+): Pick<RpcHandlers, MaintenanceChannel> {
+  const sessions = (): MaintenanceSessions => {
+    if (!deps.sessions) throw new RpcFailure('unavailable', 'no maintenance PIN is configured on this kiosk');
+    return deps.sessions;
+  };
+  const authorised = <T>(token: string, work: () => Promise<T> | T): Promise<T> => {
+    if (!sessions().touch(token)) {
+      return Promise.reject(
+        new RpcFailure('unauthorized', 'the maintenance session has ended; enter the PIN again'),
+      );
+    }
+    return Promise.resolve()
+      .then(work)
+      .catch((err: unknown) => {
+        if (err instanceof MaintenanceError) throw new RpcFailure(err.code, err.message);
+        throw err;
+      });
+  };
+  const m = deps.maintenance;
+  return {
+    'maintenance.unlock': async ({ pin }) => {
+      const result = sessions().unlock(pin);
+      if (result.ok) return { token: result.token, expiresAt: result.expiresAt };
+      throw new RpcFailure(
+        'unauthorized',
+        result.reason === 'locked_out' ? 'too many wrong PINs; try again in a few minutes' : 'wrong PIN',
+      );
+    },
+    'maintenance.lock': async ({ token }) =>
+      authorised(token, () => {
+        sessions().lock();
+        return { locked: true as const };
+      }),
+    'maintenance.overview': async ({ token }) =>
+      authorised(token, async () => {
+        const o = await m.overview();
+        return {
+          dispenserLink: o.dispenserLink,
+          lanes: o.lanes.map(toLaneView),
+          machine: o.machine,
+          openRefunds: o.openRefunds.map((r) => ({
+            outTradeNo: r.outTradeNo,
+            outRequestNo: r.outRequestNo,
+            amountFen: r.amountFen,
+            state: r.state,
+            lastError: r.lastError,
+          })),
+          log: [...o.log],
+        };
+      }),
+    'maintenance.laneStatus': async ({ token, lane }) => authorised(token, () => m.laneStatus(lane)),
+    'maintenance.testVend': async ({ token, lane }) =>
+      authorised(token, async () => {
+        const outcome = await m.testVend(lane);
+        const detail =
+          outcome.kind === 'delivered'
+            ? outcome.dropConfirmed
+              ? 'drop confirmed'
+              : 'motor ran'
+            : outcome.reason;
+        return { outcome: outcome.kind, detail };
+      }),
+    'maintenance.setStock': async ({ token, lane, stock }) =>
+      authorised(token, () => toLaneView(m.setStock(lane, stock))),
+    'maintenance.setLaneEnabled': async ({ token, lane, enabled }) =>
+      authorised(token, () => toLaneView(m.setEnabled(lane, enabled))),
+  };
+}
+
+function toLaneView(l: LaneRow): LaneView {
+  return {
+    lane: l.lane,
+    productId: l.productId,
+    name: l.name,
+    priceFen: l.priceFen,
+    stock: l.stock,
+    capacity: l.capacity,
+    enabled: l.enabled,
+  };
+}

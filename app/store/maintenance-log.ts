@@ -1,0 +1,29 @@
+// What technicians did, for the next technician and the operator: test vends, stock counts, lanes switched
+// off or on.
+import type { Db } from './database.ts';
+
+export interface MaintenanceLogEntry {
+  readonly at: number;
+  readonly action: string;
+  readonly lane: number | null;
+  readonly detail: string | null;
+}
+
+export class MaintenanceLog {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {}
+
+  record(action: string, lane: number | null, detail: string): void {
+    this.db
+      .prepare('INSERT INTO maintenance_log (at, action, lane, detail) VALUES (?, ?, ?, ?)')
+      .run(this.now(), action, lane, detail);
+  }
+
+  recent(limit = 20): MaintenanceLogEntry[] {
+    return this.db
+      .prepare('SELECT at, action, lane, detail FROM maintenance_log ORDER BY id DESC LIMIT ?')
+      .all(limit) as MaintenanceLogEntry[];
+  }
+}

@@ -1,0 +1,101 @@
+// Maintenance through the UI contract against a real board simulator and a real SQLite file.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { hashPin } from '../../../app/maintenance/index.ts';
+import { startHarness } from '../../helpers/agent-harness.ts';
+
+async function harnessWithPin() {
+  const h = await startHarness({
+    faults: [{ kind: 'jam', lane: 2, times: 1 }],
+    configure: (dir) => {
+      const file = path.join(dir, 'pin-hash');
+      fs.writeFileSync(file, hashPin('2468'));
+      return { maintenance: { pinHashFile: file } };
+    },
+  });
+  const call = async (channel: string, payload: unknown) => h.agent.dispatch(channel, payload);
+  return { h, call };
+}
+
+test('a technician unlocks with the PIN, test-vends lanes, counts stock and switches a lane off', async () => {
+  const { h, call } = await harnessWithPin();
+  const wrong = await call('maintenance.unlock', { pin: '0000' });
+  assert.deepEqual(wrong, { ok: false, error: { code: 'unauthorized', message: 'wrong PIN' } });
+  const unlocked = await call('maintenance.unlock', { pin: '2468' });
+  assert.ok(unlocked.ok);
+  const token = (unlocked.result as { token: string }).token;
+
+  const overview = await call('maintenance.overview', { token });
+  assert.ok(overview.ok);
+  const o = overview.result as { dispenserLink: string; lanes: Array<{ lane: number; stock: number }> };
+  assert.equal(o.dispenserLink, 'up');
+  assert.deepEqual(
+    o.lanes.map((l) => [l.lane, l.stock]),
+    [
+      [1, 5],
+      [2, 5],
+    ],
+  );
+
+  assert.deepEqual(await call('maintenance.testVend', { token, lane: 1 }), {
+    ok: true,
+    result: { outcome: 'delivered', detail: 'drop confirmed' },
+  });
+  const jam = await call('maintenance.testVend', { token, lane: 2 });
+  assert.ok(jam.ok);
+  assert.equal((jam.result as { outcome: string }).outcome, 'not_delivered');
+  assert.deepEqual(
+    h.board.motorRuns().map((r) => [r.lane, r.result]),
+    [
+      [1, 'dispensed'],
+      [2, 'jammed'],
+    ],
+  );
+  assert.equal(h.agent.store.lanes.get(1)?.stock, 4, 'a delivered test vend used one item');
+
+  const counted = await call('maintenance.setStock', { token, lane: 1, stock: 10 });
+  assert.equal(counted.ok && (counted.result as { stock: number }).stock, 10);
+  const tooMany = await call('maintenance.setStock', { token, lane: 1, stock: 11 });
+  assert.equal(!tooMany.ok && tooMany.error.code, 'bad_request');
+  await call('maintenance.setLaneEnabled', { token, lane: 2, enabled: false });
+  const catalog = await call('catalog.list', {});
+  const lane2 = (
+    catalog.ok ? (catalog.result as { products: Array<{ lane: number; available: boolean }> }).products : []
+  ).find((p) => p.lane === 2);
+  assert.equal(lane2?.available, false, 'customers can no longer buy from a disabled lane');
+
+  const log = h.agent.store.maintenanceLog.recent().map((e) => e.action);
+  assert.deepEqual(log.slice(0, 3), ['disable_lane', 'set_stock', 'test_vend_not_delivered']);
+
+  assert.ok((await call('maintenance.lock', { token })).ok);
+  const after = await call('maintenance.overview', { token });
+  assert.equal(!after.ok && after.error.code, 'unauthorized');
+});
+
+test('maintenance calls without a valid session are refused before touching anything', async () => {
+  const { h, call } = await harnessWithPin();
+  const forged = await call('maintenance.testVend', { token: 'a'.repeat(64), lane: 1 });
+  assert.equal(!forged.ok && forged.error.code, 'unauthorized');
+  const malformed = await call('maintenance.setStock', { lane: 1, stock: 0 });
+  assert.equal(!malformed.ok && malformed.error.code, 'bad_request');
+  assert.deepEqual(h.board.motorRuns(), []);
+  assert.equal(h.agent.store.lanes.get(1)?.stock, 5);
+});
+
+test('a test vend is refused while a customer is paying', async () => {
+  const { h, call } = await harnessWithPin();
+  const unlocked = await call('maintenance.unlock', { pin: '2468' });
+  const token = unlocked.ok ? (unlocked.result as { token: string }).token : '';
+  await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
+  const refused = await call('maintenance.testVend', { token, lane: 1 });
+  assert.equal(!refused.ok && refused.error.code, 'conflict');
+  assert.deepEqual(h.board.motorRuns(), []);
+});
+
+test('without a configured PIN the maintenance screen stays closed', async () => {
+  const h = await startHarness();
+  const result = await h.agent.dispatch('maintenance.unlock', { pin: '2468' });
+  assert.equal(!result.ok && result.error.code, 'unavailable');
+});
