@@ -87,7 +87,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       now,
       log,
     },
-    { relayLinkUp: () => relay?.state === 'up' },
+    { relayLinkUp: () => relay?.delivering ?? false },
   );
 
   relay = new RelayClient({

@@ -1,3 +1,4 @@
 export * from './relay-client.ts';
 export * from './relay-protocol.ts';
 export * from './backoff.ts';
+export * from './long-poll.ts';

@@ -3,6 +3,7 @@
 // so a crash at any point means the relay replays it, and handling is idempotent.
 import WebSocket from 'ws';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { pollRelayEvents } from './long-poll.ts';
 import { parseRelayFrame, type KioskFrame, type RelayEvent } from './relay-protocol.ts';
 
 export interface RelayCursorPort {
@@ -22,6 +23,8 @@ export interface RelayClientOptions {
   readonly backoff?: BackoffPolicy;
   /** Drop the socket when the relay has been silent (no ping, no event) this long. */
   readonly silenceTimeoutMs?: number;
+  /** While the websocket is down, long-poll the relay with this wait (seconds; 0 disables the fallback). */
+  readonly longPollWaitSeconds?: number;
 }
 
 export type RelayLinkState = 'up' | 'down';
@@ -34,12 +37,20 @@ export class RelayClient {
   private silenceTimer: NodeJS.Timeout | null = null;
   private queue: Promise<void> = Promise.resolve();
   private linkState: RelayLinkState = 'down';
+  private poll: AbortController | null = null;
+  private pollHealthy = false;
   private readonly stateListeners = new Set<(s: RelayLinkState) => void>();
 
   constructor(private readonly options: RelayClientOptions) {}
 
+  /** The websocket's state. */
   get state(): RelayLinkState {
     return this.linkState;
+  }
+
+  /** True while events reach the kiosk promptly: over the websocket, or over the long-poll fallback. */
+  get delivering(): boolean {
+    return this.linkState === 'up' || this.pollHealthy;
   }
 
   onState(listener: (s: RelayLinkState) => void): () => void {
@@ -55,6 +66,7 @@ export class RelayClient {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.poll?.abort();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.clearSilenceTimer();
     const socket = this.socket;
@@ -82,6 +94,7 @@ export class RelayClient {
     this.socket = socket;
     socket.on('open', () => {
       this.failures = 0;
+      this.poll?.abort();
       this.send(socket, { type: 'hello', lastSeq: this.options.cursor.get() });
       this.armSilenceTimer(socket);
       this.setState('up');
@@ -99,29 +112,89 @@ export class RelayClient {
     });
     socket.on('unexpected-response', (_req, res) => {
       this.log(`relay refused the stream: HTTP ${res.statusCode}`);
+      // With this listener attached, ws leaves the failed handshake open: end it so 'close' (and the
+      // reconnect) follow.
+      socket.terminate();
     });
     socket.on('error', (err) => this.log(`relay stream error: ${err.message}`));
     socket.on('close', () => {
       this.clearSilenceTimer();
       if (this.socket === socket) this.socket = null;
       this.setState('down');
-      if (!this.stopped) this.scheduleReconnect();
+      if (!this.stopped) {
+        this.scheduleReconnect();
+        void this.pollWhileDown();
+      }
     });
   }
 
-  private async deliver(socket: WebSocket, event: RelayEvent): Promise<void> {
-    if (event.seq > this.options.cursor.get()) {
-      try {
-        await this.options.handle(event);
-      } catch (err) {
-        // Not acked: the relay replays it after the next hello.
-        this.log(`relay event ${event.seq} not handled: ${(err as Error).message}`);
-        socket.terminate();
-        return;
+  /** The long-poll fallback: runs while the websocket is down, stops when it comes back. */
+  private async pollWhileDown(): Promise<void> {
+    const wait = this.options.longPollWaitSeconds ?? 25;
+    if (this.poll || wait <= 0) return;
+    const controller = new AbortController();
+    this.poll = controller;
+    let failures = 0;
+    try {
+      while (!this.stopped && this.linkState === 'down' && !controller.signal.aborted) {
+        try {
+          const events = await pollRelayEvents(
+            {
+              url: this.options.url,
+              kioskId: this.options.kioskId,
+              token: this.options.token,
+              waitSeconds: wait,
+              signal: controller.signal,
+            },
+            this.options.cursor.get(),
+          );
+          failures = 0;
+          this.pollHealthy = true;
+          // In order, stopping at the first that fails: the next poll (after the cursor) brings it again.
+          this.queue = this.queue.then(async () => {
+            for (const event of events) if (!(await this.handleEvent(event))) break;
+          });
+          await this.queue;
+        } catch (err) {
+          if (controller.signal.aborted) break;
+          this.pollHealthy = false;
+          failures++;
+          this.log(`relay long-poll failed: ${(err as Error).message}`);
+          await abortableSleep(
+            backoffDelay(failures, this.options.backoff ?? DEFAULT_BACKOFF),
+            controller.signal,
+          );
+        }
       }
-      this.options.cursor.advance(event.seq);
+    } finally {
+      this.pollHealthy = false;
+      if (this.poll === controller) this.poll = null;
+    }
+  }
+
+  private async deliver(socket: WebSocket, event: RelayEvent): Promise<void> {
+    // After a failed event this socket was terminated: later events it queued must not overtake the one that
+    // failed, or the cursor would skip it. The relay replays them all after the next hello.
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (!(await this.handleEvent(event))) {
+      // Not acked: the relay replays it after the next hello.
+      socket.terminate();
+      return;
     }
     this.send(socket, { type: 'ack', seq: event.seq });
+  }
+
+  /** Commits an event's effect once (events at or below the cursor were handled already). */
+  private async handleEvent(event: RelayEvent): Promise<boolean> {
+    if (event.seq <= this.options.cursor.get()) return true;
+    try {
+      await this.options.handle(event);
+    } catch (err) {
+      this.log(`relay event ${event.seq} not handled: ${(err as Error).message}`);
+      return false;
+    }
+    this.options.cursor.advance(event.seq);
+    return true;
   }
 
   private send(socket: WebSocket, frame: KioskFrame): void {
@@ -157,4 +230,16 @@ export class RelayClient {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -20,8 +20,14 @@ export function parseRelayFrame(text: string): RelayEvent | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
+  if ((value as Record<string, unknown>)['type'] !== 'event') return null;
+  return parseRelayEvent(value);
+}
+
+/** An event object as both the stream (inside a frame) and the long-poll (in its list) carry it. */
+export function parseRelayEvent(value: unknown): RelayEvent | null {
+  if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
-  if (v['type'] !== 'event') return null;
   const { seq, kind, body, receivedAt } = v;
   if (!Number.isSafeInteger(seq) || (seq as number) < 1) return null;
   if (typeof kind !== 'string' || typeof body !== 'string') return null;

@@ -124,10 +124,20 @@ test('an event whose handling fails is not acked and is delivered again', async 
 test('a wrong token keeps the link down and retries with backoff; the relay coming back brings it up', async () => {
   const dir = tempDir();
   const token = randomBytes(16).toString('hex');
-  const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
-  const wrong = client(relay.url, 'not-the-token', { get: () => 0, advance: () => {} }, async () => {});
+  // A relay that refuses this kiosk's token (401 at the upgrade), counting how often the kiosk tries.
+  const http = await import('node:http');
+  let attempts = 0;
+  const refusing = http.createServer((_req, res) => res.writeHead(401).end());
+  refusing.on('upgrade', (_req, socket) => {
+    attempts++;
+    socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', () => r()));
+  onCleanup(() => new Promise<void>((r) => (refusing.closeAllConnections(), refusing.close(() => r()))));
+  const refusingUrl = `http://127.0.0.1:${(refusing.address() as { port: number }).port}`;
+  const wrong = client(refusingUrl, 'not-the-token', { get: () => 0, advance: () => {} }, async () => {});
   wrong.start();
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(() => attempts >= 3, 'a refused kiosk to keep retrying with backoff');
   assert.equal(wrong.state, 'down');
   await wrong.stop();
 
@@ -169,4 +179,49 @@ test('backoff grows by 1.6 up to its cap, with bounded jitter', () => {
     const d = backoffDelay(3);
     assert.ok(d >= 2560 * 0.8 && d <= 2560 * 1.2, String(d));
   }
+});
+
+test('when a proxy breaks websockets, events still arrive through the long-poll fallback, in order', async () => {
+  const dir = tempDir();
+  const token = randomBytes(16).toString('hex');
+  const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
+  // A front that forwards plain HTTP to the relay but refuses websocket upgrades, as some proxies do.
+  const http = await import('node:http');
+  const front = http.createServer((req, res) => {
+    const upstream = http.request(
+      new URL(req.url ?? '/', relay.url),
+      { method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  front.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+  onCleanup(() => new Promise<void>((r) => (front.closeAllConnections(), front.close(() => r()))));
+  const frontUrl = `http://127.0.0.1:${(front.address() as { port: number }).port}`;
+
+  let cursor = 0;
+  const seen: number[] = [];
+  const c = new RelayClient({
+    url: frontUrl,
+    kioskId: 'K1',
+    token,
+    cursor: { get: () => cursor, advance: (s) => (cursor = Math.max(cursor, s)) },
+    handle: async (e) => void seen.push(e.seq),
+    backoff: { initialMs: 50, multiplier: 1.5, maxMs: 200, jitter: 0.1 },
+    longPollWaitSeconds: 2,
+  });
+  onCleanup(() => c.stop());
+  c.start();
+  await notify(relay.url, 1);
+  await notify(relay.url, 2);
+  await waitFor(() => seen.length === 2, 'both events over long-poll');
+  await notify(relay.url, 3);
+  await waitFor(() => seen.length === 3, 'an event that arrives during the wait');
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.equal(c.state, 'down', 'the websocket never came up');
+  assert.equal(c.delivering, true);
 });
