@@ -4,118 +4,48 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { signParams, verifyNotify } from '../../app/alipay/index.ts';
-import { writeKeyPair } from '../helpers/key-files.ts';
-import { startProgram, type RunningProgram } from '../helpers/processes.ts';
 import { decodeQrPng } from '../helpers/qr-from-screenshot.ts';
-import { startPtyPair } from '../helpers/socat-pty.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
-
-const APP_ID = '2021000000000042';
-const KIOSK_ID = 'K42';
+import {
+  startStack,
+  STACK_APP_ID as APP_ID,
+  STACK_KIOSK_ID as KIOSK_ID,
+  type Stack,
+} from '../helpers/stack.ts';
 
 interface SimTrade {
   out_trade_no: string;
   qr_code: string;
-  status?: string;
-  total_amount?: string;
 }
 
-let dir: string;
-let sim: RunningProgram;
-let relay: RunningProgram;
-let board: RunningProgram;
-let agent: RunningProgram;
+interface Ledger {
+  payments: Array<{ outTradeNo: string; fen: number }>;
+  refunds: unknown[];
+}
+
+let stack: Stack;
 let browser: Browser;
 let page: Page;
-let alipayPrivatePem: string;
-let alipayPublicPem: string;
-let relayToken: string;
 
 before(async () => {
-  dir = tempDir('f2f-e2e-');
-  const appKeys = writeKeyPair(dir, 'app');
-  const alipayKeys = writeKeyPair(dir, 'alipay');
-  alipayPrivatePem = alipayKeys.privateKeyPem;
-  alipayPublicPem = alipayKeys.publicKeyPem;
-  relayToken = randomBytes(24).toString('hex');
-  fs.writeFileSync(path.join(dir, 'relay-token'), relayToken + '\n', { mode: 0o600 });
-
-  const pty = await startPtyPair(dir);
-  [sim, relay, board] = await Promise.all([
-    startProgram('alipay-sim', [
-      '--port',
-      '0',
-      '--app-id',
-      APP_ID,
-      '--app-public-key',
-      appKeys.publicKeyFile,
-      '--private-key',
-      alipayKeys.privateKeyFile,
-    ]),
-    startProgram('notify-relay', [
-      '--port',
-      '0',
-      '--db',
-      path.join(dir, 'relay.sqlite'),
-      '--app-id',
-      APP_ID,
-      '--alipay-public-key',
-      alipayKeys.publicKeyFile,
-      '--kiosk',
-      `${KIOSK_ID}:@${path.join(dir, 'relay-token')}`,
-    ]),
-    startProgram('vmc-sim', ['--device', pty.a, '--lanes', '1-4', '--stock', '5', '--control-port', '0']),
-  ]);
-  const config = {
-    kioskId: KIOSK_ID,
-    dataDir: path.join(dir, 'agent'),
-    alipay: {
-      gatewayUrl: `${String(sim.ready['url'])}/gateway.do`,
-      appId: APP_ID,
-      privateKeyFile: appKeys.privateKeyFile,
-      alipayPublicKeyFile: alipayKeys.publicKeyFile,
-      notifyUrl: `${String(relay.ready['url'])}/alipay/notify`,
-    },
-    relay: { url: String(relay.ready['url']), tokenFile: path.join(dir, 'relay-token') },
-    dispenser: { driver: 'fafb', path: pty.b },
-    sale: { paymentTimeoutSeconds: 120 },
-    planogram: [
-      { lane: 1, productId: 'W500', name: '矿泉水 Water', priceFen: 200, stock: 5, capacity: 10 },
-      { lane: 2, productId: 'COLA', name: '可乐 Cola', priceFen: 350, stock: 5, capacity: 10 },
-      { lane: 3, productId: 'TEA', name: '冰红茶 Iced tea', priceFen: 400, stock: 5, capacity: 10 },
-    ],
-  };
-  const configFile = path.join(dir, 'agent.json');
-  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-  agent = await startProgram('kiosk-agent', ['--config', configFile, '--port', '0']);
-
+  stack = await startStack();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   page = await browser.newPage({ viewport: { width: 1080, height: 1600 } });
-  await page.goto(String(agent.ready['url']));
+  await page.goto(stack.agentUrl());
 });
 
 after(async () => {
   await browser?.close();
 });
 
-async function simTrades(): Promise<SimTrade[]> {
-  const res = await fetch(`${String(sim.ready['url'])}/sim/trades`);
-  const body = (await res.json()) as SimTrade[] | { trades: SimTrade[] };
-  return Array.isArray(body) ? body : body.trades;
-}
-
-async function motorRuns(): Promise<Array<{ lane: number }>> {
-  const res = await fetch(`${String(board.ready['controlUrl'])}/sim/motor-runs`);
-  const body = (await res.json()) as Array<{ lane: number }> | { runs: Array<{ lane: number }> };
-  return Array.isArray(body) ? body : body.runs;
-}
+const simTrades = () => stack.simJson<SimTrade[]>('/sim/trades');
+const ledger = () => stack.simJson<Ledger>('/sim/ledger');
+const motorRuns = () => stack.motorRuns();
 
 async function screen(): Promise<string | null> {
   return page.locator('#app').getAttribute('data-screen');
@@ -141,7 +71,7 @@ test('a customer buys a cola: QR read off the screen equals the one Alipay issue
   assert.ok(issued, `QR on screen ${onScreen} is one alipay-sim issued (${JSON.stringify(trades)})`);
   assert.ok(issued.out_trade_no.startsWith(`${KIOSK_ID}_`));
 
-  const pay = await fetch(`${String(sim.ready['url'])}/sim/pay`, {
+  const pay = await fetch(`${stack.simUrl}/sim/pay`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ qrCode: onScreen }),
@@ -149,15 +79,12 @@ test('a customer buys a cola: QR read off the screen equals the one Alipay issue
   assert.equal(pay.status, 200, await pay.text());
 
   await page.getByText('Take your item').waitFor({ timeout: 20_000 });
-  const ledger = (await (await fetch(`${String(sim.ready['url'])}/sim/ledger`)).json()) as {
-    payments: Array<{ outTradeNo: string; fen: number }>;
-    refunds: unknown[];
-  };
+  const book = await ledger();
   assert.deepEqual(
-    ledger.payments.map((p) => [p.outTradeNo, p.fen]),
+    book.payments.map((p) => [p.outTradeNo, p.fen]),
     [[issued.out_trade_no, 350]],
   );
-  assert.deepEqual(ledger.refunds, [], 'nothing to refund when the cola came out');
+  assert.deepEqual(book.refunds, [], 'nothing to refund when the cola came out');
   assert.equal(await screen(), 'done');
   const runs = await motorRuns();
   assert.deepEqual(
@@ -174,12 +101,9 @@ test('a notification with one byte changed is answered fail, is not pushed, and 
   assert.ok(trade);
 
   const relayEvents = async (after: number) => {
-    const res = await fetch(
-      `${String(relay.ready['url'])}/v1/kiosks/${KIOSK_ID}/events?after=${after}&wait=0`,
-      {
-        headers: { authorization: `Bearer ${relayToken}` },
-      },
-    );
+    const res = await fetch(`${stack.relayUrl}/v1/kiosks/${KIOSK_ID}/events?after=${after}&wait=0`, {
+      headers: { authorization: `Bearer ${stack.relayToken}` },
+    });
     assert.equal(res.status, 200);
     return ((await res.json()) as { events: Array<{ seq: number }> }).events;
   };
@@ -204,12 +128,18 @@ test('a notification with one byte changed is answered fail, is not pushed, and 
     version: '1.0',
   };
   // Alipay signs trade notifications without sign_type, then adds it.
-  params['sign'] = signParams(params, createPrivateKey(alipayPrivatePem));
+  params['sign'] = signParams(
+    params,
+    createPrivateKey(fs.readFileSync(stack.alipayKeys.privateKeyFile, 'utf8')),
+  );
   params['sign_type'] = 'RSA2';
-  assert.ok(verifyNotify(params, createPublicKey(alipayPublicPem)), 'as signed, the notification verifies');
+  assert.ok(
+    verifyNotify(params, createPublicKey(fs.readFileSync(stack.alipayKeys.publicKeyFile, 'utf8'))),
+    'as signed, the notification verifies',
+  );
   // …then one byte changed on the way (the amount paid says 2.01 instead of 2.00).
   params['total_amount'] = '2.01';
-  const res = await fetch(`${String(relay.ready['url'])}/alipay/notify`, {
+  const res = await fetch(`${stack.relayUrl}/alipay/notify`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
     body: new URLSearchParams(params).toString(),
@@ -221,15 +151,13 @@ test('a notification with one byte changed is answered fail, is not pushed, and 
 
   // Unpaid: the customer still sees the QR code, and Alipay's ledger has no payment for it.
   assert.equal(await screen(), 'payment');
-  const ledger = (await (await fetch(`${String(sim.ready['url'])}/sim/ledger`)).json()) as {
-    payments: Array<{ outTradeNo: string; fen: number }>;
-  };
+  const book = await ledger();
   assert.deepEqual(
-    ledger.payments.filter((p) => p.outTradeNo === trade.out_trade_no),
+    book.payments.filter((p) => p.outTradeNo === trade.out_trade_no),
     [],
     'Alipay has no payment for the forged order',
   );
-  assert.equal(ledger.payments.length, 1, 'only the cola was paid');
+  assert.equal(book.payments.length, 1, 'only the cola was paid');
   assert.deepEqual(
     (await motorRuns()).map((r) => r.lane),
     [2],

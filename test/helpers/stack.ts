@@ -1,0 +1,134 @@
+// The whole system as separate real processes, as an operator would run it: alipay-sim, notify-relay,
+// vmc-sim on one end of a socat PTY pair and kiosk-agent (browser host) on the other. The agent can be
+// killed and restarted on the same data directory.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeKeyPair, type KeyPairFiles } from './key-files.ts';
+import { startProgram, type RunningProgram } from './processes.ts';
+import { startPtyPair } from './socat-pty.ts';
+import { tempDir } from './temp-dir.ts';
+
+export const STACK_APP_ID = '2021000000000042';
+export const STACK_KIOSK_ID = 'K42';
+
+export const STACK_PLANOGRAM = [
+  { lane: 1, productId: 'W500', name: '矿泉水 Water', priceFen: 200, stock: 5, capacity: 10 },
+  { lane: 2, productId: 'COLA', name: '可乐 Cola', priceFen: 350, stock: 5, capacity: 10 },
+  { lane: 3, productId: 'TEA', name: '冰红茶 Iced tea', priceFen: 400, stock: 5, capacity: 10 },
+];
+
+export interface Stack {
+  readonly dir: string;
+  readonly simUrl: string;
+  readonly relayUrl: string;
+  readonly boardControlUrl: string;
+  readonly relayToken: string;
+  readonly alipayKeys: KeyPairFiles;
+  readonly agentDbFile: string;
+  agent: RunningProgram;
+  /** The kiosk screen URL (with the per-boot token) of the running agent. */
+  agentUrl(): string;
+  startAgent(): Promise<RunningProgram>;
+  simJson<T>(pathname: string, body?: unknown): Promise<T>;
+  motorRuns(): Promise<Array<{ lane: number; result: string }>>;
+}
+
+export async function startStack(options: { boardArgs?: readonly string[] } = {}): Promise<Stack> {
+  const dir = tempDir('f2f-stack-');
+  const appKeys = writeKeyPair(dir, 'app');
+  const alipayKeys = writeKeyPair(dir, 'alipay');
+  const relayToken = randomBytes(24).toString('hex');
+  const tokenFile = path.join(dir, 'relay-token');
+  fs.writeFileSync(tokenFile, relayToken + '\n', { mode: 0o600 });
+
+  const pty = await startPtyPair(dir);
+  const [sim, relay, board] = await Promise.all([
+    startProgram('alipay-sim', [
+      '--port',
+      '0',
+      '--app-id',
+      STACK_APP_ID,
+      '--app-public-key',
+      appKeys.publicKeyFile,
+      '--private-key',
+      alipayKeys.privateKeyFile,
+    ]),
+    startProgram('notify-relay', [
+      '--port',
+      '0',
+      '--db',
+      path.join(dir, 'relay.sqlite'),
+      '--app-id',
+      STACK_APP_ID,
+      '--alipay-public-key',
+      alipayKeys.publicKeyFile,
+      '--kiosk',
+      `${STACK_KIOSK_ID}:@${tokenFile}`,
+    ]),
+    startProgram('vmc-sim', [
+      '--device',
+      pty.a,
+      '--lanes',
+      '1-4',
+      '--stock',
+      '5',
+      '--control-port',
+      '0',
+      ...(options.boardArgs ?? []),
+    ]),
+  ]);
+  const simUrl = String(sim.ready['url']);
+  const relayUrl = String(relay.ready['url']);
+  const config = {
+    kioskId: STACK_KIOSK_ID,
+    dataDir: path.join(dir, 'agent'),
+    alipay: {
+      gatewayUrl: `${simUrl}/gateway.do`,
+      appId: STACK_APP_ID,
+      privateKeyFile: appKeys.privateKeyFile,
+      alipayPublicKeyFile: alipayKeys.publicKeyFile,
+      notifyUrl: `${relayUrl}/alipay/notify`,
+    },
+    relay: { url: relayUrl, tokenFile },
+    dispenser: { driver: 'fafb', path: pty.b },
+    sale: { paymentTimeoutSeconds: 120 },
+    planogram: STACK_PLANOGRAM,
+  };
+  const configFile = path.join(dir, 'agent.json');
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+
+  const stack: Stack = {
+    dir,
+    simUrl,
+    relayUrl,
+    boardControlUrl: String(board.ready['controlUrl']),
+    relayToken,
+    alipayKeys,
+    agentDbFile: path.join(dir, 'agent', 'kiosk.sqlite'),
+    agent: undefined as unknown as RunningProgram,
+    agentUrl: () => String(stack.agent.ready['url']),
+    startAgent: async () => {
+      stack.agent = await startProgram('kiosk-agent', ['--config', configFile, '--port', '0']);
+      return stack.agent;
+    },
+    simJson: async <T>(pathname: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${simUrl}${pathname}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      if (res.status !== 200)
+        throw new Error(`alipay-sim ${pathname}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    motorRuns: async () =>
+      (await (await fetch(`${stack.boardControlUrl}/sim/motor-runs`)).json()) as Array<{
+        lane: number;
+        result: string;
+      }>,
+  };
+  await stack.startAgent();
+  return stack;
+}
