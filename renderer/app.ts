@@ -11,6 +11,7 @@ import {
   requestMaintenanceUnlock,
   type MaintenanceUnlockResult,
 } from './maintenance.ts';
+import { MaintenanceController, type MaintenanceEnd } from './maintenance-controller.ts';
 import { isSellable, type Actions, type BilingualText, type Model } from './model.ts';
 import type { RpcClient } from './rpc-client.ts';
 import {
@@ -29,6 +30,7 @@ import {
 } from './screens/closing.ts';
 import { createIdleScreen } from './screens/idle.ts';
 import { createPaymentScreen } from './screens/payment.ts';
+import { createMaintenanceScreen } from './screens/maintenance.ts';
 import { createPinScreen } from './screens/pin.ts';
 import type { ScreenView } from './screens/screen.ts';
 import { createLoadingScreen, createLockedScreen } from './screens/status.ts';
@@ -43,6 +45,11 @@ const UNLOCK_MESSAGES: Record<Exclude<MaintenanceUnlockResult, { ok: true }>['re
   wrong_pin: { zh: '密码错误', en: 'Wrong PIN' },
   locked_out: { zh: '尝试次数过多，请稍后再试', en: 'Too many attempts — try again later' },
   not_available: { zh: '维护功能暂不可用', en: 'Maintenance is not available' },
+  failed: { zh: '无法验证密码，请重试', en: 'Could not check the PIN — try again' },
+};
+const SESSION_ENDED: BilingualText = {
+  zh: '维护会话已结束，请重新输入密码',
+  en: 'Session ended — enter the PIN again',
 };
 
 function screenFactory(name: ScreenName, actions: Actions): ScreenView {
@@ -55,6 +62,8 @@ function screenFactory(name: ScreenName, actions: Actions): ScreenView {
       return createIdleScreen(actions);
     case 'pin':
       return createPinScreen(actions);
+    case 'maintenance':
+      return createMaintenanceScreen(actions);
     case 'payment':
       return createPaymentScreen(actions);
     case 'dispensing':
@@ -81,6 +90,7 @@ export class KioskApp {
     cancelPending: false,
     notice: null,
     pin: null,
+    maintenance: null,
   };
   /** Sales whose closing screen was shown and left: they never take the screen again. */
   private readonly dismissed = new Set<string>();
@@ -93,6 +103,7 @@ export class KioskApp {
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   private pinTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly cornerTaps = createTapCounter();
+  private readonly maintenance: MaintenanceController;
   private refreshSeq = 0;
   private readonly actions: Actions;
 
@@ -101,6 +112,10 @@ export class KioskApp {
     private readonly client: RpcClient,
   ) {
     this.chrome = createChrome(root, () => this.cornerTap());
+    this.maintenance = new MaintenanceController(client, {
+      show: (maintenance) => this.set({ maintenance }),
+      ended: (reason) => this.maintenanceEnded(reason),
+    });
     this.actions = {
       addToCart: (lane) => this.addToCart(lane),
       removeFromCart: (lane) => this.setCart(removeOneFromCart(this.model.cart, lane)),
@@ -116,6 +131,13 @@ export class KioskApp {
         this.updatePin((pin) => ({ ...pin, digits: pin.digits.slice(0, -1), message: null })),
       pinSubmit: () => void this.pinSubmit(),
       pinClose: () => this.closePin(),
+      maintenanceTouched: () => this.maintenance.touch(),
+      maintenanceSetStock: (lane, stock) => void this.maintenance.setStock(lane, stock),
+      maintenanceToggleLane: (lane) => void this.maintenance.toggleLane(lane),
+      maintenanceTestVend: (lane) => void this.maintenance.testVend(lane),
+      maintenanceCheckLane: (lane) => void this.maintenance.checkLane(lane),
+      maintenanceRefresh: () => void this.maintenance.refresh(),
+      maintenanceLock: () => void this.maintenance.lock(),
     };
   }
 
@@ -140,7 +162,9 @@ export class KioskApp {
   }
 
   private screenName(): ScreenName {
-    const { info, sale, pin } = this.model;
+    const { info, sale, pin, maintenance } = this.model;
+    // The technician is at the machine: the maintenance screen stays until it is locked.
+    if (maintenance !== null) return 'maintenance';
     if (sale !== null) return screenForSaleState(sale.state);
     if (info === null) return 'loading';
     if (pin !== null) return 'pin';
@@ -157,7 +181,7 @@ export class KioskApp {
       this.root.dataset.screen = name;
     }
     this.shown.view.update(this.model);
-    this.chrome.update(this.model);
+    this.chrome.update(this.model, name === 'idle');
     this.armClosingTimer(name);
   }
 
@@ -299,7 +323,11 @@ export class KioskApp {
   // ---- technician entry ----
 
   private cornerTap(): void {
-    if (this.screenName() !== 'idle') return;
+    // Only on the bare product grid: never over a customer's payment, dispensing or closing screen.
+    if (this.screenName() !== 'idle' || this.model.sale !== null || this.model.checkoutPending) {
+      this.cornerTaps.reset();
+      return;
+    }
     if (!this.cornerTaps.tap(Date.now())) return;
     this.set({ pin: { digits: '', busy: false, message: null } });
     this.armPinTimer();
@@ -340,9 +368,25 @@ export class KioskApp {
     } catch {
       result = { ok: false, reason: 'not_available' };
     }
-    if (this.model.pin === null) return; // closed meanwhile
-    if (result.ok) this.closePin();
-    else this.set({ pin: { digits: '', busy: false, message: UNLOCK_MESSAGES[result.reason] } });
+    if (this.model.pin === null || this.model.sale !== null) {
+      // Closed meanwhile (timeout, or a sale took the screen): do not leave a session open behind it.
+      if (result.ok) void this.client.invoke('maintenance.lock', { token: result.token }).catch(() => {});
+      return;
+    }
+    if (result.ok) {
+      this.closePin();
+      this.maintenance.open(result.token);
+    } else this.set({ pin: { digits: '', busy: false, message: UNLOCK_MESSAGES[result.reason] } });
+  }
+
+  private maintenanceEnded(reason: MaintenanceEnd): void {
+    if (reason === 'unauthorized') {
+      this.set({ maintenance: null, pin: { digits: '', busy: false, message: SESSION_ENDED } });
+      this.armPinTimer();
+    } else {
+      this.set({ maintenance: null });
+    }
+    void this.refreshCatalog(); // stock and enabled lanes may have changed
   }
 }
 

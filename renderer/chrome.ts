@@ -5,7 +5,8 @@ import type { Model } from './model.ts';
 
 export interface Chrome {
   readonly screenHost: HTMLElement;
-  update(model: Model): void;
+  /** `cornerActive`: the hidden maintenance corner exists only on the bare product grid. */
+  update(model: Model, cornerActive: boolean): void;
 }
 
 export function createChrome(root: HTMLElement, onCornerTap: () => void): Chrome {
@@ -37,7 +38,8 @@ export function createChrome(root: HTMLElement, onCornerTap: () => void): Chrome
 
   return {
     screenHost,
-    update(model: Model) {
+    update(model: Model, cornerActive: boolean) {
+      corner.hidden = !cornerActive;
       demo.hidden = model.info?.demo !== true;
       offline.hidden = model.info?.dispenserLink !== 'down';
       connection.hidden = model.connection === 'connected';

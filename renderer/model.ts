@@ -1,6 +1,6 @@
 // Everything the screens draw from, and the things a customer can do. Screens read a Model and call Actions;
 // only the controller (app.ts) changes the model.
-import type { KioskInfo, ProductView, SaleView } from '../app/rpc/contract.ts';
+import type { KioskInfo, MaintenanceOverview, ProductView, SaleView } from '../app/rpc/contract.ts';
 import type { Cart } from './cart.ts';
 import type { ConnectionStatus } from './transport.ts';
 
@@ -14,6 +14,23 @@ export interface PinPadState {
   readonly digits: string;
   readonly busy: boolean;
   readonly message: BilingualText | null;
+}
+
+/** What the last test vend or check of a lane said, shown inline in its row. */
+export interface LaneResult {
+  readonly tone: 'busy' | 'ok' | 'bad';
+  readonly text: string;
+}
+
+/** The technicians' maintenance screen. The session token is NOT here: it lives in the controller only. */
+export interface MaintenanceState {
+  /** Null until the first `maintenance.overview` answer. */
+  readonly overview: MaintenanceOverview | null;
+  /** Why the last call failed (other than an ended session), shown under the header. */
+  readonly message: string | null;
+  /** Lanes with a call in flight: their buttons are disabled. */
+  readonly busyLanes: ReadonlySet<number>;
+  readonly results: ReadonlyMap<number, LaneResult>;
 }
 
 export interface Model {
@@ -30,6 +47,8 @@ export interface Model {
   readonly notice: BilingualText | null;
   /** Non-null while the technician PIN pad is open. */
   readonly pin: PinPadState | null;
+  /** Non-null while a technician's maintenance session is open. */
+  readonly maintenance: MaintenanceState | null;
 }
 
 export interface Actions {
@@ -44,6 +63,14 @@ export interface Actions {
   pinBackspace(): void;
   pinSubmit(): void;
   pinClose(): void;
+  /** Any touch on the maintenance screen: keeps the session from locking itself. */
+  maintenanceTouched(): void;
+  maintenanceSetStock(lane: number, stock: number): void;
+  maintenanceToggleLane(lane: number): void;
+  maintenanceTestVend(lane: number): void;
+  maintenanceCheckLane(lane: number): void;
+  maintenanceRefresh(): void;
+  maintenanceLock(): void;
 }
 
 /** A product can be put in the cart only when its lane sells, the board is reachable and the agent is. */

@@ -2,7 +2,17 @@
 import type { SaleState, SaleView } from '../app/rpc/contract.ts';
 
 export type ScreenName =
-  'loading' | 'locked' | 'idle' | 'pin' | 'payment' | 'dispensing' | 'done' | 'refund' | 'expired' | 'error';
+  | 'loading'
+  | 'locked'
+  | 'idle'
+  | 'pin'
+  | 'maintenance'
+  | 'payment'
+  | 'dispensing'
+  | 'done'
+  | 'refund'
+  | 'expired'
+  | 'error';
 
 export function screenForSaleState(state: SaleState): ScreenName {
   switch (state) {

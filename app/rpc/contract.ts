@@ -126,10 +126,18 @@ export const requestChannels = {
   'sale.current': { request: z.object({}).strict(), response: saleView.nullable() },
   'sale.cancel': { request: z.object({ outTradeNo }).strict(), response: saleView },
   // Maintenance (technicians). `maintenance.unlock` trades the PIN for a session token that every other
-  // maintenance call must carry; wrong PINs count towards a lockout.
+  // maintenance call must carry; wrong PINs count towards a lockout. A refused PIN is an answer, not an error.
   'maintenance.unlock': {
     request: z.object({ pin: z.string().regex(/^\d{4,12}$/) }).strict(),
-    response: z.object({ token: maintenanceToken, expiresAt: z.number().int() }),
+    response: z.discriminatedUnion('unlocked', [
+      z.object({ unlocked: z.literal(true), token: maintenanceToken, expiresAt: z.number().int() }),
+      z.object({
+        unlocked: z.literal(false),
+        reason: z.enum(['wrong_pin', 'locked_out']),
+        /** When a locked-out pad accepts PINs again (epoch ms). */
+        retryAt: z.number().int().nullable(),
+      }),
+    ]),
   },
   'maintenance.lock': {
     request: z.object({ token: maintenanceToken }).strict(),

@@ -36,11 +36,8 @@ export function createMaintenanceHandlers(
   return {
     'maintenance.unlock': async ({ pin }) => {
       const result = sessions().unlock(pin);
-      if (result.ok) return { token: result.token, expiresAt: result.expiresAt };
-      throw new RpcFailure(
-        'unauthorized',
-        result.reason === 'locked_out' ? 'too many wrong PINs; try again in a few minutes' : 'wrong PIN',
-      );
+      if (result.ok) return { unlocked: true as const, token: result.token, expiresAt: result.expiresAt };
+      return { unlocked: false as const, reason: result.reason, retryAt: result.retryAt ?? null };
     },
     'maintenance.lock': async ({ token }) =>
       authorised(token, () => {

@@ -77,15 +77,20 @@ export async function processRefunds(ctx: SaleContext, onlyOrder?: string): Prom
       ctx.lastRefundAttempt.delete(refund.outRequestNo);
       ctx.log(`refund ${refund.outRequestNo}: ${refund.amountFen} fen confirmed by Alipay`);
     } else if (outcome.kind === 'business_failure') {
-      // Alipay refused for a business reason (e.g. trade already closed by a cancel that refunded it).
-      // Retrying the same request cannot change that: flag it for a person.
-      ctx.store.refunds.recordAttempt(refund.outRequestNo, {
-        state: 'failed',
-        error: `${outcome.subCode}: ${outcome.subMsg}`,
-      });
-      ctx.log(
-        `refund ${refund.outRequestNo} refused: ${outcome.subCode} ${outcome.subMsg} — needs a technician`,
-      );
+      const refusal = `${outcome.subCode}: ${outcome.subMsg}`;
+      if (await tradeFullyRefunded(ctx, refund.outTradeNo)) {
+        // Someone (a cancel that refunded, or an operator in Alipay's console) already returned all of the
+        // money: the customer is whole, nothing more to send.
+        ctx.store.refunds.recordAttempt(refund.outRequestNo, {
+          state: 'succeeded',
+          error: `${refusal} (trade already fully refunded)`,
+        });
+        ctx.log(`refund ${refund.outRequestNo}: trade already fully refunded at Alipay`);
+      } else {
+        // Retrying the same request cannot change a business refusal: flag it for a person.
+        ctx.store.refunds.recordAttempt(refund.outRequestNo, { state: 'failed', error: refusal });
+        ctx.log(`refund ${refund.outRequestNo} refused: ${refusal} — needs a technician`);
+      }
     } else {
       // Retryable or outcome unknown: stays pending and is retried later with the same out_request_no.
       ctx.store.refunds.recordAttempt(refund.outRequestNo, { state: 'pending', error: outcome.detail });
@@ -105,6 +110,12 @@ function finishIfSettled(ctx: SaleContext, outTradeNo: string): void {
   if (ctx.store.orders.transition(outTradeNo, ['refund_pending'], 'refunded', message ? { message } : {})) {
     ctx.changed(outTradeNo);
   }
+}
+
+/** A paid trade that Alipay reports TRADE_CLOSED has had its whole amount refunded. */
+async function tradeFullyRefunded(ctx: SaleContext, outTradeNo: string): Promise<boolean> {
+  const trade = await ctx.gateway.query({ outTradeNo });
+  return trade.kind === 'success' && trade.value.tradeStatus === 'TRADE_CLOSED';
 }
 
 function countUndelivered(items: ReadonlyArray<{ vendState: string }>): number {

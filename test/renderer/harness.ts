@@ -2,6 +2,7 @@
 // header), a fake AGENT speaking the contract's websocket frames on /rpc (requests and responses are
 // validated with the real contract schemas, so a renderer sending a bad payload fails the test), and Debian
 // Chromium driven by playwright-core. The real agent is covered by the end-to-end test.
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -19,6 +20,8 @@ import {
   type EventChannel,
   type EventOf,
   type KioskInfo,
+  type LaneView,
+  type MaintenanceOverview,
   type ProductView,
   type RequestChannel,
   type RequestOf,
@@ -61,20 +64,150 @@ export function sampleSale(patch: Partial<SaleView> = {}): SaleView {
 type Handler<C extends RequestChannel> = (payload: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>;
 type HandlerTable = { [C in RequestChannel]: Handler<C> };
 
-/** Maintenance channels of a kiosk without a maintenance PIN: every call is refused. */
-function maintenanceClosed(): Pick<HandlerTable, Extract<RequestChannel, `maintenance.${string}`>> {
-  const closed = () => {
-    throw { code: 'unavailable', message: 'no maintenance PIN is configured' } satisfies RpcError;
+type MaintenanceHandlers = Pick<HandlerTable, Extract<RequestChannel, `maintenance.${string}`>>;
+type TestVendAnswer = ResponseOf<'maintenance.testVend'>;
+type LaneStatusAnswer = ResponseOf<'maintenance.laneStatus'>;
+
+export const MAINTENANCE_PIN = '2468';
+
+export function sampleLanes(): LaneView[] {
+  return [
+    { lane: 1, productId: 'cola', name: '可乐 Cola', priceFen: 350, stock: 5, capacity: 10, enabled: true },
+    { lane: 2, productId: 'water', name: '矿泉水 Water', priceFen: 5, stock: 3, capacity: 8, enabled: true },
+    {
+      lane: 3,
+      productId: 'tea',
+      name: '绿茶 Green tea',
+      priceFen: 1200,
+      stock: 0,
+      capacity: 6,
+      enabled: false,
+    },
+  ];
+}
+
+/**
+ * The agent's maintenance side, behaving like app/rpc/maintenance-handlers.ts: a PIN (null = none configured
+ * → `unavailable`), a lockout after `maxWrongPins` wrong tries, one session token at a time, and the same
+ * error codes and messages. Tests change the plain fields, or call `endSession()` to mimic the 5 min expiry.
+ */
+export class FakeMaintenance {
+  pin: string | null = MAINTENANCE_PIN;
+  maxWrongPins = 5;
+  wrongPins = 0;
+  lanes: LaneView[] = sampleLanes();
+  machine: MaintenanceOverview['machine'] = {
+    doorOpen: false,
+    temperatureC: 4,
+    lift: 'ok',
+    detail: '',
   };
-  return {
-    'maintenance.unlock': closed,
-    'maintenance.lock': closed,
-    'maintenance.overview': closed,
-    'maintenance.laneStatus': closed,
-    'maintenance.testVend': closed,
-    'maintenance.setStock': closed,
-    'maintenance.setLaneEnabled': closed,
-  };
+  openRefunds: MaintenanceOverview['openRefunds'] = [];
+  log: MaintenanceOverview['log'] = [];
+  /** What a test vend of a lane reports; lanes not listed are delivered. */
+  readonly testVendAnswers = new Map<number, TestVendAnswer>();
+  readonly laneStatusAnswers = new Map<number, LaneStatusAnswer>();
+  /** The live session's token, null when locked. */
+  token: string | null = null;
+  /** Every token ever issued (a test can check none travels again after a lock). */
+  readonly issuedTokens: string[] = [];
+
+  constructor(private readonly dispenserLink: () => 'up' | 'down') {}
+
+  endSession(): void {
+    this.token = null;
+  }
+
+  handlers(): MaintenanceHandlers {
+    const configured = () => {
+      if (this.pin === null)
+        throw {
+          code: 'unavailable',
+          message: 'no maintenance PIN is configured on this kiosk',
+        } satisfies RpcError;
+    };
+    const authorised = (token: string) => {
+      configured();
+      if (this.token === null || token !== this.token)
+        throw {
+          code: 'unauthorized',
+          message: 'the maintenance session has ended; enter the PIN again',
+        } satisfies RpcError;
+    };
+    const laneOf = (lane: number): LaneView => {
+      const found = this.lanes.find((l) => l.lane === lane);
+      if (found === undefined)
+        throw { code: 'bad_request', message: `there is no lane ${lane}` } satisfies RpcError;
+      return found;
+    };
+    const record = (action: string, lane: number | null, detail: string | null) => {
+      this.log = [{ at: Date.now(), action, lane, detail }, ...this.log].slice(0, 50);
+    };
+    const update = (lane: number, patch: Partial<LaneView>): LaneView => {
+      const next = { ...laneOf(lane), ...patch };
+      this.lanes = this.lanes.map((l) => (l.lane === lane ? next : l));
+      return next;
+    };
+    return {
+      'maintenance.unlock': ({ pin }) => {
+        configured();
+        if (this.wrongPins >= this.maxWrongPins)
+          return { unlocked: false, reason: 'locked_out', retryAt: Date.now() + 300_000 };
+        if (pin !== this.pin) {
+          this.wrongPins += 1;
+          return { unlocked: false, reason: 'wrong_pin', retryAt: null };
+        }
+        this.wrongPins = 0;
+        this.token = randomBytes(32).toString('hex');
+        this.issuedTokens.push(this.token);
+        return { unlocked: true, token: this.token, expiresAt: Date.now() + 300_000 };
+      },
+      'maintenance.lock': ({ token }) => {
+        authorised(token);
+        this.token = null;
+        return { locked: true as const };
+      },
+      'maintenance.overview': ({ token }) => {
+        authorised(token);
+        return {
+          dispenserLink: this.dispenserLink(),
+          lanes: this.lanes,
+          machine: this.dispenserLink() === 'up' ? this.machine : null,
+          openRefunds: this.openRefunds,
+          log: this.log,
+        };
+      },
+      'maintenance.laneStatus': ({ token, lane }) => {
+        authorised(token);
+        laneOf(lane);
+        return this.laneStatusAnswers.get(lane) ?? { lane, state: 'ok', detail: 'lane ready' };
+      },
+      'maintenance.testVend': ({ token, lane }) => {
+        authorised(token);
+        const row = laneOf(lane);
+        const answer = this.testVendAnswers.get(lane) ?? { outcome: 'delivered', detail: 'drop confirmed' };
+        if (answer.outcome !== 'not_delivered') update(lane, { stock: Math.max(0, row.stock - 1) });
+        record(`test_vend_${answer.outcome}`, lane, answer.detail);
+        return answer;
+      },
+      'maintenance.setStock': ({ token, lane, stock }) => {
+        authorised(token);
+        const row = laneOf(lane);
+        if (stock > row.capacity)
+          throw {
+            code: 'bad_request',
+            message: `lane ${lane} holds at most ${row.capacity}`,
+          } satisfies RpcError;
+        record('set_stock', lane, `${row.stock} → ${stock}`);
+        return update(lane, { stock });
+      },
+      'maintenance.setLaneEnabled': ({ token, lane, enabled }) => {
+        authorised(token);
+        record(enabled ? 'enable_lane' : 'disable_lane', lane, '');
+        return update(lane, { enabled });
+      },
+    };
+  }
 }
 
 /** A stand-in for the agent: answers the contract's channels from plain fields a test can change. */
@@ -89,9 +222,11 @@ export class FakeAgent {
   readonly sockets = new Set<WebSocket>();
   acceptedConnections = 0;
   rejectedUpgrades = 0;
+  maintenance = new FakeMaintenance(() => this.info.dispenserLink);
   handlers: HandlerTable = this.defaultHandlers();
 
   reset(): void {
+    this.maintenance = new FakeMaintenance(() => this.info.dispenserLink);
     this.info = { kioskId: 'K1', demo: true, dispenserLink: 'up' };
     this.products = sampleProducts();
     this.current = null;
@@ -130,7 +265,7 @@ export class FakeAgent {
         this.current = { ...this.current, state: 'expired', qrCode: null };
         return this.current;
       },
-      ...maintenanceClosed(),
+      ...this.maintenance.handlers(),
     };
   }
 

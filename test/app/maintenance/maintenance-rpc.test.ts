@@ -22,9 +22,9 @@ async function harnessWithPin() {
 test('a technician unlocks with the PIN, test-vends lanes, counts stock and switches a lane off', async () => {
   const { h, call } = await harnessWithPin();
   const wrong = await call('maintenance.unlock', { pin: '0000' });
-  assert.deepEqual(wrong, { ok: false, error: { code: 'unauthorized', message: 'wrong PIN' } });
+  assert.deepEqual(wrong, { ok: true, result: { unlocked: false, reason: 'wrong_pin', retryAt: null } });
   const unlocked = await call('maintenance.unlock', { pin: '2468' });
-  assert.ok(unlocked.ok);
+  assert.ok(unlocked.ok && (unlocked.result as { unlocked: boolean }).unlocked);
   const token = (unlocked.result as { token: string }).token;
 
   const overview = await call('maintenance.overview', { token });

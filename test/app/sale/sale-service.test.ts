@@ -188,3 +188,74 @@ test('with the board offline nothing can be bought', async () => {
   await assert.rejects(h.agent.sales.checkout([{ lane: 1, quantity: 1 }]), /offline/);
   assert.equal(h.agent.sales.current(), null);
 });
+
+test('a refund whose answer is lost is retried from the outbox with the same out_request_no and paid once', async () => {
+  const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
+  // Alipay carries out the refund but the answer never arrives, for every try the client makes now.
+  const faults = await fetch(`${h.simUrl}/sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ dropResponseNext: 3, methods: ['alipay.trade.refund'] }),
+  });
+  assert.equal(faults.status, 200);
+  const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
+  await h.pay(sale.outTradeNo);
+  await waitFor(
+    () =>
+      h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.lastError !== null &&
+      h.agent.store.refunds.forOrder(sale.outTradeNo).length === 1,
+    'the first refund attempt to end without an answer',
+  );
+  assert.equal(order(h, sale.outTradeNo).state, 'refund_pending', 'the customer is still owed the money');
+
+  h.clock.now += 6_000; // past the retry spacing
+  await h.agent.sales.tick();
+  await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the retried refund to be confirmed');
+  const ledger = await h.ledger();
+  assert.deepEqual(
+    ledger.refunds.map((r) => [r.fen, r.outRequestNo]),
+    [[350, `${sale.outTradeNo}_R1`]],
+    'Alipay moved the money exactly once',
+  );
+  const refundCalls = (await h.requests()).filter((r) => r.method === 'alipay.trade.refund');
+  assert.ok(refundCalls.length >= 2, 'the refund was asked for again');
+});
+
+test('a refund Alipay refuses because the trade was already refunded in full settles without paying twice', async () => {
+  const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
+  await fetch(`${h.simUrl}/sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ serviceUnavailableNext: 3, methods: ['alipay.trade.refund'] }),
+  });
+  const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
+  await h.pay(sale.outTradeNo);
+  await waitFor(
+    () => (h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.attempts ?? 0) >= 1,
+    'the first refund attempt to fail',
+  );
+  // Meanwhile an operator refunds the whole trade from the merchant console.
+  const { AlipayClient, loadPrivateKey, loadPublicKey } = await import('../../../app/alipay/index.ts');
+  const fs = await import('node:fs');
+  const operator = new AlipayClient({
+    gatewayUrl: `${h.simUrl}/gateway.do`,
+    appId: '2021000000000007',
+    privateKey: loadPrivateKey(fs.readFileSync(`${h.dir}/app.pem`, 'utf8')),
+    alipayPublicKey: loadPublicKey(fs.readFileSync(`${h.dir}/alipay.pub.pem`, 'utf8')),
+  });
+  const manual = await operator.refund({
+    outTradeNo: sale.outTradeNo,
+    refundFen: 350,
+    outRequestNo: 'console1',
+  });
+  assert.equal(manual.kind, 'success');
+
+  h.clock.now += 6_000;
+  await h.agent.sales.tick();
+  await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the order to settle');
+  assert.deepEqual(
+    (await h.ledger()).refunds.map((r) => [r.fen, r.outRequestNo]),
+    [[350, 'console1']],
+  );
+  assert.equal(h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.state, 'succeeded');
+});
