@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { AlipayClient, loadPrivateKey, loadPublicKey } from '../alipay/index.ts';
 import { createFafbDispenser, openSerialPort, type Dispenser } from '../dispenser/index.ts';
-import { RelayClient } from '../link/index.ts';
+import { OutboxUploader, RelayClient } from '../link/index.ts';
 import { MaintenanceService, MaintenanceSessions, parsePinHash, verifyPin } from '../maintenance/index.ts';
 import {
   createDispatcher,
@@ -33,6 +33,7 @@ export interface Agent {
   readonly store: Store;
   readonly dispenser: Dispenser;
   readonly relay: RelayClient;
+  readonly telemetry: OutboxUploader;
   close(): Promise<void>;
 }
 
@@ -117,8 +118,16 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
   );
+  const telemetry = new OutboxUploader({
+    url: config.relay.url,
+    kioskId: config.kioskId,
+    token: relayToken,
+    outbox: store.outbox,
+    log: (line) => log(`telemetry: ${line}`),
+  });
   dispenser.onEvent((event) => {
     if (event.type === 'link') {
+      store.outbox.record('board.link', { state: event.state, detail: event.detail });
       log(`board link ${event.state}: ${event.detail}`);
       events.publish('kiosk.updated', describeKiosk(deps));
     }
@@ -128,6 +137,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   await sales.recover();
   sales.start();
   relay.start();
+  telemetry.start();
 
   return {
     dispatch,
@@ -136,7 +146,9 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     store,
     dispenser,
     relay,
+    telemetry,
     close: async () => {
+      await telemetry.stop();
       await relay?.stop();
       await sales.stop();
       await dispenser.close();

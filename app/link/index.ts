@@ -2,3 +2,4 @@ export * from './relay-client.ts';
 export * from './relay-protocol.ts';
 export * from './backoff.ts';
 export * from './long-poll.ts';
+export * from './outbox-uploader.ts';

@@ -1,6 +1,7 @@
 import { openDatabase, type Db } from './database.ts';
 import { LanesRepository } from './lanes-repository.ts';
 import { MaintenanceLog } from './maintenance-log.ts';
+import { OutboxRepository } from './outbox-repository.ts';
 import { OrdersRepository } from './orders-repository.ts';
 import { RefundsRepository } from './refunds-repository.ts';
 import { RelayCursor } from './relay-cursor.ts';
@@ -9,6 +10,7 @@ export * from './database.ts';
 export * from './migrations.ts';
 export * from './lanes-repository.ts';
 export * from './maintenance-log.ts';
+export * from './outbox-repository.ts';
 export * from './orders-repository.ts';
 export * from './refunds-repository.ts';
 export * from './relay-cursor.ts';
@@ -21,18 +23,21 @@ export interface Store {
   readonly refunds: RefundsRepository;
   readonly relayCursor: RelayCursor;
   readonly maintenanceLog: MaintenanceLog;
+  readonly outbox: OutboxRepository;
   close(): void;
 }
 
 export function openStore(file: string, now: () => number = Date.now): Store {
   const db = openDatabase(file);
+  const outbox = new OutboxRepository(db, now);
   return {
     db,
     lanes: new LanesRepository(db),
-    orders: new OrdersRepository(db, now),
+    orders: new OrdersRepository(db, now, outbox),
     refunds: new RefundsRepository(db, now),
     relayCursor: new RelayCursor(db),
-    maintenanceLog: new MaintenanceLog(db, now),
+    maintenanceLog: new MaintenanceLog(db, now, outbox),
+    outbox,
     close: () => {
       db.pragma('optimize');
       db.close();

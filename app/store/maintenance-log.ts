@@ -1,6 +1,7 @@
 // What technicians did, for the next technician and the operator: test vends, stock counts, lanes switched
 // off or on.
 import type { Db } from './database.ts';
+import type { OutboxRepository } from './outbox-repository.ts';
 
 export interface MaintenanceLogEntry {
   readonly at: number;
@@ -13,12 +14,16 @@ export class MaintenanceLog {
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly outbox: OutboxRepository,
   ) {}
 
   record(action: string, lane: number | null, detail: string): void {
-    this.db
-      .prepare('INSERT INTO maintenance_log (at, action, lane, detail) VALUES (?, ?, ?, ?)')
-      .run(this.now(), action, lane, detail);
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO maintenance_log (at, action, lane, detail) VALUES (?, ?, ?, ?)')
+        .run(this.now(), action, lane, detail);
+      this.outbox.record('maintenance.action', { action, lane, detail });
+    })();
   }
 
   recent(limit = 20): MaintenanceLogEntry[] {

@@ -104,6 +104,20 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'telemetry outbox: events for the fleet, uploaded to the relay at least once',
+    sql: `
+      CREATE TABLE outbox (
+        id      TEXT    PRIMARY KEY,
+        type    TEXT    NOT NULL,
+        at      TEXT    NOT NULL,
+        data    TEXT    NOT NULL,
+        sent_at INTEGER
+      ) STRICT;
+      CREATE INDEX outbox_unsent ON outbox (at) WHERE sent_at IS NULL;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -2,6 +2,7 @@
 // it (DESIGN.md, Invariants), and transitions are guarded by the expected current state so that two paths
 // racing on one order (a push and a query, say) cannot both win.
 import type { Db } from './database.ts';
+import type { OutboxRepository } from './outbox-repository.ts';
 
 export type OrderState =
   | 'created'
@@ -78,10 +79,13 @@ export const OPEN_STATES: readonly OrderState[] = [
   'refund_pending',
 ];
 
+const FINAL_STATES: readonly OrderState[] = ['completed', 'refunded', 'expired', 'failed'];
+
 export class OrdersRepository {
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly outbox: OutboxRepository,
   ) {}
 
   create(order: NewOrder): OrderRow {
@@ -179,6 +183,13 @@ export class OrdersRepository {
           outTradeNo,
         );
       this.audit(outTradeNo, `${current.state}->${to}`, detail);
+      // The fleet learns how every sale ended, in the same transaction that ends it: never lost, never twice.
+      if (FINAL_STATES.includes(to))
+        this.outbox.record(
+          'sale.settled',
+          settledEvent(this.mustGet(outTradeNo)),
+          `sale:${outTradeNo}:${to}`,
+        );
       return true;
     })();
   }
@@ -262,4 +273,23 @@ export class OrdersRepository {
       items,
     };
   }
+}
+
+function settledEvent(order: OrderRow): unknown {
+  const delivered = order.items.filter((i) => i.vendState === 'delivered');
+  return {
+    outTradeNo: order.outTradeNo,
+    state: order.state,
+    tradeNo: order.tradeNo,
+    totalFen: order.totalFen,
+    deliveredFen: delivered.reduce((sum, i) => sum + i.priceFen, 0),
+    items: order.items.map((i) => ({
+      lane: i.lane,
+      productId: i.productId,
+      priceFen: i.priceFen,
+      vendState: i.vendState,
+      detail: i.vendDetail,
+    })),
+    message: order.message,
+  };
 }
