@@ -32,8 +32,9 @@ Usage: vmc-sim --device /dev/pts/N [options]
 Control API (127.0.0.1 only):
   GET  /sim/motor-runs   JSON array of {lane, at, result, dropSeen, hostPackNo}
   GET  /sim/lanes        JSON array of lane states
-  GET  /sim/stats        link statistics (polls, late answers, retransmissions, ...)
+  GET  /sim/stats        link statistics (polls, late answers, POLL answer latency p50/p99/max, ...)
   POST /sim/faults       JSON fault or array of faults, e.g. {"kind":"jam","lane":3}; {"kind":"clear"}
+  POST /sim/stats/reset  zero the statistics
   POST /sim/fully-loaded the technician presses "fully loaded"
 
 Prints {"ready":true,"controlUrl":"http://127.0.0.1:PORT"} once the device is open.`;
@@ -60,6 +61,14 @@ function parseLanes(spec: string): number[] {
     for (let l = from; l <= to; l++) lanes.add(l);
   }
   return [...lanes];
+}
+
+/** p50 / p99 / max of the POLL → answer latencies, in ms with 0.1 ms resolution. */
+function summarize(values: number[]): { n: number; p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -142,8 +151,12 @@ async function main(): Promise<void> {
     if (req.method === 'GET' && url === '/sim/motor-runs') return json(res, 200, sim.motorRuns());
     if (req.method === 'GET' && url === '/sim/lanes') return json(res, 200, sim.lanes());
     if (req.method === 'GET' && url === '/sim/stats') {
-      const { answerLatenciesMs: _lat, ...stats } = sim.stats();
-      return json(res, 200, stats);
+      const { answerLatenciesMs, ...stats } = sim.stats();
+      return json(res, 200, { ...stats, answerLatencyMs: summarize(answerLatenciesMs) });
+    }
+    if (req.method === 'POST' && url === '/sim/stats/reset') {
+      sim.resetStats();
+      return json(res, 200, { ok: true });
     }
     if (req.method === 'POST' && url === '/sim/fully-loaded') {
       sim.pressFullyLoaded();

@@ -39,11 +39,15 @@ export const agentConfigSchema = z
     relay: z.object({ url: z.url(), tokenFile: z.string().min(1) }).strict(),
     dispenser: z
       .object({
-        driver: z.literal('fafb'),
+        /** fafb: the 0xFA 0xFB VMC protocol (57600 baud); zdm8: ZDM8-family Modbus RTU boards (9600 baud). */
+        driver: z.enum(['fafb', 'zdm8']),
         path: z.string().min(1),
-        baudRate: z.number().int().default(57600),
+        /** Default: the driver's usual rate. */
+        baudRate: z.number().int().min(1200).max(921_600).optional(),
         dropSensor: z.boolean().default(true),
         lift: z.boolean().default(false),
+        /** zdm8 only: the board's Modbus slave address. */
+        unit: z.number().int().min(1).max(247).default(1),
       })
       .strict(),
     sale: z
@@ -122,4 +126,9 @@ export function readSecretFile(file: string, what: string): string {
   } catch (err) {
     throw new ConfigError(`cannot read the ${what} from ${file}: ${(err as Error).message}`);
   }
+}
+
+/** The serial rate a board speaks unless the configuration says otherwise. */
+export function dispenserBaudRate(dispenser: AgentConfig['dispenser']): number {
+  return dispenser.baudRate ?? (dispenser.driver === 'zdm8' ? 9600 : 57600);
 }

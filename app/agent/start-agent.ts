@@ -4,7 +4,12 @@
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { AlipayClient, loadPrivateKey, loadPublicKey } from '../alipay/index.ts';
-import { createFafbDispenser, openSerialPort, type Dispenser } from '../dispenser/index.ts';
+import {
+  createFafbDispenser,
+  createZdm8Dispenser,
+  openSerialPort,
+  type Dispenser,
+} from '../dispenser/index.ts';
 import { OutboxUploader, RelayClient } from '../link/index.ts';
 import { MaintenanceService, MaintenanceSessions, parsePinHash, verifyPin } from '../maintenance/index.ts';
 import {
@@ -17,7 +22,7 @@ import {
 } from '../rpc/index.ts';
 import { SaleService } from '../sale/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { ConfigError, readSecretFile, type AgentConfig } from './agent-config.ts';
+import { ConfigError, dispenserBaudRate, readSecretFile, type AgentConfig } from './agent-config.ts';
 
 export interface AgentOverrides {
   /** Opens the board's serial stream; the demo passes an in-memory port to the board simulator. */
@@ -64,12 +69,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     timeoutMs: config.alipay.timeoutMs,
   });
 
-  const dispenser = createFafbDispenser({
-    openPort: overrides.openPort ?? (() => openSerialPort(config.dispenser.path, config.dispenser.baudRate)),
-    dropSensor: config.dispenser.dropSensor,
-    lift: config.dispenser.lift,
-    log: (line) => log(`dispenser: ${line}`),
-  });
+  const dispenser = createDispenser(config, overrides, log);
 
   let relay: RelayClient | null = null;
   const sales = new SaleService(
@@ -155,6 +155,25 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       store.close();
     },
   };
+}
+
+/** The board driver the configuration names, on the configured serial device (or the override's port). */
+function createDispenser(
+  config: AgentConfig,
+  overrides: AgentOverrides,
+  log: (line: string) => void,
+): Dispenser {
+  const d = config.dispenser;
+  const openPort = overrides.openPort ?? (() => openSerialPort(d.path, dispenserBaudRate(d)));
+  const options = {
+    openPort,
+    dropSensor: d.dropSensor,
+    lift: d.lift,
+    log: (line: string) => log(`dispenser: ${line}`),
+  };
+  return d.driver === 'zdm8'
+    ? createZdm8Dispenser({ ...options, unit: d.unit })
+    : createFafbDispenser(options);
 }
 
 /** Reports a key or hash file that exists but cannot be used as a configuration error naming the file. */

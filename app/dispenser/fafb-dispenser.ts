@@ -45,7 +45,7 @@ export const DEFAULT_FAFB_TIMING: FafbTiming = {
   commandSendTimeoutMs: 3000,
   vendResultTimeoutMs: 60_000,
   statusTimeoutMs: 3000,
-  reopenAfterSilenceMs: 3000,
+  reopenAfterSilenceMs: 2000,
   reopenBackoffMs: 250,
   reopenBackoffMaxMs: 5000,
 };
@@ -207,7 +207,7 @@ class FafbDriver implements FafbDispenser {
     try {
       stream = await this.opts.openPort();
     } catch (err) {
-      this.log(`dispenser: open failed: ${(err as Error).message}; retry in ${this.backoffMs} ms`);
+      this.log(`open failed: ${(err as Error).message}; retry in ${this.backoffMs} ms`);
       this.scheduleReopen();
       return;
     }
@@ -220,7 +220,7 @@ class FafbDriver implements FafbDispenser {
 
   private attach(stream: Duplex): void {
     const parser = new FafbFrameParser((reason, bytes) => {
-      if (reason === 'bad_xor') this.log(`dispenser: dropped frame with bad XOR starting ${hex(bytes)}`);
+      if (reason === 'bad_xor') this.log(`dropped frame with bad XOR starting ${hex(bytes)}`);
     });
     this.port = stream;
     this.parser = parser;
@@ -229,7 +229,7 @@ class FafbDriver implements FafbDispenser {
     stream.on('error', (err: Error) => this.portLost(stream, `port error: ${err.message}`));
     stream.on('close', () => this.portLost(stream, 'port closed'));
     this.armSilenceTimer();
-    this.log('dispenser: port open, waiting for the board to POLL');
+    this.log('port open, waiting for the board to POLL');
   }
 
   private portLost(stream: Duplex, reason: string): void {
@@ -242,7 +242,7 @@ class FafbDriver implements FafbDispenser {
     this.clearSilenceTimer();
     this.setLinkDown(reason);
     if (!this.closed) {
-      this.log(`dispenser: ${reason}; reopening in ${this.backoffMs} ms`);
+      this.log(`${reason}; reopening in ${this.backoffMs} ms`);
       this.scheduleReopen();
     }
   }
@@ -289,7 +289,7 @@ class FafbDriver implements FafbDispenser {
     if (this.link === 'up') return;
     this.link = 'up';
     this.backoffMs = this.timing.reopenBackoffMs;
-    this.log('dispenser: link up');
+    this.log('link up');
     this.emit({ type: 'link', state: 'up', detail: 'board is polling' });
   }
 
@@ -307,7 +307,7 @@ class FafbDriver implements FafbDispenser {
     }
     if (this.link === 'down') return;
     this.link = 'down';
-    this.log(`dispenser: link down: ${reason}`);
+    this.log(`link down: ${reason}`);
     this.emit({ type: 'link', state: 'down', detail: reason });
   }
 
@@ -316,7 +316,7 @@ class FafbDriver implements FafbDispenser {
       try {
         listener(event);
       } catch (err) {
-        this.log(`dispenser: event listener threw: ${(err as Error).message}`);
+        this.log(`event listener threw: ${(err as Error).message}`);
       }
     }
   }
@@ -337,7 +337,7 @@ class FafbDriver implements FafbDispenser {
     }
     if (this.link === 'down') this.setLinkUp(); // a data packet is as good a sign of life as a POLL
     if (frame.packNo === null) {
-      this.log(`dispenser: ignoring LEN-0 frame cmd 0x${frame.cmd.toString(16)}`);
+      this.log(`ignoring LEN-0 frame cmd 0x${frame.cmd.toString(16)}`);
       return;
     }
     // Every data packet is acknowledged, retransmissions included (our previous ACK may have been lost).
@@ -345,7 +345,7 @@ class FafbDriver implements FafbDispenser {
     if (frame.packNo === this.lastBoardPackNo) {
       this.counters.duplicatesIgnored++;
       this.log(
-        `dispenser: board retransmission PackNO ${frame.packNo} (cmd 0x${frame.cmd.toString(16)}) ACKed, not acted on`,
+        `board retransmission PackNO ${frame.packNo} (cmd 0x${frame.cmd.toString(16)}) ACKed, not acted on`,
       );
       return;
     }
@@ -359,14 +359,12 @@ class FafbDriver implements FafbDispenser {
     if (pending) {
       if (pending.sends > this.timing.maxRetransmits) {
         this.inFlight = null;
-        this.log(`dispenser: ${pending.label} not acknowledged after ${pending.sends} sends; giving up`);
+        this.log(`${pending.label} not acknowledged after ${pending.sends} sends; giving up`);
         pending.onSettled('unacked');
       } else {
         pending.sends++;
         this.counters.retransmits++;
-        this.log(
-          `dispenser: retransmitting ${pending.label} PackNO ${pending.packNo ?? '-'} (send ${pending.sends})`,
-        );
+        this.log(`retransmitting ${pending.label} PackNO ${pending.packNo ?? '-'} (send ${pending.sends})`);
         this.write(encodeFrame(pending.cmd, pending.packNo ?? undefined, pending.text));
         return;
       }
@@ -384,7 +382,7 @@ class FafbDriver implements FafbDispenser {
     this.inFlight = next;
     this.counters.commandsSent++;
     const bytes = encodeFrame(next.cmd, next.packNo, next.text);
-    this.log(`dispenser: -> ${next.label} PackNO ${next.packNo}: ${hex(bytes)}`);
+    this.log(`-> ${next.label} PackNO ${next.packNo}: ${hex(bytes)}`);
     this.write(bytes);
     next.onSent();
   }
@@ -411,7 +409,7 @@ class FafbDriver implements FafbDispenser {
         this.onSelectionStatus(text);
         return;
       case FafbCmd.FULLY_LOADED:
-        this.log('dispenser: technician pressed "fully loaded"');
+        this.log('technician pressed "fully loaded"');
         this.emit({ type: 'fully_loaded' });
         return;
       default:
@@ -425,7 +423,7 @@ class FafbDriver implements FafbDispenser {
     const vend = this.currentVend;
     if (!vend || vend.lane !== lane || vend.phase === 'queued') {
       const detail = `dispensing status for lane ${lane} outside a vend: ${dispenseStatusName(status)}`;
-      this.log(`dispenser: ${detail}`);
+      this.log(`${detail}`);
       if (status !== 0x01) this.emit({ type: 'fault', detail, lane });
       return;
     }
@@ -437,7 +435,7 @@ class FafbDriver implements FafbDispenser {
     vend.phase = 'accepted';
     const outcome = dispenseStatusOutcome(status, this.capabilities.dropSensor);
     if (outcome === 'in_progress') {
-      this.log(`dispenser: lane ${lane}: ${dispenseStatusName(status)}`);
+      this.log(`lane ${lane}: ${dispenseStatusName(status)}`);
       return;
     }
     vend.finish(outcome);
@@ -484,9 +482,7 @@ class FafbDriver implements FafbDispenser {
       const i = this.queue.indexOf(command);
       if (i < 0) return;
       this.queue.splice(i, 1);
-      this.log(
-        `dispenser: ${label} never sent: the board did not POLL within ${this.timing.commandSendTimeoutMs} ms`,
-      );
+      this.log(`${label} never sent: the board did not POLL within ${this.timing.commandSendTimeoutMs} ms`);
       onSettled('not_sent');
     }, this.timing.commandSendTimeoutMs);
     this.queue.push(command);
@@ -584,7 +580,7 @@ class FafbDriver implements FafbDispenser {
           if (i >= 0) this.queue.splice(i, 1);
           if (job.command?.sendTimer) clearTimeout(job.command.sendTimer);
           this.log(
-            `dispenser: vend ${txn} lane ${lane}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`,
+            `vend ${txn} lane ${lane}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`,
           );
           if (outcome.kind === 'delivered') this.jammedLanes.delete(lane);
           else {
@@ -699,7 +695,7 @@ class FafbDriver implements FafbDispenser {
     return { doorOpen, temperatureC, lift, detail: details.join('; ') };
   }
 
-  setStock(lane: Lane, stock: number): Promise<boolean> {
+  async setStock(lane: Lane, stock: number): Promise<boolean> {
     checkLane(lane, true);
     if (!Number.isInteger(stock) || stock < 0 || stock > 255)
       throw new FafbDispenserError(`stock must be 0..255, got ${stock}`);
@@ -708,7 +704,7 @@ class FafbDriver implements FafbDispenser {
     return this.sendAndConfirm(FafbCmd.SET_STOCK, [...sel(lane), stock], `set stock lane ${lane} = ${stock}`);
   }
 
-  setCapacity(lane: Lane, capacity: number): Promise<boolean> {
+  async setCapacity(lane: Lane, capacity: number): Promise<boolean> {
     checkLane(lane, true);
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > 255) {
       throw new FafbDispenserError(`capacity must be 0..255, got ${capacity}`);
@@ -720,7 +716,7 @@ class FafbDriver implements FafbDispenser {
     );
   }
 
-  setPollInterval(ms: number): Promise<boolean> {
+  async setPollInterval(ms: number): Promise<boolean> {
     if (!Number.isInteger(ms) || ms < 100 || ms > 2000)
       throw new FafbDispenserError(`poll interval must be 100..2000 ms, got ${ms}`);
     return this.sendAndConfirm(

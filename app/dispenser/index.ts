@@ -34,3 +34,13 @@ export type { FafbFrame, FafbParserStats, FafbRejectReason } from './fafb-frame.
 export { dispenseStatusOutcome, selectionStatus } from './fafb-codes.ts';
 export { listSerialPorts, openSerialPort, SerialOpenError } from './serial-port.ts';
 export type { SerialPortInfo } from './serial-port.ts';
+export {
+  createZdm8Dispenser,
+  DEFAULT_ZDM8_TIMING,
+  Zdm8DispenserError,
+  ZDM8_REG,
+  ZDM8_STATE,
+} from './zdm8-dispenser.ts';
+export type { Zdm8DispenserOptions, Zdm8Timing } from './zdm8-dispenser.ts';
+export { crc16Modbus, ModbusReplyReader, readRegisters, writeRegisters } from './modbus-rtu.ts';
+export type { ModbusReply } from './modbus-rtu.ts';

@@ -15,9 +15,23 @@ export class SerialOpenError extends Error {
   }
 }
 
-/** Opens a serial device 8N1. Prefer a stable /dev/serial/by-id/... path over /dev/ttyUSB0. */
+/**
+ * SerialPort's stream does not close its file descriptor on destroy(): the binding keeps reading (and on a
+ * hung-up PTY spins a CPU at 100 %). Destroying this one closes the device first.
+ */
+class ClosingSerialPort extends SerialPort {
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    if (!this.isOpen) return callback(error);
+    this.close(() => callback(error));
+  }
+}
+
+/**
+ * Opens a serial device 8N1. Prefer a stable /dev/serial/by-id/... path over /dev/ttyUSB0.
+ * destroy() on the returned stream really closes the device.
+ */
 export async function openSerialPort(devicePath: string, baudRate = 57600): Promise<Duplex> {
-  const port = new SerialPort({
+  const port = new ClosingSerialPort({
     path: devicePath,
     baudRate,
     dataBits: 8,

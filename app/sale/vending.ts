@@ -33,7 +33,11 @@ export async function continueVending(ctx: SaleContext, outTradeNo: string): Pro
   await settleUndelivered(ctx, outTradeNo);
 }
 
+/** How long a paid vend waits for an offline board (just restarted, replugged) before giving up on it. */
+export const BOARD_WAIT_MS = 10_000;
+
 async function vendSafely(ctx: SaleContext, lane: number, txn: string): Promise<VendOutcome> {
+  await boardOnline(ctx, BOARD_WAIT_MS);
   try {
     return await ctx.dispenser.vend(lane, txn);
   } catch (err) {
@@ -57,4 +61,20 @@ function describe(outcome: VendOutcome): {
     case 'unverified':
       return { state: 'unknown', detail: outcome.reason };
   }
+}
+
+/** Resolves when the board link is up, or after `ms` (the driver then reports the vend as not sent). */
+function boardOnline(ctx: SaleContext, ms: number): Promise<void> {
+  if (ctx.dispenser.linkState === 'up') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const off = ctx.dispenser.onEvent((event) => {
+      if (event.type === 'link' && event.state === 'up') done();
+    });
+  });
 }

@@ -13,3 +13,5 @@ export { parseFault, parseFaultSpec, seededRandom, SimFaultError } from './fault
 export type { LaneFaultKind, SimFault } from './faults.ts';
 export { createMemoryLine, LineUnpluggedError } from './memory-line.ts';
 export type { MemoryLine } from './memory-line.ts';
+export { startZdm8Sim } from './zdm8-sim.ts';
+export type { Zdm8Fault, Zdm8Sim, Zdm8SimOptions } from './zdm8-sim.ts';

@@ -80,6 +80,8 @@ export interface VmcSim {
   /** The technician presses "fully loaded": every lane is filled and 0x17 is sent. */
   pressFullyLoaded(): void;
   stats(): VmcSimStats;
+  /** Zeroes the counters and the latency window (benchmarks measure one phase at a time). */
+  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -213,6 +215,14 @@ class Board implements VmcSim {
       badFrames: this.reader.badFrames,
       answerLatenciesMs: [...this.counters.answerLatenciesMs],
     };
+  }
+
+  resetStats(): void {
+    for (const key of Object.keys(this.counters) as Array<keyof VmcSimStats>) {
+      if (key === 'answerLatenciesMs') this.counters.answerLatenciesMs = [];
+      else this.counters[key] = 0;
+    }
+    this.reader.badFrames = 0;
   }
 
   setFault(fault: SimFault | readonly SimFault[]): void {

@@ -1,7 +1,15 @@
 // `npm run fuzz [iterations]`: the long fuzz runs (`npm test` runs each briefly). Exits non-zero on the first
-// input that makes a parser throw anything but its module's typed errors.
+// input that makes a parser throw anything but its module's typed errors, or yields a frame it should not.
 import { runAlipayNotifyFuzz } from './alipay-notify.fuzz.ts';
 
 const iterations = Number(process.argv[2] ?? 200_000);
 const alipay = runAlipayNotifyFuzz(iterations);
 console.log(`alipay notify/response: ${JSON.stringify(alipay)}`);
+
+// The 0xFA 0xFB frame codec's fuzz suite, with many more rounds than `npm test` gives it.
+const { spawnSync } = await import('node:child_process');
+const fafb = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/fuzz/fafb-frame.test.ts'], {
+  stdio: 'inherit',
+  env: { ...process.env, FAFB_FUZZ_ROUNDS: String(Math.max(400, Math.floor(iterations / 10))) },
+});
+if (fafb.status !== 0) process.exit(fafb.status ?? 1);

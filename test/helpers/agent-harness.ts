@@ -7,18 +7,40 @@ import path from 'node:path';
 import { parseAgentConfig, startAgent, type Agent, type AgentConfigInput } from '../../app/agent/index.ts';
 import { startRelay } from '../../backend-bridge/index.ts';
 import { startAlipaySim } from '../../sim/alipay/index.ts';
-import { createMemoryLine, startVmcSim, type VmcSim, type SimFault } from '../../sim/vmc/index.ts';
+import {
+  createMemoryLine,
+  startVmcSim,
+  startZdm8Sim,
+  type SimFault,
+  type Zdm8Fault,
+} from '../../sim/vmc/index.ts';
 import { onCleanup } from './cleanup.ts';
 import { tempDir } from './temp-dir.ts';
 
 export const HARNESS_APP_ID = '2021000000000007';
 export const HARNESS_KIOSK = 'KT';
 
+/** What tests need of a board simulator, whichever protocol it speaks. */
+export interface BoardSim {
+  motorRuns(): ReadonlyArray<{ lane: number; result: string }>;
+  close(): Promise<void>;
+}
+
+export type BoardKind = 'fafb' | 'zdm8';
+export const BOARDS: readonly BoardKind[] = ['fafb', 'zdm8'];
+
+/** Faults both board simulators can show. */
+export type CommonFault = {
+  readonly kind: 'jam' | 'no_drop';
+  readonly lane: number;
+  readonly times?: number;
+};
+
 export interface Harness {
   readonly dir: string;
   readonly simUrl: string;
   readonly relayUrl: string;
-  readonly board: VmcSim;
+  readonly board: BoardSim;
   readonly alipayPrivateKey: KeyObject;
   agent: Agent;
   clock: { now: number };
@@ -35,7 +57,9 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  readonly faults?: readonly SimFault[];
+  /** Which board protocol the agent drives (default fafb). */
+  readonly board?: BoardKind;
+  readonly faults?: readonly CommonFault[];
   readonly relay?: boolean;
   readonly planogram?: AgentConfigInput['planogram'];
   /** Extra configuration (e.g. a maintenance PIN hash file written into the harness directory). */
@@ -83,12 +107,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
   const line = createMemoryLine();
   const planogram = options.planogram ?? PLANOGRAM;
-  const board = startVmcSim({
-    stream: line.board,
-    lanes: planogram.map((l) => ({ lane: l.lane, stock: l.stock, dropSensor: true })),
-    motorMs: 20,
-    ...(options.faults ? { faults: options.faults } : {}),
-  });
+  const kind = options.board ?? 'fafb';
+  const board: BoardSim =
+    kind === 'zdm8'
+      ? startZdm8Sim({
+          stream: line.board,
+          lanes: planogram.map((l) => ({ lane: l.lane, stock: l.stock })),
+          motorMs: 20,
+          faults: (options.faults ?? []) as readonly Zdm8Fault[],
+        })
+      : startVmcSim({
+          stream: line.board,
+          lanes: planogram.map((l) => ({ lane: l.lane, stock: l.stock, dropSensor: true })),
+          motorMs: 20,
+          faults: (options.faults ?? []) as readonly SimFault[],
+        });
   onCleanup(() => board.close());
 
   const config = parseAgentConfig({
@@ -103,7 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       timeoutMs: 3000,
     },
     relay: { url: relayUrl, tokenFile: write('token', token) },
-    dispenser: { driver: 'fafb', path: 'memory:test' },
+    dispenser: { driver: kind, path: 'memory:test' },
     planogram,
     ...options.configure?.(dir),
   });

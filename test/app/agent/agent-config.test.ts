@@ -3,7 +3,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadAgentConfig, parseAgentConfig } from '../../../app/agent/index.ts';
+import {
+  ConfigError,
+  dispenserBaudRate,
+  loadAgentConfig,
+  parseAgentConfig,
+} from '../../../app/agent/index.ts';
 import { repoRoot } from '../../helpers/processes.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 
@@ -28,7 +33,8 @@ test('a valid config gets its defaults, and its file names are resolved against 
   fs.writeFileSync(file, JSON.stringify(valid));
   const config = loadAgentConfig(file);
   assert.equal(config.sale.paymentTimeoutSeconds, 120);
-  assert.equal(config.dispenser.baudRate, 57600);
+  assert.equal(dispenserBaudRate(config.dispenser), 57600);
+  assert.equal(dispenserBaudRate({ ...config.dispenser, driver: 'zdm8' }), 9600);
   assert.equal(config.alipay.privateKeyFile, path.join(dir, 'keys/app.pem'));
   assert.equal(config.dataDir, path.join(dir, 'data'));
 });

@@ -45,7 +45,7 @@ async function closeSim(s: { sim: VmcSim; port: Duplex }): Promise<void> {
   );
 }
 
-describe('FAFB driver over a socat PTY pair', () => {
+describe('FAFB driver over a socat PTY pair', { timeout: 30_000 }, () => {
   it('one vend = exactly one recorded motor run; unplug is detected and the port reopened on replug', async () => {
     const a = path.join(dir, 'kiosk');
     const b = path.join(dir, 'board');

@@ -2,260 +2,275 @@
 // in-memory serial line, SQLite files. What is asserted is what the customer and the operator would see:
 // goods out, money in the ledger, refunds of exactly what did not come out.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { startHarness, waitFor } from '../../helpers/agent-harness.ts';
+import { describe, test } from 'node:test';
+import {
+  BOARDS,
+  startHarness as startOn,
+  waitFor,
+  type HarnessOptions,
+} from '../../helpers/agent-harness.ts';
 import type { OrderRow } from '../../../app/store/index.ts';
 
 const order = (h: { agent: { store: { orders: { mustGet(n: string): OrderRow } } } }, no: string) =>
   h.agent.store.orders.mustGet(no);
 
-test('paid by push: two colas vend, the order completes, stock and ledger agree', async () => {
-  const h = await startHarness();
-  const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 2 }]);
-  assert.equal(sale.state, 'awaiting_payment');
-  assert.equal(sale.totalFen, 700);
-  assert.ok(sale.qrCode);
+for (const board of BOARDS) {
+  // The same sale behaviour whichever board protocol is behind the Dispenser interface.
+  describe(`with a ${board} board`, () => {
+    const startHarness = (options: HarnessOptions = {}) => startOn({ ...options, board });
 
-  await h.pay(sale.outTradeNo);
-  await waitFor(() => order(h, sale.outTradeNo).state === 'completed', 'the sale to complete');
+    test('paid by push: two colas vend, the order completes, stock and ledger agree', async () => {
+      const h = await startHarness();
+      const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 2 }]);
+      assert.equal(sale.state, 'awaiting_payment');
+      assert.equal(sale.totalFen, 700);
+      assert.ok(sale.qrCode);
 
-  assert.deepEqual(
-    order(h, sale.outTradeNo).items.map((i) => i.vendState),
-    ['delivered', 'delivered'],
-  );
-  assert.deepEqual(
-    h.board.motorRuns().map((r) => [r.lane, r.result]),
-    [
-      [2, 'dispensed'],
-      [2, 'dispensed'],
-    ],
-  );
-  assert.equal(h.agent.store.lanes.get(2)?.stock, 3);
-  const ledger = await h.ledger();
-  assert.deepEqual(
-    ledger.payments.map((p) => p.fen),
-    [700],
-  );
-  assert.deepEqual(ledger.refunds, []);
-});
+      await h.pay(sale.outTradeNo);
+      await waitFor(() => order(h, sale.outTradeNo).state === 'completed', 'the sale to complete');
 
-test('a jammed lane: what came out is kept, exactly the rest is refunded once, with a deterministic out_request_no', async () => {
-  const h = await startHarness({ faults: [{ kind: 'jam', lane: 1, times: 1 }] });
-  const sale = await h.agent.sales.checkout([
-    { lane: 1, quantity: 1 },
-    { lane: 2, quantity: 1 },
-  ]);
-  await h.pay(sale.outTradeNo);
-  await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the refund to be confirmed');
+      assert.deepEqual(
+        order(h, sale.outTradeNo).items.map((i) => i.vendState),
+        ['delivered', 'delivered'],
+      );
+      assert.deepEqual(
+        h.board.motorRuns().map((r) => [r.lane, r.result]),
+        [
+          [2, 'dispensed'],
+          [2, 'dispensed'],
+        ],
+      );
+      assert.equal(h.agent.store.lanes.get(2)?.stock, 3);
+      const ledger = await h.ledger();
+      assert.deepEqual(
+        ledger.payments.map((p) => p.fen),
+        [700],
+      );
+      assert.deepEqual(ledger.refunds, []);
+    });
 
-  const done = order(h, sale.outTradeNo);
-  assert.deepEqual(
-    done.items.map((i) => [i.lane, i.vendState]),
-    [
-      [1, 'not_delivered'],
-      [2, 'delivered'],
-    ],
-  );
-  const ledger = await h.ledger();
-  assert.deepEqual(
-    ledger.refunds.map((r) => [r.outTradeNo, r.fen, r.outRequestNo]),
-    [[sale.outTradeNo, 200, `${sale.outTradeNo}_R1`]],
-  );
-  assert.equal(h.agent.store.lanes.get(1)?.stock, 5, 'a jam takes nothing out of the lane');
-  assert.equal(h.agent.store.lanes.get(2)?.stock, 4);
-});
+    test('a jammed lane: what came out is kept, exactly the rest is refunded once, with a deterministic out_request_no', async () => {
+      const h = await startHarness({ faults: [{ kind: 'jam', lane: 1, times: 1 }] });
+      const sale = await h.agent.sales.checkout([
+        { lane: 1, quantity: 1 },
+        { lane: 2, quantity: 1 },
+      ]);
+      await h.pay(sale.outTradeNo);
+      await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the refund to be confirmed');
 
-test('motor ran but no drop was seen: never counted as delivered, refunded and flagged', async () => {
-  const h = await startHarness({ faults: [{ kind: 'no_drop', lane: 2, times: 1 }] });
-  const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
-  await h.pay(sale.outTradeNo);
-  await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the refund');
-  assert.equal(order(h, sale.outTradeNo).items[0]?.vendState, 'unknown');
-  assert.deepEqual(
-    (await h.ledger()).refunds.map((r) => r.fen),
-    [350],
-  );
-  assert.equal(h.board.motorRuns().length, 1, 'the vend was not retried');
-});
+      const done = order(h, sale.outTradeNo);
+      assert.deepEqual(
+        done.items.map((i) => [i.lane, i.vendState]),
+        [
+          [1, 'not_delivered'],
+          [2, 'delivered'],
+        ],
+      );
+      const ledger = await h.ledger();
+      assert.deepEqual(
+        ledger.refunds.map((r) => [r.outTradeNo, r.fen, r.outRequestNo]),
+        [[sale.outTradeNo, 200, `${sale.outTradeNo}_R1`]],
+      );
+      assert.equal(h.agent.store.lanes.get(1)?.stock, 5, 'a jam takes nothing out of the lane');
+      assert.equal(h.agent.store.lanes.get(2)?.stock, 4);
+    });
 
-test('with the relay unreachable, payment is confirmed by querying Alipay directly', async () => {
-  const h = await startHarness({ relay: false });
-  const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
-  await h.pay(sale.outTradeNo);
-  // The sim's notify goes nowhere. The next query is due 3 s after checkout while the link is down.
-  h.clock.now += 3_500;
-  await h.agent.sales.tick();
-  await waitFor(() => order(h, sale.outTradeNo).state === 'completed', 'the sale to complete via query');
-  assert.deepEqual(
-    h.board.motorRuns().map((r) => r.lane),
-    [1],
-  );
-});
+    test('motor ran but no drop was seen: never counted as delivered, refunded and flagged', async () => {
+      const h = await startHarness({ faults: [{ kind: 'no_drop', lane: 2, times: 1 }] });
+      const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
+      await h.pay(sale.outTradeNo);
+      await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the refund');
+      assert.equal(order(h, sale.outTradeNo).items[0]?.vendState, 'unknown');
+      assert.deepEqual(
+        (await h.ledger()).refunds.map((r) => r.fen),
+        [350],
+      );
+      assert.equal(h.board.motorRuns().length, 1, 'the vend was not retried');
+    });
 
-test('an unpaid QR code expires: the order ends, the trade is cancelled at Alipay, nothing vends', async () => {
-  const h = await startHarness();
-  const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
-  h.clock.now = (sale.expiresAt ?? 0) + 1;
-  await h.agent.sales.tick();
-  const expired = order(h, sale.outTradeNo);
-  assert.equal(expired.state, 'expired');
-  assert.equal(expired.message, 'the QR code expired');
-  assert.ok((await h.requests()).some((r) => r.method === 'alipay.trade.cancel'));
-  assert.deepEqual(h.board.motorRuns(), []);
-});
+    test('with the relay unreachable, payment is confirmed by querying Alipay directly', async () => {
+      const h = await startHarness({ relay: false });
+      const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
+      await h.pay(sale.outTradeNo);
+      // The sim's notify goes nowhere. The next query is due 3 s after checkout while the link is down.
+      h.clock.now += 3_500;
+      await h.agent.sales.tick();
+      await waitFor(() => order(h, sale.outTradeNo).state === 'completed', 'the sale to complete via query');
+      assert.deepEqual(
+        h.board.motorRuns().map((r) => r.lane),
+        [1],
+      );
+    });
 
-test('a forged or altered notification leaves the order unpaid; a genuine one for a wrong amount too', async () => {
-  const h = await startHarness();
-  const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
-  const { signParams } = await import('../../../app/alipay/index.ts');
-  const params: Record<string, string> = {
-    app_id: '2021000000000007',
-    notify_id: 'n1',
-    notify_type: 'trade_status_sync',
-    out_trade_no: sale.outTradeNo,
-    total_amount: '2.00',
-    trade_no: '2026112200000001',
-    trade_status: 'TRADE_SUCCESS',
-  };
-  // Alipay signs trade notifications without sign_type, then adds it.
-  const sign = (p: Record<string, string>) => ({
-    ...p,
-    sign_type: 'RSA2',
-    sign: signParams(p, h.alipayPrivateKey),
+    test('an unpaid QR code expires: the order ends, the trade is cancelled at Alipay, nothing vends', async () => {
+      const h = await startHarness();
+      const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
+      h.clock.now = (sale.expiresAt ?? 0) + 1;
+      await h.agent.sales.tick();
+      const expired = order(h, sale.outTradeNo);
+      assert.equal(expired.state, 'expired');
+      assert.equal(expired.message, 'the QR code expired');
+      assert.ok((await h.requests()).some((r) => r.method === 'alipay.trade.cancel'));
+      assert.deepEqual(h.board.motorRuns(), []);
+    });
+
+    test('a forged or altered notification leaves the order unpaid; a genuine one for a wrong amount too', async () => {
+      const h = await startHarness();
+      const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
+      const { signParams } = await import('../../../app/alipay/index.ts');
+      const params: Record<string, string> = {
+        app_id: '2021000000000007',
+        notify_id: 'n1',
+        notify_type: 'trade_status_sync',
+        out_trade_no: sale.outTradeNo,
+        total_amount: '2.00',
+        trade_no: '2026112200000001',
+        trade_status: 'TRADE_SUCCESS',
+      };
+      // Alipay signs trade notifications without sign_type, then adds it.
+      const sign = (p: Record<string, string>) => ({
+        ...p,
+        sign_type: 'RSA2',
+        sign: signParams(p, h.alipayPrivateKey),
+      });
+      const signed = sign(params);
+      const altered = new URLSearchParams({ ...signed, total_amount: '0.01' }).toString();
+      assert.equal((await h.agent.sales.handleNotification(altered)).accepted, false);
+      const wrongAmount = { ...params, total_amount: '0.02' };
+      const genuineWrong = new URLSearchParams(sign(wrongAmount)).toString();
+      const verdict = await h.agent.sales.handleNotification(genuineWrong);
+      assert.equal(verdict.accepted, false);
+      assert.match(!verdict.accepted ? verdict.reason : '', /amount/);
+      assert.equal((await h.agent.sales.handleNotification('%%%not a form')).accepted, false);
+      assert.equal(order(h, sale.outTradeNo).state, 'awaiting_payment');
+      assert.deepEqual(h.board.motorRuns(), []);
+      // The same notification unaltered is accepted: only the change made the difference.
+      assert.equal(
+        (await h.agent.sales.handleNotification(new URLSearchParams(signed).toString())).accepted,
+        true,
+      );
+    });
+
+    test('a crash after the vend intent was committed: restart never re-sends that vend, refunds it, vends the rest', async () => {
+      const h = await startHarness();
+      const sale = await h.agent.sales.checkout([
+        { lane: 1, quantity: 1 },
+        { lane: 2, quantity: 1 },
+      ]);
+      await h.stopAgent();
+      await h.pay(sale.outTradeNo);
+      // What the database holds if power was cut right after item 1's intent was committed.
+      const Database = (await import('better-sqlite3')).default;
+      const raw = new Database(`${h.dir}/agent/kiosk.sqlite`);
+      raw.prepare(`UPDATE orders SET state = 'vending' WHERE out_trade_no = ?`).run(sale.outTradeNo);
+      raw
+        .prepare(`UPDATE order_items SET vend_state = 'vending' WHERE out_trade_no = ? AND position = 1`)
+        .run(sale.outTradeNo);
+      raw.close();
+
+      await h.restartAgent();
+      await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'recovery to settle the order');
+      const settled = order(h, sale.outTradeNo);
+      assert.deepEqual(
+        settled.items.map((i) => i.vendState),
+        ['unknown', 'delivered'],
+      );
+      assert.deepEqual(
+        h.board.motorRuns().map((r) => r.lane),
+        [2],
+        'lane 1 was not driven again',
+      );
+      assert.deepEqual(
+        (await h.ledger()).refunds.map((r) => r.fen),
+        [200],
+      );
+    });
+
+    test('with the board offline nothing can be bought', async () => {
+      const h = await startHarness();
+      await h.board.close();
+      await waitFor(
+        () => h.agent.dispenser.linkState === 'down',
+        'the link to go down',
+        () => '',
+        5000,
+      );
+      await assert.rejects(h.agent.sales.checkout([{ lane: 1, quantity: 1 }]), /offline/);
+      assert.equal(h.agent.sales.current(), null);
+    });
+
+    test('a refund whose answer is lost is retried from the outbox with the same out_request_no and paid once', async () => {
+      const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
+      // Alipay carries out the refund but the answer never arrives, for every try the client makes now.
+      const faults = await fetch(`${h.simUrl}/sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dropResponseNext: 3, methods: ['alipay.trade.refund'] }),
+      });
+      assert.equal(faults.status, 200);
+      const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
+      await h.pay(sale.outTradeNo);
+      await waitFor(
+        () =>
+          h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.lastError !== null &&
+          h.agent.store.refunds.forOrder(sale.outTradeNo).length === 1,
+        'the first refund attempt to end without an answer',
+      );
+      assert.equal(order(h, sale.outTradeNo).state, 'refund_pending', 'the customer is still owed the money');
+
+      h.clock.now += 6_000; // past the retry spacing
+      await h.agent.sales.tick();
+      await waitFor(
+        () => order(h, sale.outTradeNo).state === 'refunded',
+        'the retried refund to be confirmed',
+      );
+      const ledger = await h.ledger();
+      assert.deepEqual(
+        ledger.refunds.map((r) => [r.fen, r.outRequestNo]),
+        [[350, `${sale.outTradeNo}_R1`]],
+        'Alipay moved the money exactly once',
+      );
+      const refundCalls = (await h.requests()).filter((r) => r.method === 'alipay.trade.refund');
+      assert.ok(refundCalls.length >= 2, 'the refund was asked for again');
+    });
+
+    test('a refund Alipay refuses because the trade was already refunded in full settles without paying twice', async () => {
+      const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
+      await fetch(`${h.simUrl}/sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ serviceUnavailableNext: 3, methods: ['alipay.trade.refund'] }),
+      });
+      const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
+      await h.pay(sale.outTradeNo);
+      await waitFor(
+        () => (h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.attempts ?? 0) >= 1,
+        'the first refund attempt to fail',
+      );
+      // Meanwhile an operator refunds the whole trade from the merchant console.
+      const { AlipayClient, loadPrivateKey, loadPublicKey } = await import('../../../app/alipay/index.ts');
+      const fs = await import('node:fs');
+      const operator = new AlipayClient({
+        gatewayUrl: `${h.simUrl}/gateway.do`,
+        appId: '2021000000000007',
+        privateKey: loadPrivateKey(fs.readFileSync(`${h.dir}/app.pem`, 'utf8')),
+        alipayPublicKey: loadPublicKey(fs.readFileSync(`${h.dir}/alipay.pub.pem`, 'utf8')),
+      });
+      const manual = await operator.refund({
+        outTradeNo: sale.outTradeNo,
+        refundFen: 350,
+        outRequestNo: 'console1',
+      });
+      assert.equal(manual.kind, 'success');
+
+      h.clock.now += 6_000;
+      await h.agent.sales.tick();
+      await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the order to settle');
+      assert.deepEqual(
+        (await h.ledger()).refunds.map((r) => [r.fen, r.outRequestNo]),
+        [[350, 'console1']],
+      );
+      assert.equal(h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.state, 'succeeded');
+    });
   });
-  const signed = sign(params);
-  const altered = new URLSearchParams({ ...signed, total_amount: '0.01' }).toString();
-  assert.equal((await h.agent.sales.handleNotification(altered)).accepted, false);
-  const wrongAmount = { ...params, total_amount: '0.02' };
-  const genuineWrong = new URLSearchParams(sign(wrongAmount)).toString();
-  const verdict = await h.agent.sales.handleNotification(genuineWrong);
-  assert.equal(verdict.accepted, false);
-  assert.match(!verdict.accepted ? verdict.reason : '', /amount/);
-  assert.equal((await h.agent.sales.handleNotification('%%%not a form')).accepted, false);
-  assert.equal(order(h, sale.outTradeNo).state, 'awaiting_payment');
-  assert.deepEqual(h.board.motorRuns(), []);
-  // The same notification unaltered is accepted: only the change made the difference.
-  assert.equal(
-    (await h.agent.sales.handleNotification(new URLSearchParams(signed).toString())).accepted,
-    true,
-  );
-});
-
-test('a crash after the vend intent was committed: restart never re-sends that vend, refunds it, vends the rest', async () => {
-  const h = await startHarness();
-  const sale = await h.agent.sales.checkout([
-    { lane: 1, quantity: 1 },
-    { lane: 2, quantity: 1 },
-  ]);
-  await h.stopAgent();
-  await h.pay(sale.outTradeNo);
-  // What the database holds if power was cut right after item 1's intent was committed.
-  const Database = (await import('better-sqlite3')).default;
-  const raw = new Database(`${h.dir}/agent/kiosk.sqlite`);
-  raw.prepare(`UPDATE orders SET state = 'vending' WHERE out_trade_no = ?`).run(sale.outTradeNo);
-  raw
-    .prepare(`UPDATE order_items SET vend_state = 'vending' WHERE out_trade_no = ? AND position = 1`)
-    .run(sale.outTradeNo);
-  raw.close();
-
-  await h.restartAgent();
-  await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'recovery to settle the order');
-  const settled = order(h, sale.outTradeNo);
-  assert.deepEqual(
-    settled.items.map((i) => i.vendState),
-    ['unknown', 'delivered'],
-  );
-  assert.deepEqual(
-    h.board.motorRuns().map((r) => r.lane),
-    [2],
-    'lane 1 was not driven again',
-  );
-  assert.deepEqual(
-    (await h.ledger()).refunds.map((r) => r.fen),
-    [200],
-  );
-});
-
-test('with the board offline nothing can be bought', async () => {
-  const h = await startHarness();
-  await h.board.close();
-  await waitFor(
-    () => h.agent.dispenser.linkState === 'down',
-    'the link to go down',
-    () => '',
-    5000,
-  );
-  await assert.rejects(h.agent.sales.checkout([{ lane: 1, quantity: 1 }]), /offline/);
-  assert.equal(h.agent.sales.current(), null);
-});
-
-test('a refund whose answer is lost is retried from the outbox with the same out_request_no and paid once', async () => {
-  const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
-  // Alipay carries out the refund but the answer never arrives, for every try the client makes now.
-  const faults = await fetch(`${h.simUrl}/sim/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ dropResponseNext: 3, methods: ['alipay.trade.refund'] }),
-  });
-  assert.equal(faults.status, 200);
-  const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
-  await h.pay(sale.outTradeNo);
-  await waitFor(
-    () =>
-      h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.lastError !== null &&
-      h.agent.store.refunds.forOrder(sale.outTradeNo).length === 1,
-    'the first refund attempt to end without an answer',
-  );
-  assert.equal(order(h, sale.outTradeNo).state, 'refund_pending', 'the customer is still owed the money');
-
-  h.clock.now += 6_000; // past the retry spacing
-  await h.agent.sales.tick();
-  await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the retried refund to be confirmed');
-  const ledger = await h.ledger();
-  assert.deepEqual(
-    ledger.refunds.map((r) => [r.fen, r.outRequestNo]),
-    [[350, `${sale.outTradeNo}_R1`]],
-    'Alipay moved the money exactly once',
-  );
-  const refundCalls = (await h.requests()).filter((r) => r.method === 'alipay.trade.refund');
-  assert.ok(refundCalls.length >= 2, 'the refund was asked for again');
-});
-
-test('a refund Alipay refuses because the trade was already refunded in full settles without paying twice', async () => {
-  const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
-  await fetch(`${h.simUrl}/sim/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ serviceUnavailableNext: 3, methods: ['alipay.trade.refund'] }),
-  });
-  const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
-  await h.pay(sale.outTradeNo);
-  await waitFor(
-    () => (h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.attempts ?? 0) >= 1,
-    'the first refund attempt to fail',
-  );
-  // Meanwhile an operator refunds the whole trade from the merchant console.
-  const { AlipayClient, loadPrivateKey, loadPublicKey } = await import('../../../app/alipay/index.ts');
-  const fs = await import('node:fs');
-  const operator = new AlipayClient({
-    gatewayUrl: `${h.simUrl}/gateway.do`,
-    appId: '2021000000000007',
-    privateKey: loadPrivateKey(fs.readFileSync(`${h.dir}/app.pem`, 'utf8')),
-    alipayPublicKey: loadPublicKey(fs.readFileSync(`${h.dir}/alipay.pub.pem`, 'utf8')),
-  });
-  const manual = await operator.refund({
-    outTradeNo: sale.outTradeNo,
-    refundFen: 350,
-    outRequestNo: 'console1',
-  });
-  assert.equal(manual.kind, 'success');
-
-  h.clock.now += 6_000;
-  await h.agent.sales.tick();
-  await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the order to settle');
-  assert.deepEqual(
-    (await h.ledger()).refunds.map((r) => [r.fen, r.outRequestNo]),
-    [[350, 'console1']],
-  );
-  assert.equal(h.agent.store.refunds.forOrder(sale.outTradeNo)[0]?.state, 'succeeded');
-});
+}

@@ -52,7 +52,7 @@ function untilUp(driver: FafbDispenser): Promise<void> {
   });
 }
 
-describe('vmc-sim CLI', () => {
+describe('vmc-sim CLI', { timeout: 30_000 }, () => {
   it('--help prints usage and exits 0; a missing --device exits 2 with a clear message', async () => {
     const help = run(['--help']);
     let out = '';

@@ -33,7 +33,11 @@ async function harness(answer: (f: FafbFrame, host: Duplex) => void) {
     }
   });
   const until = async (pred: () => boolean) => {
-    while (!pred()) await new Promise((r) => setTimeout(r, 5));
+    const deadline = Date.now() + 10_000;
+    while (!pred()) {
+      if (Date.now() > deadline) throw new Error('condition not reached in 10 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
   };
   return { sim, host, frames, until };
 }
@@ -41,7 +45,7 @@ async function harness(answer: (f: FafbFrame, host: Duplex) => void) {
 const vend = (packNo: number, lane: number) =>
   encodeFrame(0x06, packNo, Buffer.from([1, 0, lane >> 8, lane & 0xff]));
 
-describe('VMC simulator protocol', () => {
+describe('VMC simulator protocol', { timeout: 20_000 }, () => {
   it('POLLs, takes a vend in answer to a POLL, ACKs it, and reports dispensing then success', async () => {
     let sent = false;
     const h = await harness((f, host) => {
@@ -91,12 +95,13 @@ describe('VMC simulator protocol', () => {
   });
 
   it('an empty or unknown lane is refused with a selection status and no motor run', async () => {
-    let n = 0;
-    const script = [vend(1, 5), vend(2, 5), vend(3, 77)];
+    const script = [vend(1, 5)];
     const h = await harness((f, host) => {
-      if (f.cmd === 0x41) host.write(script[n++] ?? ACK_FRAME);
+      if (f.cmd === 0x41) host.write(script.shift() ?? ACK_FRAME);
       else if (f.packNo !== null) host.write(ACK_FRAME);
     });
+    await h.until(() => h.frames.some((f) => f.cmd === 0x04 && f.text[0] === 0x02));
+    script.push(vend(2, 5), vend(3, 77)); // lane 5 is now empty; lane 77 does not exist
     await h.until(() => h.frames.filter((f) => f.cmd === 0x02).length >= 2);
     assert.deepEqual(
       h.frames.filter((f) => f.cmd === 0x02).map((f) => f.text[0]),
