@@ -168,7 +168,11 @@ class Board implements VmcSim {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.closed || Date.now() < this.silentUntil) return; // a board that is off hears nothing
-    for (const frame of this.reader.feed(chunk)) this.onFrame(frame);
+    for (const frame of this.reader.feed(chunk)) {
+      // A frame can reboot the board (reboot_mid_vend): the rest of the chunk arrives at a board that is off.
+      if (Date.now() < this.silentUntil) break;
+      this.onFrame(frame);
+    }
   };
 
   constructor(private readonly opts: VmcSimOptions) {

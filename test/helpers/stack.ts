@@ -42,7 +42,7 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
   const tokenFile = path.join(dir, 'relay-token');
   fs.writeFileSync(tokenFile, relayToken + '\n', { mode: 0o600 });
 
-  const pty = await startPtyPair(dir);
+  const pty = await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
   const [sim, relay, board] = await Promise.all([
     startProgram('alipay-sim', [
       '--port',

@@ -1,7 +1,13 @@
-// Driver ↔ simulated board over an in-memory line: the vend outcomes a customer's money depends on.
+// Driver ↔ simulated board, over an in-memory line and over a real socat PTY pair: the vend outcomes a
+// customer's money depends on, for every fault the board can show.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createFafbDispenser } from '../../../app/dispenser/index.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { createFafbDispenser, openSerialPort } from '../../../app/dispenser/index.ts';
+import { startPtyPair } from '../../helpers/socat-pty.ts';
 import type { DispenserEvent, FafbDispenser, FafbTiming } from '../../../app/dispenser/index.ts';
 import { createMemoryLine, startVmcSim } from '../../../sim/vmc/index.ts';
 import type { SimFault, SimLaneConfig, VmcSim } from '../../../sim/vmc/index.ts';
@@ -27,7 +33,33 @@ after(async () => {
   for (const r of rigs) await r.stop();
 });
 
+type Transport = 'in-memory line' | 'socat PTY';
+const TRANSPORTS: readonly Transport[] = ['in-memory line', 'socat PTY'];
+
+/** The two ends of the cable: the board's stream, and how the driver opens its end. */
+async function cable(
+  transport: Transport,
+): Promise<{ board: Duplex; openHost: () => Promise<Duplex>; close(): Promise<void> }> {
+  if (transport === 'in-memory line') {
+    const line = createMemoryLine();
+    return { board: line.board, openHost: () => line.openHost(), close: async () => {} };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fafb-pty-'));
+  const pty = await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
+  const board = await openSerialPort(pty.a);
+  return {
+    board,
+    openHost: () => openSerialPort(pty.b),
+    close: async () => {
+      board.destroy();
+      await pty.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function rig(opts: {
+  transport: Transport;
   lanes?: SimLaneConfig[];
   dropSensor?: boolean;
   lift?: boolean;
@@ -36,7 +68,7 @@ async function rig(opts: {
   motorMs?: number;
   reportDispensing?: boolean;
 }): Promise<Rig> {
-  const line = createMemoryLine();
+  const line = await cable(opts.transport);
   const sim = startVmcSim({
     stream: line.board,
     lanes: opts.lanes ?? [
@@ -66,6 +98,7 @@ async function rig(opts: {
     async stop() {
       await driver.close();
       await sim.close();
+      await line.close();
     },
   };
   rigs.push(r);
@@ -84,198 +117,217 @@ function untilLinkUp(driver: FafbDispenser): Promise<void> {
   });
 }
 
-describe(
-  'FAFB driver against the simulated board (in-memory line)',
-  { concurrency: true, timeout: 20_000 },
-  () => {
-    it('vends one item: delivered with the drop confirmed, exactly one motor run, stock decremented', async () => {
-      const { driver, sim } = await rig({});
-      const outcome = await driver.vend(1, 'T1');
-      assert.deepEqual(outcome, { kind: 'delivered', dropConfirmed: true });
-      assert.equal(sim.motorRuns().length, 1);
-      assert.equal(sim.motorRuns()[0]?.result, 'dispensed');
-      assert.equal(sim.lanes().find((l) => l.lane === 1)?.stock, 2);
-    });
+for (const transport of TRANSPORTS) {
+  describe(
+    `FAFB driver against the simulated board (${transport})`,
+    { concurrency: true, timeout: 20_000 },
+    () => {
+      it('vends one item: delivered with the drop confirmed, exactly one motor run, stock decremented', async () => {
+        const { driver, sim } = await rig({ transport });
+        const outcome = await driver.vend(1, 'T1');
+        assert.deepEqual(outcome, { kind: 'delivered', dropConfirmed: true });
+        assert.equal(sim.motorRuns().length, 1);
+        assert.equal(sim.motorRuns()[0]?.result, 'dispensed');
+        assert.equal(sim.lanes().find((l) => l.lane === 1)?.stock, 2);
+      });
 
-    it('without a drop sensor a success only means the motor turned (dropConfirmed false)', async () => {
-      const { driver } = await rig({ dropSensor: false });
-      assert.deepEqual(await driver.vend(1, 'T2'), { kind: 'delivered', dropConfirmed: false });
-    });
+      it('without a drop sensor a success only means the motor turned (dropConfirmed false)', async () => {
+        const { driver } = await rig({ transport, dropSensor: false });
+        assert.deepEqual(await driver.vend(1, 'T2'), { kind: 'delivered', dropConfirmed: false });
+      });
 
-    it('a jammed lane is not delivered, with a technician-readable reason, and reads as jammed afterwards', async () => {
-      const { driver, sim, events } = await rig({ faults: [{ kind: 'jam', lane: 1 }] });
-      const outcome = await driver.vend(1, 'T3');
-      assert.equal(outcome.kind, 'not_delivered');
-      assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /jammed \(0x03\)/);
-      assert.equal(sim.motorRuns()[0]?.result, 'jammed');
-      assert.equal(sim.lanes().find((l) => l.lane === 1)?.stock, 3);
-      assert.ok(events.some((e) => e.type === 'fault' && e.lane === 1));
-      assert.equal((await driver.laneStatus(1)).state, 'jammed');
-    });
-
-    for (const [kind, pattern] of [
-      ['motor_not_stop', /motor doesn't stop normally \(0x04\)/],
-      ['motor_missing', /motor doesn't exist \(0x06\)/],
-      ['elevator_error', /elevator error \(0x07\)/],
-    ] as const) {
-      it(`${kind} → not_delivered`, async () => {
-        const { driver } = await rig({ faults: [{ kind, lane: 1 }] });
-        const outcome = await driver.vend(1, `T-${kind}`);
+      it('a jammed lane is not delivered, with a technician-readable reason, and reads as jammed afterwards', async () => {
+        const { driver, sim, events } = await rig({ transport, faults: [{ kind: 'jam', lane: 1 }] });
+        const outcome = await driver.vend(1, 'T3');
         assert.equal(outcome.kind, 'not_delivered');
-        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', pattern);
+        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /jammed \(0x03\)/);
+        assert.equal(sim.motorRuns()[0]?.result, 'jammed');
+        assert.equal(sim.lanes().find((l) => l.lane === 1)?.stock, 3);
+        assert.ok(events.some((e) => e.type === 'fault' && e.lane === 1));
+        assert.equal((await driver.laneStatus(1)).state, 'jammed');
       });
-    }
 
-    it('motor ran but the drop sensor saw nothing → unverified, never delivered', async () => {
-      const { driver, sim } = await rig({ faults: [{ kind: 'no_drop', lane: 1 }] });
-      const outcome = await driver.vend(1, 'T4');
-      assert.equal(outcome.kind, 'unverified');
-      assert.equal(sim.motorRuns().length, 1);
-      assert.equal(sim.motorRuns()[0]?.dropSeen, false);
-    });
+      for (const [kind, pattern] of [
+        ['motor_not_stop', /motor doesn't stop normally \(0x04\)/],
+        ['motor_missing', /motor doesn't exist \(0x06\)/],
+        ['elevator_error', /elevator error \(0x07\)/],
+      ] as const) {
+        it(`${kind} → not_delivered`, async () => {
+          const { driver } = await rig({ transport, faults: [{ kind, lane: 1 }] });
+          const outcome = await driver.vend(1, `T-${kind}`);
+          assert.equal(outcome.kind, 'not_delivered');
+          assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', pattern);
+        });
+      }
 
-    it('an empty lane is refused by the board: not_delivered, and no motor runs', async () => {
-      const { driver, sim } = await rig({});
-      const outcome = await driver.vend(2, 'T5');
-      assert.equal(outcome.kind, 'not_delivered');
-      assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /out of stock/);
-      assert.equal(sim.motorRuns().length, 0);
-    });
-
-    it('board goes silent mid-vend → unverified (never success), link reported down', async () => {
-      const { driver, sim, events } = await rig({
-        faults: [{ kind: 'reboot_mid_vend', lane: 1, downMs: 800 }],
+      it('motor ran but the drop sensor saw nothing → unverified, never delivered', async () => {
+        const { driver, sim } = await rig({ transport, faults: [{ kind: 'no_drop', lane: 1 }] });
+        const outcome = await driver.vend(1, 'T4');
+        assert.equal(outcome.kind, 'unverified');
+        assert.equal(sim.motorRuns().length, 1);
+        assert.equal(sim.motorRuns()[0]?.dropSeen, false);
       });
-      const outcome = await driver.vend(1, 'T6');
-      assert.equal(outcome.kind, 'unverified');
-      assert.equal(sim.motorRuns().length, 1);
-      assert.ok(events.some((e) => e.type === 'link' && e.state === 'down'));
-      await untilLinkUp(driver);
-      // After the reboot the board is served again.
-      assert.deepEqual(await driver.vend(1, 'T6b'), { kind: 'delivered', dropConfirmed: true });
-    });
 
-    it('a lost ACK makes the driver resend the vend with the same PackNO, and the motor runs once', async () => {
-      // A board that reports only the final status: the POLLs in between trigger the retransmissions.
-      const { driver, sim } = await rig({
-        faults: [{ kind: 'drop_ack', times: 2 }],
-        motorMs: 200,
-        reportDispensing: false,
+      it('an empty lane is refused by the board: not_delivered, and no motor runs', async () => {
+        const { driver, sim } = await rig({ transport });
+        const outcome = await driver.vend(2, 'T5');
+        assert.equal(outcome.kind, 'not_delivered');
+        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /out of stock/);
+        assert.equal(sim.motorRuns().length, 0);
       });
-      const outcome = await driver.vend(1, 'T7');
-      assert.deepEqual(outcome, { kind: 'delivered', dropConfirmed: true });
-      assert.equal(sim.motorRuns().length, 1);
-      assert.equal(sim.stats().duplicateCommands, 2, 'the board saw both retransmissions');
-      assert.equal(driver.stats().retransmits, 2);
-    });
 
-    it('board retransmissions and duplicate PackNOs are ACKed but acted on once', async () => {
-      const { driver, sim } = await rig({
-        faults: [
-          { kind: 'lose_host_ack', times: 3 },
-          { kind: 'duplicate_packno', times: 4 },
-        ],
+      it('board goes silent mid-vend → unverified (never success), link reported down', async () => {
+        const { driver, sim, events } = await rig({
+          transport,
+          faults: [{ kind: 'reboot_mid_vend', lane: 1, downMs: 800 }],
+        });
+        const outcome = await driver.vend(1, 'T6');
+        assert.equal(outcome.kind, 'unverified');
+        assert.equal(sim.motorRuns().length, 1);
+        assert.ok(events.some((e) => e.type === 'link' && e.state === 'down'));
+        await untilLinkUp(driver);
+        // After the reboot the board is served again.
+        assert.deepEqual(await driver.vend(1, 'T6b'), { kind: 'delivered', dropConfirmed: true });
       });
-      assert.deepEqual(await driver.vend(1, 'T8'), { kind: 'delivered', dropConfirmed: true });
-      assert.deepEqual(await driver.vend(1, 'T9'), { kind: 'delivered', dropConfirmed: true });
-      assert.equal(sim.motorRuns().length, 2);
-      assert.ok(driver.stats().duplicatesIgnored >= 3);
-    });
 
-    it('corrupted frames are dropped by the XOR check and the vend still completes once', async () => {
-      const { driver, sim } = await rig({ faults: [{ kind: 'corrupt_xor', times: 6 }] });
-      assert.deepEqual(await driver.vend(1, 'T10'), { kind: 'delivered', dropConfirmed: true });
-      assert.equal(sim.motorRuns().length, 1);
-      assert.ok(driver.stats().badXor >= 1);
-    });
-
-    it('lane status maps the board answer; machine status reads door and temperature', async () => {
-      const { driver, sim } = await rig({ lift: true, faults: [{ kind: 'door_open', open: true }] });
-      assert.deepEqual(await driver.laneStatus(1), { lane: 1, state: 'ok', detail: 'normal (0x01)' });
-      assert.equal((await driver.laneStatus(2)).state, 'empty');
-      assert.equal((await driver.laneStatus(9)).state, 'missing');
-      const m = await driver.machineStatus();
-      assert.equal(m.doorOpen, true);
-      assert.equal(m.temperatureC, 4);
-      assert.equal(m.lift, 'door_open');
-      sim.clearFaults();
-      assert.equal((await driver.machineStatus()).doorOpen, false);
-    });
-
-    it('slow board replies (150 ms per frame) still give one delivered vend', async () => {
-      const { driver, sim } = await rig({ faults: [{ kind: 'slow_replies', delayMs: 150 }] });
-      assert.deepEqual(await driver.vend(1, 'T11'), { kind: 'delivered', dropConfirmed: true });
-      assert.equal(sim.motorRuns().length, 1);
-    });
-
-    it('a board that stays silent never gets the vend: not_delivered, and no motor runs', async () => {
-      const { driver, sim } = await rig({});
-      sim.setFault({ kind: 'silence', ms: 2500 });
-      const outcome = await driver.vend(1, 'T12');
-      assert.equal(outcome.kind, 'not_delivered');
-      assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /never sent/);
-      assert.equal(sim.motorRuns().length, 0);
-    });
-
-    it('a quick reboot mid-vend (link never seen down) still ends unverified, by the result timeout', async () => {
-      const { driver, sim } = await rig({
-        faults: [{ kind: 'reboot_mid_vend', lane: 1, downMs: 150 }],
-        timing: { vendResultTimeoutMs: 700 },
+      it('a lost ACK makes the driver resend the vend with the same PackNO, and the motor runs once', async () => {
+        // A board that reports only the final status: the POLLs in between trigger the retransmissions.
+        const { driver, sim } = await rig({
+          transport,
+          faults: [{ kind: 'drop_ack', times: 2 }],
+          motorMs: 200,
+          reportDispensing: false,
+        });
+        const outcome = await driver.vend(1, 'T7');
+        assert.deepEqual(outcome, { kind: 'delivered', dropConfirmed: true });
+        assert.equal(sim.motorRuns().length, 1);
+        assert.equal(sim.stats().duplicateCommands, 2, 'the board saw both retransmissions');
+        assert.equal(driver.stats().retransmits, 2);
       });
-      const outcome = await driver.vend(1, 'T13');
-      assert.equal(outcome.kind, 'unverified');
-      assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /no dispensing result/);
-      assert.equal(sim.motorRuns()[0]?.result, 'interrupted');
-    });
 
-    it('under random transport faults no vend runs the motor twice and no failed run is called delivered', async () => {
-      const { driver, sim } = await rig({
-        lanes: [{ lane: 1, stock: 50 }],
-        faults: [{ kind: 'random', rate: 0.15, seed: 7 }],
+      it('board retransmissions and duplicate PackNOs are ACKed but acted on once', async () => {
+        const { driver, sim } = await rig({
+          transport,
+          faults: [
+            { kind: 'lose_host_ack', times: 3 },
+            { kind: 'duplicate_packno', times: 4 },
+          ],
+        });
+        assert.deepEqual(await driver.vend(1, 'T8'), { kind: 'delivered', dropConfirmed: true });
+        assert.deepEqual(await driver.vend(1, 'T9'), { kind: 'delivered', dropConfirmed: true });
+        assert.equal(sim.motorRuns().length, 2);
+        assert.ok(driver.stats().duplicatesIgnored >= 3);
       });
-      const outcomes = [];
-      for (let i = 0; i < 15; i++) outcomes.push(await driver.vend(1, `R${i}`));
-      const runs = sim.motorRuns();
-      assert.ok(runs.length <= outcomes.length, `${runs.length} motor runs for ${outcomes.length} vends`);
-      const delivered = outcomes.filter((o) => o.kind === 'delivered').length;
-      assert.ok(delivered >= 10, `most vends get through (${delivered}/15)`);
-      assert.ok(delivered <= runs.filter((r) => r.result === 'dispensed').length);
-      assert.equal(sim.lanes()[0]?.stock, 50 - runs.length);
-      for (const o of outcomes) assert.ok(o.kind !== 'not_delivered' || !/jam/.test(o.reason));
-    });
 
-    it('maintenance: set stock and capacity, read lane info back, change the poll interval', async () => {
-      const { driver, sim } = await rig({});
-      assert.equal(await driver.setStock(2, 7), true);
-      assert.equal(await driver.setCapacity(2, 9), true);
-      assert.deepEqual(
-        sim.lanes().find((l) => l.lane === 2),
-        { lane: 2, stock: 7, capacity: 9, dropSensor: true, paused: false },
-      );
-      const info = await driver.readLaneInfo(2);
-      assert.equal(info?.stock, 7);
-      assert.equal(info?.capacity, 9);
-      assert.equal(await driver.setPollInterval(100), true);
-      assert.deepEqual(await driver.vend(2, 'T14'), { kind: 'delivered', dropConfirmed: true });
-      await assert.rejects(driver.setStock(2, 300), { name: 'FafbDispenserError' });
-      await assert.rejects(driver.setPollInterval(50), { name: 'FafbDispenserError' });
-    });
+      it('corrupted frames are dropped by the XOR check and the vend still completes once', async () => {
+        const { driver, sim } = await rig({ transport, faults: [{ kind: 'corrupt_xor', times: 6 }] });
+        assert.deepEqual(await driver.vend(1, 'T10'), { kind: 'delivered', dropConfirmed: true });
+        assert.equal(sim.motorRuns().length, 1);
+        assert.ok(driver.stats().badXor >= 1);
+      });
 
-    it('the technician\'s "fully loaded" button reaches the agent as an event', async () => {
-      const { driver, sim } = await rig({});
-      const seen = new Promise<void>((resolve) =>
-        driver.onEvent((e) => e.type === 'fully_loaded' && resolve()),
-      );
-      sim.pressFullyLoaded();
-      await seen;
-      assert.equal((await driver.laneStatus(2)).state, 'ok');
-    });
+      it('lane status maps the board answer; machine status reads door and temperature', async () => {
+        const { driver, sim } = await rig({
+          transport,
+          lift: true,
+          faults: [{ kind: 'door_open', open: true }],
+        });
+        assert.deepEqual(await driver.laneStatus(1), { lane: 1, state: 'ok', detail: 'normal (0x01)' });
+        assert.equal((await driver.laneStatus(2)).state, 'empty');
+        assert.equal((await driver.laneStatus(9)).state, 'missing');
+        const m = await driver.machineStatus();
+        assert.equal(m.doorOpen, true);
+        assert.equal(m.temperatureC, 4);
+        assert.equal(m.lift, 'door_open');
+        sim.clearFaults();
+        assert.equal((await driver.machineStatus()).doorOpen, false);
+      });
 
-    it('a bad lane number is a programming error: rejected before anything is sent', async () => {
-      const { driver, sim } = await rig({});
-      await assert.rejects(driver.vend(0, 'bad'), { name: 'FafbDispenserError' });
-      await assert.rejects(driver.vend(1.5, 'bad'), { name: 'FafbDispenserError' });
-      assert.equal(sim.stats().commandsReceived, 0);
-    });
-  },
-);
+      it('slow board replies (150 ms per frame) still give one delivered vend', async () => {
+        const { driver, sim } = await rig({ transport, faults: [{ kind: 'slow_replies', delayMs: 150 }] });
+        assert.deepEqual(await driver.vend(1, 'T11'), { kind: 'delivered', dropConfirmed: true });
+        assert.equal(sim.motorRuns().length, 1);
+      });
+
+      it('a board that stays silent never gets the vend: not_delivered, and no motor runs', async () => {
+        const { driver, sim } = await rig({ transport });
+        sim.setFault({ kind: 'silence', ms: 2500 });
+        // Once the driver has seen the silence, no POLL is left in flight on the line to carry the command.
+        await new Promise<void>((resolve) => {
+          const off = driver.onEvent((e) => e.type === 'link' && e.state === 'down' && (off(), resolve()));
+        });
+        const outcome = await driver.vend(1, 'T12');
+        assert.equal(outcome.kind, 'not_delivered');
+        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /never sent/);
+        assert.equal(sim.motorRuns().length, 0);
+      });
+
+      it('a quick reboot mid-vend (link never seen down) still ends unverified, by the result timeout', async () => {
+        const { driver, sim } = await rig({
+          transport,
+          faults: [{ kind: 'reboot_mid_vend', lane: 1, downMs: 150 }],
+          timing: { vendResultTimeoutMs: 700 },
+        });
+        const outcome = await driver.vend(1, 'T13');
+        assert.equal(outcome.kind, 'unverified');
+        assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /no dispensing result/);
+        assert.deepEqual(
+          sim.motorRuns().map((r) => r.result),
+          ['interrupted'],
+          'the rebooted board was never sent the vend again',
+        );
+      });
+
+      it('under random transport faults no vend runs the motor twice and no failed run is called delivered', async () => {
+        const { driver, sim } = await rig({
+          transport,
+          lanes: [{ lane: 1, stock: 50 }],
+          faults: [{ kind: 'random', rate: 0.15, seed: 7 }],
+        });
+        const outcomes = [];
+        for (let i = 0; i < 15; i++) outcomes.push(await driver.vend(1, `R${i}`));
+        const runs = sim.motorRuns();
+        assert.ok(runs.length <= outcomes.length, `${runs.length} motor runs for ${outcomes.length} vends`);
+        const delivered = outcomes.filter((o) => o.kind === 'delivered').length;
+        assert.ok(delivered >= 10, `most vends get through (${delivered}/15)`);
+        assert.ok(delivered <= runs.filter((r) => r.result === 'dispensed').length);
+        assert.equal(sim.lanes()[0]?.stock, 50 - runs.length);
+        for (const o of outcomes) assert.ok(o.kind !== 'not_delivered' || !/jam/.test(o.reason));
+      });
+
+      it('maintenance: set stock and capacity, read lane info back, change the poll interval', async () => {
+        const { driver, sim } = await rig({ transport });
+        assert.equal(await driver.setStock(2, 7), true);
+        assert.equal(await driver.setCapacity(2, 9), true);
+        assert.deepEqual(
+          sim.lanes().find((l) => l.lane === 2),
+          { lane: 2, stock: 7, capacity: 9, dropSensor: true, paused: false },
+        );
+        const info = await driver.readLaneInfo(2);
+        assert.equal(info?.stock, 7);
+        assert.equal(info?.capacity, 9);
+        assert.equal(await driver.setPollInterval(100), true);
+        assert.deepEqual(await driver.vend(2, 'T14'), { kind: 'delivered', dropConfirmed: true });
+        await assert.rejects(driver.setStock(2, 300), { name: 'FafbDispenserError' });
+        await assert.rejects(driver.setPollInterval(50), { name: 'FafbDispenserError' });
+      });
+
+      it('the technician\'s "fully loaded" button reaches the agent as an event', async () => {
+        const { driver, sim } = await rig({ transport });
+        const seen = new Promise<void>((resolve) =>
+          driver.onEvent((e) => e.type === 'fully_loaded' && resolve()),
+        );
+        sim.pressFullyLoaded();
+        await seen;
+        assert.equal((await driver.laneStatus(2)).state, 'ok');
+      });
+
+      it('a bad lane number is a programming error: rejected before anything is sent', async () => {
+        const { driver, sim } = await rig({ transport });
+        await assert.rejects(driver.vend(0, 'bad'), { name: 'FafbDispenserError' });
+        await assert.rejects(driver.vend(1.5, 'bad'), { name: 'FafbDispenserError' });
+        assert.equal(sim.stats().commandsReceived, 0);
+      });
+    },
+  );
+}

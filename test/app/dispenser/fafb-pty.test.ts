@@ -9,7 +9,7 @@ import { createFafbDispenser, openSerialPort } from '../../../app/dispenser/inde
 import type { DispenserEvent, FafbDispenser } from '../../../app/dispenser/index.ts';
 import { startVmcSim } from '../../../sim/vmc/index.ts';
 import type { VmcSim } from '../../../sim/vmc/index.ts';
-import { startPtyPair } from '../../sim/vmc/pty-pair.ts';
+import { startPtyPair } from '../../helpers/socat-pty.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fafb-pty-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,9 +55,9 @@ describe('FAFB driver over a socat PTY pair', { timeout: 30_000 }, () => {
     const driver = createFafbDispenser({
       openPort: () => openSerialPort(a),
       dropSensor: true,
+      // Default link-down detection (1500 ms of POLL silence): the unplug must be noticed within 2 s.
       timing: {
-        linkDownAfterMs: 500,
-        reopenAfterSilenceMs: 700,
+        reopenAfterSilenceMs: 1700,
         reopenBackoffMs: 50,
         reopenBackoffMaxMs: 200,
       },
@@ -73,8 +73,11 @@ describe('FAFB driver over a socat PTY pair', { timeout: 30_000 }, () => {
       // Unplug: socat dies, the board end goes away. The driver notices from the silence.
       const down = waitFor(driver, 'down');
       await closeSim(board);
-      await pty.stop();
-      const lost = await down;
+      await pty.kill();
+      const deadline = new Promise<'missed'>((resolve) => setTimeout(() => resolve('missed'), 2000).unref());
+      const lost = await Promise.race([down, deadline]);
+      assert.notEqual(lost, 'missed', 'the unplug was not noticed within 2 s');
+      assert.ok(lost !== 'missed');
       assert.equal(lost.type === 'link' && lost.state, 'down');
 
       // Replug with the same link names: the driver reopens the port by itself and the link comes back.
@@ -87,7 +90,7 @@ describe('FAFB driver over a socat PTY pair', { timeout: 30_000 }, () => {
     } finally {
       await driver.close();
       await closeSim(board);
-      await pty.stop();
+      await pty.kill();
     }
   });
 });

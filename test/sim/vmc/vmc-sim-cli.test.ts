@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createFafbDispenser, openSerialPort } from '../../../app/dispenser/index.ts';
 import type { FafbDispenser } from '../../../app/dispenser/index.ts';
-import { startPtyPair } from './pty-pair.ts';
+import { startPtyPair } from '../../helpers/socat-pty.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = path.join(root, 'bin/vmc-sim.js');
@@ -119,7 +119,7 @@ describe('vmc-sim CLI', { timeout: 30_000 }, () => {
       await driver.close();
       sim.child.kill('SIGTERM');
       assert.equal(await sim.exit, 0);
-      await pty.stop();
+      await pty.kill();
     }
   });
 });
