@@ -2,6 +2,7 @@
 // The board is the master: it POLLs, and each POLL is answered at once, synchronously, from an in-memory
 // queue (ACK or exactly one command). Nothing on that path awaits SQLite or the network.
 import type { Duplex } from 'node:stream';
+import { DispenserListeners } from './dispenser-listeners.ts';
 import type {
   Dispenser,
   DispenserCapabilities,
@@ -146,7 +147,7 @@ class FafbDriver implements FafbDispenser {
   readonly capabilities: DispenserCapabilities;
   private readonly timing: FafbTiming;
   private readonly log: (line: string) => void;
-  private readonly listeners = new Set<(event: DispenserEvent) => void>();
+  private readonly listeners: DispenserListeners;
 
   private port: Duplex | null = null;
   private parser: FafbFrameParser | null = null;
@@ -177,6 +178,7 @@ class FafbDriver implements FafbDispenser {
     this.capabilities = { dropSensor: opts.dropSensor, lift: opts.lift ?? false };
     this.timing = { ...DEFAULT_FAFB_TIMING, ...opts.timing };
     this.log = opts.log ?? (() => {});
+    this.listeners = new DispenserListeners(this.log);
     this.backoffMs = this.timing.reopenBackoffMs;
     void this.connect();
   }
@@ -186,8 +188,7 @@ class FafbDriver implements FafbDispenser {
   }
 
   onEvent(listener: (event: DispenserEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   stats(): FafbStats {
@@ -290,7 +291,7 @@ class FafbDriver implements FafbDispenser {
     this.link = 'up';
     this.backoffMs = this.timing.reopenBackoffMs;
     this.log('link up');
-    this.emit({ type: 'link', state: 'up', detail: 'board is polling' });
+    this.listeners.emit({ type: 'link', state: 'up', detail: 'board is polling' });
   }
 
   private setLinkDown(reason: string): void {
@@ -308,17 +309,7 @@ class FafbDriver implements FafbDispenser {
     if (this.link === 'down') return;
     this.link = 'down';
     this.log(`link down: ${reason}`);
-    this.emit({ type: 'link', state: 'down', detail: reason });
-  }
-
-  private emit(event: DispenserEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.log(`event listener threw: ${(err as Error).message}`);
-      }
-    }
+    this.listeners.emit({ type: 'link', state: 'down', detail: reason });
   }
 
   // ---------------------------------------------------------------- frames from the board
@@ -410,7 +401,7 @@ class FafbDriver implements FafbDispenser {
         return;
       case FafbCmd.FULLY_LOADED:
         this.log('technician pressed "fully loaded"');
-        this.emit({ type: 'fully_loaded' });
+        this.listeners.emit({ type: 'fully_loaded' });
         return;
       default:
         return;
@@ -424,7 +415,7 @@ class FafbDriver implements FafbDispenser {
     if (!vend || vend.lane !== lane || vend.phase === 'queued') {
       const detail = `dispensing status for lane ${lane} outside a vend: ${dispenseStatusName(status)}`;
       this.log(`${detail}`);
-      if (status !== 0x01) this.emit({ type: 'fault', detail, lane });
+      if (status !== 0x01) this.listeners.emit({ type: 'fault', detail, lane });
       return;
     }
     // A status for our lane means the board took the command, even if its ACK was lost.
@@ -585,7 +576,7 @@ class FafbDriver implements FafbDispenser {
           if (outcome.kind === 'delivered') this.jammedLanes.delete(lane);
           else {
             if (outcome.code === 0x03) this.jammedLanes.set(lane, outcome.reason);
-            this.emit({
+            this.listeners.emit({
               type: 'fault',
               detail: `vend on lane ${lane}: ${outcome.kind}: ${outcome.reason}`,
               lane,
@@ -766,7 +757,7 @@ class FafbDriver implements FafbDispenser {
     this.parser = null;
     if (this.link === 'up') {
       this.link = 'down';
-      this.emit({ type: 'link', state: 'down', detail: 'dispenser closed' });
+      this.listeners.emit({ type: 'link', state: 'down', detail: 'dispenser closed' });
     }
     if (port) {
       port.removeAllListeners('data');

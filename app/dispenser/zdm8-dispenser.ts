@@ -5,6 +5,7 @@
 // The vendor manual's state and fault values are not public; the ones below are what our simulator
 // (sim/vmc/zdm8-sim.ts) implements. Check them against the manual of the board you wire.
 import type { Duplex } from 'node:stream';
+import { DispenserListeners } from './dispenser-listeners.ts';
 import type {
   Dispenser,
   DispenserCapabilities,
@@ -89,7 +90,7 @@ class Zdm8Driver implements Dispenser {
   private readonly timing: Zdm8Timing;
   private readonly unit: number;
   private readonly log: (line: string) => void;
-  private readonly listeners = new Set<(e: DispenserEvent) => void>();
+  private readonly listeners: DispenserListeners;
   private readonly reader = new ModbusReplyReader();
   private port: Duplex | null = null;
   private link: LinkState = 'down';
@@ -110,6 +111,7 @@ class Zdm8Driver implements Dispenser {
     this.timing = { ...DEFAULT_ZDM8_TIMING, ...opts.timing };
     this.unit = opts.unit ?? 1;
     this.log = opts.log ?? (() => {});
+    this.listeners = new DispenserListeners(this.log);
     this.backoffMs = this.timing.reopenBackoffMs;
     this.heartbeat = setInterval(() => void this.beat(), this.timing.heartbeatMs);
     void this.connect();
@@ -120,18 +122,7 @@ class Zdm8Driver implements Dispenser {
   }
 
   onEvent(listener: (e: DispenserEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(e: DispenserEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.log(`event listener threw: ${(err as Error).message}`);
-      }
-    }
+    return this.listeners.add(listener);
   }
 
   // ---------------------------------------------------------------- port and link
@@ -177,7 +168,7 @@ class Zdm8Driver implements Dispenser {
     this.link = state;
     if (state === 'up') this.backoffMs = this.timing.reopenBackoffMs;
     this.log(`link ${state}: ${detail}`);
-    this.emit({ type: 'link', state, detail });
+    this.listeners.emit({ type: 'link', state, detail });
   }
 
   /** Heartbeat: read the drop detector's health; silence takes the link down, then reopens the port. */
@@ -260,7 +251,7 @@ class Zdm8Driver implements Dispenser {
         `vend ${txn} lane ${lane}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`,
       );
       if (outcome.kind !== 'delivered') {
-        this.emit({
+        this.listeners.emit({
           type: 'fault',
           detail: `vend on lane ${lane}: ${outcome.kind}: ${outcome.reason}`,
           lane,
@@ -393,7 +384,7 @@ class Zdm8Driver implements Dispenser {
     this.port = null;
     if (this.link === 'up') {
       this.link = 'down';
-      this.emit({ type: 'link', state: 'down', detail: 'dispenser closed' });
+      this.listeners.emit({ type: 'link', state: 'down', detail: 'dispenser closed' });
     }
     if (port) {
       port.removeAllListeners('data');

@@ -1,6 +1,7 @@
 // What a technician can do on the maintenance screen: see lanes, stock, board and machine state and open
 // refunds; count stock; switch lanes off and on; test-vend a lane. Every change is logged.
 import type { Dispenser, LaneStatus, MachineStatus, VendOutcome } from '../dispenser/dispenser.ts';
+import { vendOutcomeDetail } from '../dispenser/vend-outcome.ts';
 import type { LaneRow, RefundRow, Store } from '../store/index.ts';
 
 export class MaintenanceError extends Error {
@@ -78,13 +79,7 @@ export class MaintenanceService {
     this.store.maintenanceLog.record('test_vend_start', lane, '');
     const outcome = await this.dispenser.vend(lane, `test-${lane}-${Date.now()}`);
     if (outcome.kind !== 'not_delivered') this.store.lanes.decrementStock(lane);
-    const detail =
-      outcome.kind === 'delivered'
-        ? outcome.dropConfirmed
-          ? 'drop confirmed'
-          : 'motor ran'
-        : outcome.reason;
-    this.store.maintenanceLog.record(`test_vend_${outcome.kind}`, lane, detail);
+    this.store.maintenanceLog.record(`test_vend_${outcome.kind}`, lane, vendOutcomeDetail(outcome));
     return outcome;
   }
 

@@ -1,5 +1,6 @@
 // Answers to the maintenance channels. Every call but unlock must carry the live session's token.
 import { MaintenanceError, type MaintenanceService, type MaintenanceSessions } from '../maintenance/index.ts';
+import { vendOutcomeDetail } from '../dispenser/vend-outcome.ts';
 import type { LaneRow } from '../store/index.ts';
 import type { LaneView } from './contract.ts';
 import { RpcFailure, type RpcHandlers } from './dispatcher.ts';
@@ -65,13 +66,7 @@ export function createMaintenanceHandlers(
     'maintenance.testVend': async ({ token, lane }) =>
       authorised(token, async () => {
         const outcome = await m.testVend(lane);
-        const detail =
-          outcome.kind === 'delivered'
-            ? outcome.dropConfirmed
-              ? 'drop confirmed'
-              : 'motor ran'
-            : outcome.reason;
-        return { outcome: outcome.kind, detail };
+        return { outcome: outcome.kind, detail: vendOutcomeDetail(outcome) };
       }),
     'maintenance.setStock': async ({ token, lane, stock }) =>
       authorised(token, () => toLaneView(m.setStock(lane, stock))),

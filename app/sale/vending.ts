@@ -2,6 +2,7 @@
 // result. An item whose intent is on disk is never sent again (DESIGN.md, Invariants): after a crash it
 // becomes `unknown` and is refunded, never retried blindly.
 import type { VendOutcome } from '../dispenser/dispenser.ts';
+import { vendOutcomeDetail } from '../dispenser/vend-outcome.ts';
 import type { SaleContext } from './sale-context.ts';
 import { settleUndelivered } from './refunds.ts';
 
@@ -50,17 +51,8 @@ function describe(outcome: VendOutcome): {
   state: 'delivered' | 'not_delivered' | 'unknown';
   detail: string;
 } {
-  switch (outcome.kind) {
-    case 'delivered':
-      return {
-        state: 'delivered',
-        detail: outcome.dropConfirmed ? 'drop confirmed' : 'motor ran (no drop sensor)',
-      };
-    case 'not_delivered':
-      return { state: 'not_delivered', detail: outcome.reason };
-    case 'unverified':
-      return { state: 'unknown', detail: outcome.reason };
-  }
+  const state = outcome.kind === 'unverified' ? 'unknown' : outcome.kind;
+  return { state, detail: vendOutcomeDetail(outcome) };
 }
 
 /** Resolves when the board link is up, or after `ms` (the driver then reports the vend as not sent). */
