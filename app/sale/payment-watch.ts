@@ -6,8 +6,6 @@ import type { PaymentProof } from './payment-confirmation.ts';
 import type { SaleContext } from './sale-context.ts';
 import { startVending } from './vending.ts';
 
-const CANCEL_ATTEMPTS = 3;
-
 /** Commits `paid` for a verified payment and starts vending; a payment for an expired order is refunded. */
 export async function confirmPayment(ctx: SaleContext, proof: PaymentProof): Promise<void> {
   const order = ctx.store.orders.get(proof.outTradeNo);
@@ -47,29 +45,41 @@ export async function queryPayment(ctx: SaleContext, outTradeNo: string): Promis
 
 /** Ends an unpaid order (timeout or the customer walked away) and cancels its trade at Alipay. */
 export async function expireOrder(ctx: SaleContext, outTradeNo: string, reason: string): Promise<void> {
-  if (
-    !ctx.store.orders.transition(outTradeNo, ['created', 'awaiting_payment'], 'expired', { message: reason })
-  ) {
-    return;
-  }
+  const expired = ctx.store.db.transaction(() => {
+    const ok = ctx.store.orders.transition(outTradeNo, ['created', 'awaiting_payment'], 'expired', {
+      message: reason,
+    });
+    // Committed with the expiry: until Alipay confirms the cancel, a payment may still land on this trade.
+    if (ok) ctx.store.orders.setCancelPending(outTradeNo, true);
+    return ok;
+  })();
+  if (!expired) return;
   ctx.changed(outTradeNo);
-  for (let attempt = 1; attempt <= CANCEL_ATTEMPTS; attempt++) {
-    const outcome = await ctx.gateway.cancel({ outTradeNo });
-    if (outcome.kind === 'success') {
+  await cancelAtAlipay(ctx, outTradeNo);
+}
+
+/**
+ * Cancels an expired order's trade; the client retries while Alipay answers retry_flag=Y. Until Alipay gives
+ * a definite answer the order stays on the cancel list and the background loop tries again, so a payment
+ * that raced the expiry is always either cancelled (and so refunded) or seen and refunded.
+ */
+export async function cancelAtAlipay(ctx: SaleContext, outTradeNo: string): Promise<void> {
+  const outcome = await ctx.gateway.cancel({ outTradeNo });
+  if (outcome.kind === 'success' && outcome.value.retryFlag !== 'Y') {
+    ctx.store.db.transaction(() => {
+      ctx.store.orders.setCancelPending(outTradeNo, false);
       if (outcome.value.action === 'refund') {
-        // The buyer paid in the last instant; cancel returned the money.
+        // The buyer paid in the last instant; the cancel returned the money.
         ctx.store.orders.transition(outTradeNo, ['expired'], 'refunded', {
           message: 'paid after the QR code expired; refunded',
         });
-        ctx.changed(outTradeNo);
       }
-      if (outcome.value.retryFlag !== 'Y') return;
-    } else if (outcome.kind === 'business_failure') {
-      // e.g. ACQ.TRADE_NOT_EXIST: the QR was never scanned, nothing to cancel.
-      return;
-    }
+    })();
+    ctx.changed(outTradeNo);
+  } else if (outcome.kind === 'business_failure') {
+    // e.g. ACQ.TRADE_NOT_EXIST: the QR code was never scanned, there is no trade to cancel.
+    ctx.store.orders.setCancelPending(outTradeNo, false);
+  } else {
+    ctx.log(`cancel of ${outTradeNo} not confirmed yet (${outcome.kind}); will try again`);
   }
-  ctx.log(
-    `cancel of ${outTradeNo} not confirmed after ${CANCEL_ATTEMPTS} attempts; a late payment will be refunded`,
-  );
 }

@@ -4,10 +4,13 @@
 import type { OrderRow } from '../store/index.ts';
 import { checkout, type CartLine } from './checkout.ts';
 import { verifyNotification, type NotificationVerdict } from './payment-confirmation.ts';
-import { confirmPayment, expireOrder, queryPayment } from './payment-watch.ts';
+import { cancelAtAlipay, confirmPayment, expireOrder, queryPayment } from './payment-watch.ts';
 import { processRefunds } from './refunds.ts';
 import type { OrderListener, SaleContext, SaleDeps } from './sale-context.ts';
 import { continueVending, startVending } from './vending.ts';
+
+/** How often an unconfirmed cancel is asked for again. */
+export const CANCEL_RETRY_MS = 30_000;
 
 export interface SaleServiceOptions {
   /** Query Alipay for an unpaid order at most this often while pushes are arriving (ms). */
@@ -22,6 +25,7 @@ export class SaleService {
   private readonly ctx: SaleContext;
   private readonly listeners = new Set<OrderListener>();
   private readonly lastQuery = new Map<string, number>();
+  private readonly lastCancel = new Map<string, number>();
   private readonly busy = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -117,6 +121,7 @@ export class SaleService {
         if (order.state === 'awaiting_payment') await this.watchUnpaid(order, now);
       }
       await processRefunds(this.ctx);
+      await this.retryCancels(now);
     } catch (err) {
       this.ctx.log(`sale loop error: ${(err as Error).message}`);
     } finally {
@@ -146,6 +151,19 @@ export class SaleService {
     if (now - last < interval) return;
     this.lastQuery.set(order.outTradeNo, now);
     await queryPayment(this.ctx, order.outTradeNo);
+  }
+
+  private async retryCancels(now: number): Promise<void> {
+    for (const outTradeNo of this.ctx.store.orders.listCancelPending()) {
+      const last = this.lastCancel.get(outTradeNo);
+      if (last === undefined) {
+        this.lastCancel.set(outTradeNo, now); // the expiry (or the start) just tried: wait a full interval
+        continue;
+      }
+      if (now - last < CANCEL_RETRY_MS) continue;
+      this.lastCancel.set(outTradeNo, now);
+      await cancelAtAlipay(this.ctx, outTradeNo);
+    }
   }
 
   private track(work: Promise<unknown>): void {

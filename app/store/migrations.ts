@@ -118,6 +118,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX outbox_unsent ON outbox (at) WHERE sent_at IS NULL;
     `,
   },
+  {
+    version: 4,
+    description:
+      'cancels owed to Alipay: an expired order stays on this list until Alipay confirmed its cancel',
+    sql: `
+      ALTER TABLE orders ADD COLUMN cancel_pending INTEGER NOT NULL DEFAULT 0 CHECK (cancel_pending IN (0, 1));
+      CREATE INDEX orders_cancel_pending ON orders (out_trade_no) WHERE cancel_pending = 1;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

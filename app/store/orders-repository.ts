@@ -194,6 +194,24 @@ export class OrdersRepository {
     })();
   }
 
+  /** Marks whether Alipay still owes a confirmation of this order's cancel. */
+  setCancelPending(outTradeNo: string, pending: boolean): void {
+    this.db
+      .prepare('UPDATE orders SET cancel_pending = ? WHERE out_trade_no = ?')
+      .run(pending ? 1 : 0, outTradeNo);
+  }
+
+  /** Expired orders whose cancel Alipay has not confirmed yet (network down at the time, say). */
+  listCancelPending(): string[] {
+    return (
+      this.db
+        .prepare('SELECT out_trade_no FROM orders WHERE cancel_pending = 1 ORDER BY created_at')
+        .all() as Array<{
+        out_trade_no: string;
+      }>
+    ).map((r) => r.out_trade_no);
+  }
+
   /** Records a vend intent: committed before the command reaches the board. */
   markVending(outTradeNo: string, position: number): boolean {
     const result = this.db

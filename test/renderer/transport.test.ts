@@ -65,6 +65,8 @@ describe('browser host websocket', () => {
 
     // While the renderer is away, a sale starts (e.g. its checkout answer was lost) and a price changes.
     rig.agent.products = rig.agent.products.map((p) => (p.lane === 1 ? { ...p, priceFen: 400 } : p));
+    // Hold the page's clock so the reconnect backoff cannot fire before the offline state is checked.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 10);
     rig.agent.dropConnections();
     await page.getByTestId('connection-notice').waitFor({ state: 'visible' });
     assert.equal(

@@ -186,6 +186,54 @@ for (const board of BOARDS) {
       );
     });
 
+    test('a payment that races the expiry while Alipay is unreachable is refunded once Alipay answers', async () => {
+      const h = await startHarness({ relay: false });
+      const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
+      await fetch(`${h.simUrl}/sim/scan`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outTradeNo: sale.outTradeNo }),
+      });
+      // At the expiry Alipay does not answer the cancel (nor the last query).
+      await fetch(`${h.simUrl}/sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          serviceUnavailableNext: 8,
+          methods: ['alipay.trade.cancel', 'alipay.trade.query'],
+        }),
+      });
+      h.clock.now = (sale.expiresAt ?? 0) + 1;
+      await h.agent.sales.tick();
+      assert.equal(order(h, sale.outTradeNo).state, 'expired');
+      // The buyer, who scanned in time, completes the payment; its notification is lost (no relay).
+      await h.pay(sale.outTradeNo);
+      await fetch(`${h.simUrl}/sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reset: true }),
+      });
+      h.clock.now += 1_000;
+      await h.agent.sales.tick(); // first sight of the owed cancel: waits a full interval
+      h.clock.now += 31_000;
+      await h.agent.sales.tick();
+      await waitFor(
+        () => order(h, sale.outTradeNo).state === 'refunded',
+        'the retried cancel to refund the payment',
+      );
+      const ledger = await h.ledger();
+      assert.deepEqual(
+        ledger.payments.map((p) => p.fen),
+        [200],
+      );
+      assert.deepEqual(
+        ledger.refunds.map((r) => r.fen),
+        [200],
+        'the whole payment went back, once',
+      );
+      assert.deepEqual(h.board.motorRuns(), [], 'nothing was vended for an expired order');
+    });
+
     test('with the board offline nothing can be bought', async () => {
       const h = await startHarness();
       await h.board.close();
