@@ -106,15 +106,8 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   if (!sessions) log('no maintenance PIN configured: the maintenance screen stays closed');
 
   const events = new EventHub();
-  const deps = {
-    kioskId: config.kioskId,
-    demo: config.demo,
-    store,
-    sales,
-    dispenser,
-    maintenance: new MaintenanceService(store, dispenser),
-    sessions,
-  };
+  const maintenance = new MaintenanceService(store, dispenser);
+  const deps = { kioskId: config.kioskId, demo: config.demo, store, sales, dispenser, maintenance, sessions };
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
   );
@@ -126,6 +119,11 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     log: (line) => log(`telemetry: ${line}`),
   });
   dispenser.onEvent((event) => {
+    if (event.type === 'fully_loaded') {
+      maintenance.fullyLoaded();
+      log('board: technician pressed "fully loaded"; every lane is at capacity');
+      events.publish('kiosk.updated', describeKiosk(deps)); // screens re-read the catalog
+    }
     if (event.type === 'link') {
       store.outbox.record('board.link', { state: event.state, detail: event.detail });
       log(`board link ${event.state}: ${event.detail}`);

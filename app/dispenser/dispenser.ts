@@ -54,5 +54,10 @@ export interface Dispenser {
   laneStatus(lane: Lane): Promise<LaneStatus>;
   machineStatus(): Promise<MachineStatus>;
   onEvent(listener: (event: DispenserEvent) => void): () => void;
+  /**
+   * Boards that keep their own stock count (and refuse a lane they think is empty) take a technician's count
+   * here. Resolves false when the board did not confirm. Absent on boards that do not count stock.
+   */
+  setStock?(lane: Lane, stock: number): Promise<boolean>;
   close(): Promise<void>;
 }

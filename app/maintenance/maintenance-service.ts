@@ -53,13 +53,34 @@ export class MaintenanceService {
     return this.dispenser.laneStatus(lane);
   }
 
-  setStock(lane: number, stock: number): LaneRow {
+  /**
+   * Records a technician's stock count. A board that keeps its own count (and would refuse a lane it thinks
+   * empty) is told first; if it does not take the count, nothing changes, so the two never disagree.
+   */
+  async setStock(lane: number, stock: number): Promise<LaneRow> {
     const row = this.mustExist(lane);
     if (stock > row.capacity)
       throw new MaintenanceError('bad_request', `lane ${lane} holds at most ${row.capacity}`);
+    if (this.dispenser.setStock) {
+      this.mustBeOnline();
+      if (!(await this.dispenser.setStock(lane, stock))) {
+        throw new MaintenanceError(
+          'unavailable',
+          `the board did not take the new count for lane ${lane}; nothing changed`,
+        );
+      }
+    }
     this.store.lanes.setStock(lane, stock);
     this.store.maintenanceLog.record('set_stock', lane, `${row.stock} → ${stock}`);
     return this.mustExist(lane);
+  }
+
+  /** The technician pressed the board's "fully loaded" button: every lane is full again. */
+  fullyLoaded(): void {
+    this.store.db.transaction(() => {
+      for (const lane of this.store.lanes.list()) this.store.lanes.setStock(lane.lane, lane.capacity);
+      this.store.maintenanceLog.record('fully_loaded', null, 'board button: every lane set to its capacity');
+    })();
   }
 
   setEnabled(lane: number, enabled: boolean): LaneRow {

@@ -69,7 +69,7 @@ export function createMaintenanceHandlers(
         return { outcome: outcome.kind, detail: vendOutcomeDetail(outcome) };
       }),
     'maintenance.setStock': async ({ token, lane, stock }) =>
-      authorised(token, () => toLaneView(m.setStock(lane, stock))),
+      authorised(token, async () => toLaneView(await m.setStock(lane, stock))),
     'maintenance.setLaneEnabled': async ({ token, lane, enabled }) =>
       authorised(token, () => toLaneView(m.setEnabled(lane, enabled))),
   };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { hashPin } from '../../../app/maintenance/index.ts';
-import { startHarness } from '../../helpers/agent-harness.ts';
+import { startHarness, waitFor } from '../../helpers/agent-harness.ts';
 
 async function harnessWithPin() {
   const h = await startHarness({
@@ -98,4 +98,42 @@ test('without a configured PIN the maintenance screen stays closed', async () =>
   const h = await startHarness();
   const result = await h.agent.dispatch('maintenance.unlock', { pin: '2468' });
   assert.equal(!result.ok && result.error.code, 'unavailable');
+});
+
+test('restocking an empty lane tells the board too, so a customer can then buy from it', async () => {
+  const h = await startHarness({
+    planogram: [
+      { lane: 1, productId: 'W', name: 'Water', priceFen: 200, stock: 5, capacity: 10 },
+      { lane: 3, productId: 'T', name: 'Tea', priceFen: 400, stock: 0, capacity: 6 },
+    ],
+    configure: (dir) => {
+      const file = path.join(dir, 'pin-hash');
+      fs.writeFileSync(file, hashPin('2468'));
+      return { maintenance: { pinHashFile: file } };
+    },
+  });
+  const unlocked = await h.agent.dispatch('maintenance.unlock', { pin: '2468' });
+  const token = unlocked.ok ? (unlocked.result as { token: string }).token : '';
+  const restocked = await h.agent.dispatch('maintenance.setStock', { token, lane: 3, stock: 4 });
+  assert.ok(restocked.ok, JSON.stringify(restocked));
+
+  const sale = await h.agent.sales.checkout([{ lane: 3, quantity: 1 }]);
+  await h.pay(sale.outTradeNo);
+  await waitFor(
+    () => h.agent.store.orders.mustGet(sale.outTradeNo).state === 'completed',
+    'the tea to come out',
+  );
+  assert.deepEqual(
+    h.board.motorRuns().map((r) => [r.lane, r.result]),
+    [[3, 'dispensed']],
+  );
+});
+
+test('the board\'s "fully loaded" button fills every lane in the agent too', async () => {
+  const h = await startHarness({
+    planogram: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 200, stock: 1, capacity: 9 }],
+  });
+  (h.board as unknown as { pressFullyLoaded(): void }).pressFullyLoaded();
+  await waitFor(() => h.agent.store.lanes.get(1)?.stock === 9, 'lane 1 to be full');
+  assert.equal(h.agent.store.maintenanceLog.recent()[0]?.action, 'fully_loaded');
 });
