@@ -11,6 +11,10 @@ export type Lane = number;
  */
 export type VendOutcome =
   | { readonly kind: 'delivered'; readonly dropConfirmed: boolean }
+  /**
+   * `code` is present exactly when the board itself reported the failure (a jam, a missing motor, a lane it
+   * calls empty): the lane needs a technician. Without it the command never reached the board.
+   */
   | { readonly kind: 'not_delivered'; readonly reason: string; readonly code?: number }
   | { readonly kind: 'unverified'; readonly reason: string; readonly code?: number };
 

@@ -20,13 +20,22 @@ export async function continueVending(ctx: SaleContext, outTradeNo: string): Pro
     if (item.vendState !== 'pending') continue;
     if (!ctx.store.orders.markVending(outTradeNo, item.position)) continue;
     ctx.changed(outTradeNo);
-    const outcome = await vendSafely(ctx, item.lane, `${outTradeNo}#${item.position}`);
+    const outcome: VendOutcome =
+      ctx.store.lanes.get(item.lane)?.enabled === false
+        ? { kind: 'not_delivered', reason: 'lane taken out of service; not tried' }
+        : await vendSafely(ctx, item.lane, `${outTradeNo}#${item.position}`);
     const { state, detail } = describe(outcome);
     ctx.store.db.transaction(() => {
       ctx.store.orders.finishVend(outTradeNo, item.position, state, detail);
       // Stock follows what may physically have left the lane: a motor that ran without a confirmed drop still
       // probably emptied a slot.
       if (state !== 'not_delivered') ctx.store.lanes.decrementStock(item.lane);
+      // A lane the board reports faulty (jammed, motor missing, empty when we count stock) is taken out of
+      // service until a technician has looked: selling from it again would only mean more refunds.
+      if (outcome.kind === 'not_delivered' && outcome.code !== undefined) {
+        ctx.store.lanes.setEnabled(item.lane, false);
+        ctx.store.maintenanceLog.record('lane_disabled', item.lane, `after: ${detail}`);
+      }
     })();
     ctx.log(`vend ${outTradeNo}#${item.position} lane ${item.lane}: ${state} (${detail})`);
     ctx.changed(outTradeNo);

@@ -75,6 +75,32 @@ for (const board of BOARDS) {
       assert.equal(h.agent.store.lanes.get(2)?.stock, 4);
     });
 
+    test('a jam takes the lane out of service: the rest of the order is not tried on it, and refunded', async () => {
+      const h = await startHarness({ faults: [{ kind: 'jam', lane: 1, times: 1 }] });
+      const sale = await h.agent.sales.checkout([
+        { lane: 1, quantity: 2 },
+        { lane: 2, quantity: 1 },
+      ]);
+      await h.pay(sale.outTradeNo);
+      await waitFor(() => order(h, sale.outTradeNo).state === 'refunded', 'the refund');
+      assert.deepEqual(
+        order(h, sale.outTradeNo).items.map((i) => i.vendState),
+        ['not_delivered', 'not_delivered', 'delivered'],
+      );
+      assert.deepEqual(
+        h.board.motorRuns().map((r) => r.lane),
+        [1, 2],
+        'the jammed lane was driven once',
+      );
+      assert.deepEqual(
+        (await h.ledger()).refunds.map((r) => r.fen),
+        [400],
+      );
+      assert.equal(h.agent.store.lanes.get(1)?.enabled, false);
+      assert.equal(h.agent.store.maintenanceLog.recent()[0]?.action, 'lane_disabled');
+      await assert.rejects(h.agent.sales.checkout([{ lane: 1, quantity: 1 }]), /not for sale/);
+    });
+
     test('motor ran but no drop was seen: never counted as delivered, refunded and flagged', async () => {
       const h = await startHarness({ faults: [{ kind: 'no_drop', lane: 2, times: 1 }] });
       const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
