@@ -29,6 +29,13 @@ export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
         return view(await deps.sales.checkout(items));
       } catch (err) {
         if (err instanceof CheckoutError) throw new RpcFailure(err.code, err.message);
+        if (isStorageFull(err)) {
+          // Nothing was committed, so nothing was shown to pay: the customer can walk away unharmed.
+          throw new RpcFailure(
+            'unavailable',
+            "the kiosk's storage is full; sales are paused until a technician frees space",
+          );
+        }
         throw err;
       }
     },
@@ -61,3 +68,9 @@ export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser'>):
 }
 
 export { toSaleView };
+
+/** SQLite could not write: the disk (or the database's size limit) is full. */
+function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_FSYNC';
+}

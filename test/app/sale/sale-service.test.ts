@@ -2,6 +2,9 @@
 // in-memory serial line, SQLite files. What is asserted is what the customer and the operator would see:
 // goods out, money in the ledger, refunds of exactly what did not come out.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import {
   BOARDS,
@@ -10,6 +13,36 @@ import {
   type HarnessOptions,
 } from '../../helpers/agent-harness.ts';
 import type { OrderRow } from '../../../app/store/index.ts';
+import { onCleanup } from '../../helpers/cleanup.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+
+/** A tmpfs of the given size (tests run as root here, as CI does), unmounted when the file ends. */
+async function smallDisk(size: string): Promise<string> {
+  const dir = tempDir('f2f-disk-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  onCleanup(() => execFileSync('umount', ['-l', dir]));
+  return dir;
+}
+
+/** Writes until the file system refuses another byte. */
+function fillDisk(dir: string): void {
+  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    for (let size = 4096; size >= 1; size = Math.floor(size / 2)) {
+      try {
+        for (;;) fs.writeSync(fd, chunk, 0, size);
+      } catch {
+        /* no room for this size: try a smaller one */
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 const order = (h: { agent: { store: { orders: { mustGet(n: string): OrderRow } } } }, no: string) =>
   h.agent.store.orders.mustGet(no);
@@ -258,6 +291,26 @@ for (const board of BOARDS) {
         'the whole payment went back, once',
       );
       assert.deepEqual(h.board.motorRuns(), [], 'nothing was vended for an expired order');
+    });
+
+    test('with the disk full, checkout answers a clear error and no QR code is ever issued', async () => {
+      // The agent's data on a small file system of its own, then filled to the last byte: a full disk.
+      const disk = await smallDisk('4m');
+      const h = await startHarness({ configure: () => ({ dataDir: disk }) });
+      fillDisk(disk);
+      const answer = await h.agent.dispatch('sale.checkout', { items: [{ lane: 1, quantity: 1 }] });
+      assert.deepEqual(answer, {
+        ok: false,
+        error: {
+          code: 'unavailable',
+          message: "the kiosk's storage is full; sales are paused until a technician frees space",
+        },
+      });
+      assert.deepEqual(
+        (await h.requests()).filter((r) => r.method === 'alipay.trade.precreate'),
+        [],
+      );
+      assert.deepEqual(h.board.motorRuns(), []);
     });
 
     test('with the board offline nothing can be bought', async () => {
