@@ -71,6 +71,8 @@ export class SaleService {
       this.ctx.log(`notification rejected: ${verdict.reason}`);
       return verdict;
     }
+    // confirmPayment commits `paid` (or the refund of a late payment) synchronously, before its first await;
+    // only the vending that follows runs on in the background. So the ack that follows this return is safe.
     if (proof) this.track(confirmPayment(this.ctx, proof));
     return verdict;
   }
