@@ -1,9 +1,11 @@
 // The one fullscreen kiosk window and its hardening (research/electron.md §1): sandboxed, context-isolated,
 // no navigation away from the bundled renderer, no new windows, no permissions, no menu, and a reload when
 // the renderer dies (the "white screen after hours" kiosk failure).
-import { BrowserWindow, Menu, session } from 'electron';
+import { app, BrowserWindow, Menu, powerSaveBlocker, session } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isBlockedKioskKey } from '../app/host/kiosk-keys.ts';
+import { RendererCrashPolicy } from '../app/host/renderer-crash-policy.ts';
 
 export function isRendererUrl(url: string, rendererDir: string): boolean {
   try {
@@ -44,10 +46,23 @@ export function createKioskWindow(rendererDir: string, preloadFile: string, demo
   });
   wc.on('will-redirect', (event) => event.preventDefault());
   wc.setWindowOpenHandler(() => ({ action: 'deny' }));
-  wc.on('render-process-gone', (_event, details) => {
-    console.error(`[main] renderer gone (${details.reason}); reloading`);
-    if (!window.isDestroyed()) window.reload();
+  wc.on('before-input-event', (event, input) => {
+    if (isBlockedKioskKey(input)) event.preventDefault();
   });
+  const crashes = new RendererCrashPolicy();
+  wc.on('render-process-gone', (_event, details) => {
+    const action = crashes.onCrash(Date.now());
+    console.error(`[main] renderer gone (${details.reason}); ${action}`);
+    if (action === 'relaunch') {
+      app.relaunch();
+      app.quit(); // before-quit lets vends in flight commit first
+    } else if (!window.isDestroyed()) {
+      window.reload();
+    }
+  });
+  // A kiosk screen never dims or sleeps while the app runs.
+  const blocker = powerSaveBlocker.start('prevent-display-sleep');
+  window.on('closed', () => powerSaveBlocker.stop(blocker));
   window.once('ready-to-show', () => window.show());
   void window.loadFile(path.join(rendererDir, 'index.html'));
   return window;
