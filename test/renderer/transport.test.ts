@@ -65,8 +65,9 @@ describe('browser host websocket', () => {
 
     // While the renderer is away, a sale starts (e.g. its checkout answer was lost) and a price changes.
     rig.agent.products = rig.agent.products.map((p) => (p.lane === 1 ? { ...p, priceFen: 400 } : p));
-    // Hold the page's clock so the reconnect backoff cannot fire before the offline state is checked.
-    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 10);
+    // Hold the page's clock so the reconnect backoff cannot fire before the offline state is checked. The
+    // pause point lies a second ahead: the page's clock keeps running while this call travels to it.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
     rig.agent.dropConnections();
     await page.getByTestId('connection-notice').waitFor({ state: 'visible' });
     assert.equal(
