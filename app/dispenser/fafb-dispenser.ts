@@ -159,6 +159,11 @@ class FafbDriver implements FafbDispenser {
 
   private readonly queue: OutCommand[] = [];
   private inFlight: OutCommand | null = null;
+  /**
+   * ACKs carry no PackNO. A command sent n times may draw n ACKs; the first settles it, the others can arrive
+   * after the next command went out and must not be taken as that command's ACK (which would drop it unsent).
+   */
+  private staleAcks = 0;
   private nextPackNo = 1;
   private lastBoardPackNo: number | null = null;
 
@@ -295,8 +300,9 @@ class FafbDriver implements FafbDispenser {
   }
 
   private setLinkDown(reason: string): void {
-    // The board may have rebooted: its PackNO sequence starts over.
+    // The board may have rebooted: its PackNO sequence starts over, and no old ACK is still coming.
     this.lastBoardPackNo = null;
+    this.staleAcks = 0;
     const vend = this.currentVend;
     if (vend && vend.phase !== 'queued') {
       vend.finish({ kind: 'unverified', reason: `link to the board lost while vending (${reason})` });
@@ -362,6 +368,8 @@ class FafbDriver implements FafbDispenser {
     }
     const next = this.queue.shift();
     if (!next) {
+      // Idle POLL: any ACK still on its way from before has arrived by now.
+      this.staleAcks = 0;
       this.write(ACK_FRAME);
       return;
     }
@@ -381,7 +389,14 @@ class FafbDriver implements FafbDispenser {
   private onAck(): void {
     const acked = this.inFlight;
     if (!acked) return; // an ACK with nothing outstanding (e.g. a late duplicate) is harmless
+    if (this.staleAcks > 0) {
+      // Probably a late ACK of the previous command's retransmission. If it was in fact this command's, the
+      // next POLL resends it with the same PackNO, which the board acknowledges again without acting twice.
+      this.staleAcks--;
+      return;
+    }
     this.inFlight = null;
+    this.staleAcks = acked.sends - 1;
     acked.onSettled('acked');
   }
 

@@ -201,8 +201,10 @@ for (const transport of TRANSPORTS) {
         const outcome = await driver.vend(1, 'T7');
         assert.deepEqual(outcome, { kind: 'delivered', dropConfirmed: true });
         assert.equal(sim.motorRuns().length, 1);
-        assert.equal(sim.stats().duplicateCommands, 2, 'the board saw both retransmissions');
-        assert.equal(driver.stats().retransmits, 2);
+        // Two ACKs were lost, so at least two resends; a slow line may add more. Every resend reached the
+        // board as a duplicate of the same PackNO, never as a new command.
+        assert.ok(driver.stats().retransmits >= 2, `retransmits: ${driver.stats().retransmits}`);
+        assert.equal(sim.stats().duplicateCommands, driver.stats().retransmits);
       });
 
       it('board retransmissions and duplicate PackNOs are ACKed but acted on once', async () => {
