@@ -25,10 +25,12 @@ interface SimStats {
 function program(
   name: string,
   args: string[],
+  children: ChildProcess[],
 ): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
   const child = spawn(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  children.push(child); // tracked at once: a sibling that fails to start must not leave this one running
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (l) => resolve({ child, ready: JSON.parse(l) }));
     child.once('exit', (c) => reject(new Error(`${name} exited ${c}`)));
@@ -67,40 +69,51 @@ export async function runSellingPollLatencyBench(seconds = 20): Promise<void> {
   try {
     while (!(fs.existsSync(kioskDev) && fs.existsSync(boardDev))) await sleep(20);
     const [sim, relay, board] = await Promise.all([
-      program('alipay-sim', [
-        '--app-id',
-        APP_ID,
-        '--app-public-key',
-        write('app.pub', app.publicKey),
-        '--private-key',
-        write('ali.key', alipay.privateKey),
-      ]),
-      program('notify-relay', [
-        '--db',
-        path.join(dir, 'relay.sqlite'),
-        '--app-id',
-        APP_ID,
-        '--alipay-public-key',
-        write('ali.pub', alipay.publicKey),
-        '--kiosk',
-        `KB:@${token}`,
-      ]),
-      program('vmc-sim', [
-        '--device',
-        boardDev,
-        '--lanes',
-        '1-4',
-        '--stock',
-        '250',
-        '--capacity',
-        '255',
-        '--poll-ms',
-        '100',
-        '--motor-ms',
-        '150',
-      ]),
+      program(
+        'alipay-sim',
+        [
+          '--app-id',
+          APP_ID,
+          '--app-public-key',
+          write('app.pub', app.publicKey),
+          '--private-key',
+          write('ali.key', alipay.privateKey),
+        ],
+        children,
+      ),
+      program(
+        'notify-relay',
+        [
+          '--db',
+          path.join(dir, 'relay.sqlite'),
+          '--app-id',
+          APP_ID,
+          '--alipay-public-key',
+          write('ali.pub', alipay.publicKey),
+          '--kiosk',
+          `KB:@${token}`,
+        ],
+        children,
+      ),
+      program(
+        'vmc-sim',
+        [
+          '--device',
+          boardDev,
+          '--lanes',
+          '1-4',
+          '--stock',
+          '250',
+          '--capacity',
+          '255',
+          '--poll-ms',
+          '100',
+          '--motor-ms',
+          '150',
+        ],
+        children,
+      ),
     ]);
-    children.push(sim.child, relay.child, board.child);
     const config = parseAgentConfig({
       kioskId: 'KB',
       dataDir: path.join(dir, 'agent'),
