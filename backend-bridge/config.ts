@@ -50,6 +50,7 @@ const ConfigFile = z
       .strict()
       .optional(),
     kiosks: z.array(KioskEntry).optional(),
+    retentionDays: z.number().int().min(2).max(3650).optional(),
     limits: z
       .object({
         maxNotifyBytes: z.number().int().positive().optional(),
@@ -163,6 +164,7 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
       alipay: { appId, publicKey, ...(sellerId !== undefined ? { sellerId } : {}) },
       kiosks: [...kiosks].map(([id, token]) => ({ id, token })),
       ...(file.limits !== undefined ? { limits: file.limits } : {}),
+      ...(file.retentionDays !== undefined ? { retentionDays: file.retentionDays } : {}),
     },
   };
 }

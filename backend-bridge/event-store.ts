@@ -144,6 +144,33 @@ export class EventStore {
     return row?.acked_seq ?? 0;
   }
 
+  /**
+   * Forgets what no kiosk and no Alipay resend can still need: events a kiosk has acked and notifications
+   * (routed or dead letters) and telemetry received before `cutoffIso`. Unacked events are kept however old:
+   * a kiosk that was away for months still gets its payments. Alipay stops resending after about 25 hours,
+   * so a retention of days keeps de-duplication intact.
+   */
+  pruneBefore(cutoffIso: string): { events: number; notifies: number; telemetry: number } {
+    return this.#db.transaction(() => {
+      const events = this.#db
+        .prepare(
+          `DELETE FROM events WHERE received_at < ? AND seq <= (
+             SELECT acked_seq FROM kiosk_cursors WHERE kiosk_cursors.kiosk_id = events.kiosk_id)`,
+        )
+        .run(cutoffIso).changes;
+      const notifies = this.#db
+        .prepare(
+          `DELETE FROM notifies WHERE received_at < ? AND NOT EXISTS (
+             SELECT 1 FROM events WHERE events.notify_ref = notifies.id)`,
+        )
+        .run(cutoffIso).changes;
+      const telemetry = this.#db
+        .prepare('DELETE FROM telemetry WHERE received_at < ?')
+        .run(cutoffIso).changes;
+      return { events, notifies, telemetry };
+    })();
+  }
+
   cursor(kioskId: string): { lastSeq: number; ackedSeq: number } {
     const row = this.#stmt<[string], { last_seq: number; acked_seq: number }>(
       'SELECT last_seq, acked_seq FROM kiosk_cursors WHERE kiosk_id = ?',

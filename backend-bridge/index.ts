@@ -41,6 +41,8 @@ export interface RelayOptions {
     /** Rejected notifies allowed per client address per minute before it gets 429 unchecked. Default 60. */
     badNotifiesPerMinute?: number;
   };
+  /** Days to keep acked events, notifications and telemetry (unacked events are always kept). Default 90. */
+  retentionDays?: number;
   /** Websocket heartbeat interval. Default 30 000 ms. */
   pingIntervalMs?: number;
   /** How long close() waits for in-flight requests and sockets before cutting them. Default 5 000 ms. */
@@ -75,6 +77,19 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   const now = (): Date => new Date();
   const db = openRelayDb(opts.dbPath);
   const store = new EventStore(db);
+  const retentionMs = (opts.retentionDays ?? 90) * 86_400_000;
+  const prune = () => {
+    try {
+      const removed = store.pruneBefore(new Date(now().getTime() - retentionMs).toISOString());
+      if (removed.events + removed.notifies + removed.telemetry > 0)
+        log(JSON.stringify({ msg: 'pruned', ...removed }));
+    } catch (err) {
+      log(JSON.stringify({ msg: 'prune failed', error: (err as Error).message }));
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 3_600_000);
+  pruneTimer.unref();
   const auth = new KioskAuthenticator(opts.kiosks);
   // The gauges read the hub at scrape time; the hub is created right after.
   const relayMetrics: RelayMetrics = new RelayMetrics({
@@ -210,6 +225,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
+      clearInterval(pruneTimer);
       hub.close(); // streams get 1001, waiting long-polls are answered now
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       const grace = opts.shutdownGraceMs ?? 5_000;
