@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     log: (line) => log(`[host] ${line}`),
   });
   console.log(JSON.stringify({ ready: true, url: host.url }));
-  log(`kiosk screen: ${host.url}`);
+  // The URL with its per-boot token goes to stdout only (the ready line above), not into the log stream that a
+  // supervisor keeps.
+  log(`kiosk screen ready at ${host.origin} (open the URL printed on stdout)`);
   if (values.open) openChromium(host.url, log);
 
   let closing = false;
