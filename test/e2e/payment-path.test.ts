@@ -12,6 +12,7 @@ import {
   startStack,
   STACK_APP_ID as APP_ID,
   STACK_KIOSK_ID as KIOSK_ID,
+  STACK_MAINTENANCE_PIN,
   type Stack,
 } from '../helpers/stack.ts';
 
@@ -166,4 +167,35 @@ test('a notification with one byte changed is answered fail, is not pushed, and 
 
   await page.locator('[data-testid="cancel"]').click();
   await page.locator('#app[data-screen="payment"]').waitFor({ state: 'detached', timeout: 10_000 });
+});
+
+test('a technician opens the maintenance screen with the PIN and test-vends a lane on the real board', async () => {
+  await page.locator('#app[data-screen="idle"]').waitFor({ timeout: 20_000 });
+  for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+  await page.locator('#app[data-screen="pin"]').waitFor();
+  for (const digit of STACK_MAINTENANCE_PIN) await page.getByTestId(`pin-key-${digit}`).click();
+  await page.getByTestId('pin-ok').click();
+  await page.locator('#app[data-screen="maintenance"]').waitFor({ timeout: 10_000 });
+  assert.match((await page.getByTestId('maint-stock-3').textContent()) ?? '', /5\s*\/\s*10/);
+
+  const before = (await motorRuns()).length;
+  await page.getByTestId('maint-test-3').click();
+  await page
+    .getByTestId('maint-result-3')
+    .getByText(/Delivered/)
+    .waitFor({ timeout: 15_000 });
+  const runs = await motorRuns();
+  assert.deepEqual(
+    runs.slice(before).map((r) => r.lane),
+    [3],
+    'one motor run on lane 3',
+  );
+  // The screen re-reads the lane from the agent after the vend: one item fewer.
+  await page
+    .getByTestId('maint-stock-3')
+    .filter({ hasText: /4\s*\/\s*10/ })
+    .waitFor({ timeout: 10_000 });
+
+  await page.getByTestId('maint-lock').click();
+  await page.locator('#app[data-screen="idle"]').waitFor();
 });

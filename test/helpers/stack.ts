@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { hashPin } from '../../app/maintenance/index.ts';
 import { writeKeyPair, type KeyPairFiles } from './key-files.ts';
 import { startProgram, type RunningProgram } from './processes.ts';
 import { startPtyPair } from './socat-pty.ts';
@@ -11,6 +12,7 @@ import { tempDir } from './temp-dir.ts';
 
 export const STACK_APP_ID = '2021000000000042';
 export const STACK_KIOSK_ID = 'K42';
+export const STACK_MAINTENANCE_PIN = '5791';
 
 export const STACK_PLANOGRAM = [
   { lane: 1, productId: 'W500', name: '矿泉水 Water', priceFen: 200, stock: 5, capacity: 10 },
@@ -93,8 +95,10 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
     relay: { url: relayUrl, tokenFile },
     dispenser: { driver: 'fafb', path: pty.b },
     sale: { paymentTimeoutSeconds: 120 },
+    maintenance: { pinHashFile: path.join(dir, 'maintenance-pin-hash') },
     planogram: STACK_PLANOGRAM,
   };
+  fs.writeFileSync(path.join(dir, 'maintenance-pin-hash'), hashPin(STACK_MAINTENANCE_PIN), { mode: 0o600 });
   const configFile = path.join(dir, 'agent.json');
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
 
