@@ -25,9 +25,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await context.close();
   assert.deepEqual(rig.agent.badRequests, [], 'the renderer sent payloads the contract rejects');
-  // The browser's own favicon request 404s on this rig; anything else (CSP, script errors) fails.
-  const errors = consoleErrors.filter((e) => !e.startsWith('Failed to load resource'));
-  assert.deepEqual(errors, [], 'no CSP violations or script errors');
+  assert.deepEqual(consoleErrors, [], 'no CSP violations, script errors or failed loads');
 });
 
 const screen = () => page.locator('main#app').getAttribute('data-screen');
