@@ -51,6 +51,7 @@ const ConfigFile = z
       .optional(),
     kiosks: z.array(KioskEntry).optional(),
     retentionDays: z.number().int().min(2).max(3650).optional(),
+    trustProxy: z.boolean().optional(),
     limits: z
       .object({
         maxNotifyBytes: z.number().int().positive().optional(),
@@ -165,6 +166,7 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
       kiosks: [...kiosks].map(([id, token]) => ({ id, token })),
       ...(file.limits !== undefined ? { limits: file.limits } : {}),
       ...(file.retentionDays !== undefined ? { retentionDays: file.retentionDays } : {}),
+      ...(file.trustProxy !== undefined ? { trustProxy: file.trustProxy } : {}),
     },
   };
 }

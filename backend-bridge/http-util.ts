@@ -78,3 +78,20 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
+
+/**
+ * The address a request came from. Behind a reverse proxy (`trustProxy`) that is the last entry of
+ * X-Forwarded-For, the one our own proxy appended; otherwise the socket's peer, and the header is ignored
+ * (anyone can send it).
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    const last = forwarded.at(-1);
+    if (last) return last;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}

@@ -41,6 +41,8 @@ export interface RelayOptions {
     /** Rejected notifies allowed per client address per minute before it gets 429 unchecked. Default 60. */
     badNotifiesPerMinute?: number;
   };
+  /** Behind a reverse proxy: take the client address for rate limiting from X-Forwarded-For. Default false. */
+  trustProxy?: boolean;
   /** Days to keep acked events, notifications and telemetry (unacked events are always kept). Default 90. */
   retentionDays?: number;
   /** Websocket heartbeat interval. Default 30 000 ms. */
@@ -112,6 +114,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     metrics: relayMetrics,
     limiter: new BadNotifyLimiter(opts.limits?.badNotifiesPerMinute ?? 60),
     maxBodyBytes: opts.limits?.maxNotifyBytes ?? 64 * 1024,
+    trustProxy: opts.trustProxy ?? false,
     onStored: (kioskId) => hub.wake(kioskId),
     log,
     now,

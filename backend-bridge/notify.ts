@@ -6,7 +6,14 @@ import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyNotify, parseNotifyBody, verifyNotify } from '../app/alipay/index.ts';
 import type { EventStore, StoreOutcome } from './event-store.ts';
-import { BodyNotUtf8Error, BodyTooLargeError, mediaType, readBody, sendText } from './http-util.ts';
+import {
+  BodyNotUtf8Error,
+  BodyTooLargeError,
+  clientAddress,
+  mediaType,
+  readBody,
+  sendText,
+} from './http-util.ts';
 import type { RejectReason, RelayMetrics } from './metrics.ts';
 import type { BadNotifyLimiter } from './rate-limit.ts';
 import { kioskIdFromOutTradeNo } from './routing.ts';
@@ -25,6 +32,8 @@ export interface NotifyDeps {
   metrics: RelayMetrics;
   limiter: BadNotifyLimiter;
   maxBodyBytes: number;
+  /** Rate-limit by X-Forwarded-For's last entry (set only behind a reverse proxy that writes it). */
+  trustProxy: boolean;
   onStored: (kioskId: string, seq: number) => void;
   log: (line: string) => void;
   now: () => Date;
@@ -110,7 +119,7 @@ export async function handleNotify(
   deps: NotifyDeps,
 ): Promise<void> {
   deps.metrics.notifiesReceived++;
-  const ip = req.socket.remoteAddress ?? 'unknown';
+  const ip = clientAddress(req, deps.trustProxy);
   const reject = (status: number, reason: RejectReason, detail: string, close = false): void => {
     deps.metrics.reject(reason);
     if (reason !== 'rate_limited') deps.limiter.recordRejection(ip);

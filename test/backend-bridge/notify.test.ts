@@ -251,6 +251,37 @@ describe('seller check', () => {
 });
 
 describe('rate limit on rejected notifies', () => {
+  test('behind a trusted proxy the limit follows X-Forwarded-For; without trustProxy the header is ignored', async () => {
+    const dir = tempDir();
+    const bad = signedNotify().replace('total_amount=3.50', 'total_amount=9.50');
+    const post = (url: string, forwardedFor: string) =>
+      fetch(`${url}/alipay/notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor },
+        body: bad,
+      }).then((r) => r.status);
+    const proxied = await startTestRelay(path.join(dir, 'p.db'), {
+      trustProxy: true,
+      limits: { badNotifiesPerMinute: 2 },
+    });
+    const direct = await startTestRelay(path.join(dir, 'd.db'), { limits: { badNotifiesPerMinute: 2 } });
+    try {
+      // One bad sender behind the proxy is cut off; another customer of the same proxy is not.
+      assert.deepEqual(
+        [await post(proxied.url, '9.9.9.9, 10.0.0.1'), await post(proxied.url, '10.0.0.1')],
+        [200, 200],
+      );
+      assert.equal(await post(proxied.url, '10.0.0.1'), 429);
+      assert.equal(await post(proxied.url, '10.0.0.2'), 200);
+      // Without trustProxy a forged header does not let the sender dodge the limit.
+      assert.deepEqual([await post(direct.url, '10.0.0.1'), await post(direct.url, '10.0.0.2')], [200, 200]);
+      assert.equal(await post(direct.url, '10.0.0.3'), 429);
+    } finally {
+      await proxied.close();
+      await direct.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
   test('an address that keeps sending bad notifies is cut off with 429; other endpoints still work', async () => {
     const dir = tempDir();
     const relay = await startTestRelay(path.join(dir, 'r.db'), { limits: { badNotifiesPerMinute: 3 } });
