@@ -29,6 +29,9 @@ export interface Stack {
   readonly alipayKeys: KeyPairFiles;
   readonly agentDbFile: string;
   agent: RunningProgram;
+  relay: RunningProgram;
+  /** Starts the relay again on the same port and database (after a crash, say). */
+  restartRelay(): Promise<RunningProgram>;
   /** The kiosk screen URL (with the per-boot token) of the running agent. */
   agentUrl(): string;
   startAgent(): Promise<RunningProgram>;
@@ -44,6 +47,18 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
   const tokenFile = path.join(dir, 'relay-token');
   fs.writeFileSync(tokenFile, relayToken + '\n', { mode: 0o600 });
 
+  const relayArgs = (port: string) => [
+    '--port',
+    port,
+    '--db',
+    path.join(dir, 'relay.sqlite'),
+    '--app-id',
+    STACK_APP_ID,
+    '--alipay-public-key',
+    alipayKeys.publicKeyFile,
+    '--kiosk',
+    `${STACK_KIOSK_ID}:@${tokenFile}`,
+  ];
   const pty = await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
   const [sim, relay, board] = await Promise.all([
     startProgram('alipay-sim', [
@@ -56,18 +71,7 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
       '--private-key',
       alipayKeys.privateKeyFile,
     ]),
-    startProgram('notify-relay', [
-      '--port',
-      '0',
-      '--db',
-      path.join(dir, 'relay.sqlite'),
-      '--app-id',
-      STACK_APP_ID,
-      '--alipay-public-key',
-      alipayKeys.publicKeyFile,
-      '--kiosk',
-      `${STACK_KIOSK_ID}:@${tokenFile}`,
-    ]),
+    startProgram('notify-relay', relayArgs('0')),
     startProgram('vmc-sim', [
       '--device',
       pty.a,
@@ -111,6 +115,12 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
     alipayKeys,
     agentDbFile: path.join(dir, 'agent', 'kiosk.sqlite'),
     agent: undefined as unknown as RunningProgram,
+    relay,
+    restartRelay: async () => {
+      await stack.relay.stop();
+      stack.relay = await startProgram('notify-relay', relayArgs(new URL(relayUrl).port));
+      return stack.relay;
+    },
     agentUrl: () => String(stack.agent.ready['url']),
     startAgent: async () => {
       stack.agent = await startProgram('kiosk-agent', ['--config', configFile, '--port', '0']);
