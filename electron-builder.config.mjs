@@ -52,6 +52,11 @@ const config = {
     '!node_modules/better-sqlite3/build/{deps,test_extension.target.mk,Makefile,config.gypi}',
     '!node_modules/@serialport/bindings-cpp/prebuilds/{android-*,darwin-*,win32-*}/**',
     '!node_modules/@serialport/bindings-cpp/prebuilds/**/*musl*',
+    // tsx (and the esbuild binary under it) only lets bin/ run TypeScript from a checkout; the packaged app
+    // runs the bundled dist/main and never loads it. Keep the list in scripts/check-package.ts in step.
+    '!node_modules/tsx/**',
+    '!node_modules/esbuild/**',
+    '!node_modules/@esbuild/**',
   ],
   // The systemd units, udev rule and config example travel with the app (resources/packaging/) so an operator
   // who installs the `dir` build has them too; the deb also installs them in place (fpm mappings below).

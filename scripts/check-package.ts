@@ -15,6 +15,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Production dependencies that only bin/ needs (to run TypeScript from a checkout); never packaged. */
+const LAUNCHER_ONLY: readonly string[] = ['tsx'];
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** node-abi (installed with electron-builder) ships no typings; these are the two calls used here. */
@@ -130,7 +133,16 @@ function checkContents(asarFile: string, entries: Set<string>): Check[] {
   });
 
   const pkg = readJsonFromAsar(asarFile, 'package.json');
-  const prodDeps = Object.keys(pkg.dependencies ?? {}).sort();
+  const prodDeps = Object.keys(pkg.dependencies ?? {})
+    .filter((dep) => !LAUNCHER_ONLY.includes(dep))
+    .sort();
+  const launchers = LAUNCHER_ONLY.filter((dep) => entries.has(`node_modules/${dep}/package.json`));
+  checks.push({
+    ok: launchers.length === 0,
+    text: launchers.length
+      ? `app.asar ships ${launchers.join(', ')}, which only the bin/ launchers of a checkout need`
+      : `app.asar leaves out the checkout-only launcher dependencies (${LAUNCHER_ONLY.join(', ')})`,
+  });
   const missingDeps = prodDeps.filter((dep) => !entries.has(`node_modules/${dep}/package.json`));
   checks.push({
     ok: missingDeps.length === 0,

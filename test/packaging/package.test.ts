@@ -68,10 +68,16 @@ describe('offline package (fake Electron)', () => {
     ]) {
       assert.ok(entries.includes(file), `app.asar has ${file}`);
     }
-    const deps = Object.keys(projectPkg.dependencies);
+    // tsx only lets bin/ run TypeScript from a checkout: the packaged app runs the bundle and leaves it out.
+    const deps = Object.keys(projectPkg.dependencies).filter((dep) => dep !== 'tsx');
     assert.ok(deps.includes('better-sqlite3') && deps.includes('serialport'));
     for (const dep of deps)
       assert.ok(entries.includes(`node_modules/${dep}/package.json`), `app.asar has ${dep}`);
+    assert.equal(
+      entries.some((e) => e.startsWith('node_modules/tsx/') || e.includes('/esbuild/')),
+      false,
+      'no TypeScript runner or esbuild binary in the package',
+    );
   });
 
   it('ships no sources, tests, simulators, source maps or devDependencies', () => {
