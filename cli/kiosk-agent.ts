@@ -5,7 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadAgentConfig, startAgent, type Agent } from '../app/agent/index.ts';
+import {
+  ConfigError,
+  loadAgentConfig,
+  loadAgentSecrets,
+  startAgent,
+  type Agent,
+} from '../app/agent/index.ts';
 import { startBrowserHost } from '../app/host/index.ts';
 import { hashPin, PIN_PATTERN } from '../app/maintenance/index.ts';
 import { startDemo } from '../demo/start-demo.ts';
@@ -15,6 +21,7 @@ const HELP = `kiosk-agent — the f2f-kiosk agent with its browser host
 Usage:
   kiosk-agent [--config FILE] [--port N] [--open] [--data-dir DIR]
   kiosk-agent --hash-pin < pin.txt > pin-hash      # make a maintenance PIN hash file
+  kiosk-agent --check-config FILE                   # check a configuration and its files, start nothing
 
 Without --config the demo profile runs: an Alipay gateway simulator, a notify relay and a dispenser-board
 simulator start on this machine, and the screen says DEMO MODE. With --config the agent uses the real
@@ -26,6 +33,9 @@ Options:
   --open           open the kiosk screen in Chromium (--app mode) when Chromium is installed
   --data-dir DIR   demo profile only: where its database and keys live (default ./.data/demo)
   --browser        accepted for clarity: this program always serves the browser host
+  --check-config   with --config FILE (or as --check-config FILE): validate the configuration, read and
+                   check every key, token and PIN-hash file it names, check the data directory is
+                   writable and the serial device exists; print what was checked; start nothing
   --hash-pin       read a maintenance PIN (4-12 digits) from stdin, print its hash for maintenance.pinHashFile
   -h, --help       this text
 
@@ -42,6 +52,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       browser: { type: 'boolean', default: false },
       'hash-pin': { type: 'boolean', default: false },
+      'check-config': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -54,6 +65,10 @@ async function main(): Promise<void> {
     const pin = fs.readFileSync(0, 'utf8').trim();
     if (!PIN_PATTERN.test(pin)) throw new ConfigError('a maintenance PIN is 4 to 12 digits');
     console.log(hashPin(pin));
+    return;
+  }
+  if (values['check-config'] !== undefined) {
+    checkConfig(values['check-config'] || values.config || '');
     return;
   }
   const log = (line: string) => console.error(line);
@@ -109,6 +124,33 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Everything startAgent would refuse, found without touching the board or Alipay. */
+function checkConfig(file: string): void {
+  if (!file) throw new ConfigError('--check-config needs a configuration file');
+  const config = loadAgentConfig(file);
+  const secrets = loadAgentSecrets(config);
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.accessSync(config.dataDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new ConfigError(`data directory ${config.dataDir} is not writable: ${(err as Error).message}`);
+  }
+  const lines = [
+    `configuration ${file}: valid`,
+    `kiosk ${config.kioskId}, ${config.planogram.length} lanes, payment timeout ${config.sale.paymentTimeoutSeconds} s`,
+    `Alipay app ${config.alipay.appId} at ${config.alipay.gatewayUrl}: app private key and Alipay public key load`,
+    `relay ${config.relay.url}: token file readable`,
+    secrets.pinHash
+      ? 'maintenance PIN hash: valid'
+      : 'maintenance PIN: none configured (maintenance screen closed)',
+    `data directory ${config.dataDir}: writable`,
+  ];
+  const device = fs.existsSync(config.dispenser.path)
+    ? `serial device ${config.dispenser.path}: present (${config.dispenser.driver})`
+    : `serial device ${config.dispenser.path}: NOT PRESENT now (${config.dispenser.driver}); the agent will keep retrying`;
+  for (const line of [...lines, device]) console.log(line);
 }
 
 function openChromium(url: string, log: (line: string) => void): void {

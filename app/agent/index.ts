@@ -1,2 +1,3 @@
 export * from './agent-config.ts';
 export * from './start-agent.ts';
+export * from './agent-secrets.ts';

@@ -3,7 +3,7 @@
 // differ only in how they serve `dispatch` and `events`.
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
-import { AlipayClient, loadPrivateKey, loadPublicKey } from '../alipay/index.ts';
+import { AlipayClient } from '../alipay/index.ts';
 import {
   createFafbDispenser,
   createZdm8Dispenser,
@@ -11,7 +11,7 @@ import {
   type Dispenser,
 } from '../dispenser/index.ts';
 import { OutboxUploader, RelayClient } from '../link/index.ts';
-import { MaintenanceService, MaintenanceSessions, parsePinHash, verifyPin } from '../maintenance/index.ts';
+import { MaintenanceService, MaintenanceSessions, verifyPin } from '../maintenance/index.ts';
 import {
   createDispatcher,
   createRpcHandlers,
@@ -22,7 +22,8 @@ import {
 } from '../rpc/index.ts';
 import { SaleService } from '../sale/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { ConfigError, dispenserBaudRate, readSecretFile, type AgentConfig } from './agent-config.ts';
+import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
+import { loadAgentSecrets } from './agent-secrets.ts';
 
 export interface AgentOverrides {
   /** Opens the board's serial stream; the demo passes an in-memory port to the board simulator. */
@@ -46,17 +47,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const log = overrides.log ?? ((line: string) => console.error(`[agent] ${line}`));
   const now = overrides.now ?? Date.now;
 
-  const privateKey = asConfig(config.alipay.privateKeyFile, () =>
-    loadPrivateKey(readSecretFile(config.alipay.privateKeyFile, 'app private key')),
-  );
-  const alipayPublicKey = asConfig(config.alipay.alipayPublicKeyFile, () =>
-    loadPublicKey(readSecretFile(config.alipay.alipayPublicKeyFile, 'Alipay public key')),
-  );
-  const relayToken = readSecretFile(config.relay.tokenFile, 'relay token');
-  const pinHash = config.maintenance.pinHashFile
-    ? readSecretFile(config.maintenance.pinHashFile, 'maintenance PIN hash')
-    : null;
-  if (pinHash) asConfig(config.maintenance.pinHashFile ?? '', () => parsePinHash(pinHash));
+  const { privateKey, alipayPublicKey, relayToken, pinHash } = loadAgentSecrets(config);
 
   const store = openStore(path.join(config.dataDir, 'kiosk.sqlite'), now);
   store.lanes.seedIfEmpty(config.planogram.map((l) => ({ ...l, enabled: true })));
@@ -172,14 +163,4 @@ function createDispenser(
   return d.driver === 'zdm8'
     ? createZdm8Dispenser({ ...options, unit: d.unit })
     : createFafbDispenser(options);
-}
-
-/** Reports a key or hash file that exists but cannot be used as a configuration error naming the file. */
-function asConfig<T>(file: string, load: () => T): T {
-  try {
-    return load();
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`${file}: ${(err as Error).message}`);
-  }
 }

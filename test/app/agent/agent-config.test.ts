@@ -120,3 +120,50 @@ test('kiosk-agent --hash-pin turns a PIN from stdin into a hash the agent accept
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /4 to 12 digits/);
 });
+
+test('kiosk-agent --check-config reads every file the config names and says what it checked, or which file is wrong', async () => {
+  const { writeKeyPair } = await import('../../helpers/key-files.ts');
+  const { hashPin } = await import('../../../app/maintenance/index.ts');
+  const dir = tempDir();
+  const app = writeKeyPair(dir, 'app');
+  const alipay = writeKeyPair(dir, 'alipay');
+  fs.writeFileSync(path.join(dir, 'relay-token'), 'a-relay-token\n');
+  fs.writeFileSync(path.join(dir, 'pin-hash'), hashPin('2468'));
+  const config = {
+    ...valid,
+    alipay: {
+      ...valid.alipay,
+      privateKeyFile: app.privateKeyFile,
+      alipayPublicKeyFile: alipay.publicKeyFile,
+    },
+    maintenance: { pinHashFile: 'pin-hash' },
+  };
+  const file = path.join(dir, 'agent.json');
+  fs.writeFileSync(file, JSON.stringify(config));
+  const bin = path.join(repoRoot, 'bin', 'kiosk-agent.js');
+  const ok = spawnSync(process.execPath, [bin, '--check-config', file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /app private key and Alipay public key load/);
+  assert.match(ok.stdout, /maintenance PIN hash: valid/);
+  assert.match(ok.stdout, /serial device \/dev\/serial\/by-id\/usb-x: NOT PRESENT/);
+  assert.ok(
+    !ok.stdout.includes('a-relay-token') && !ok.stdout.includes('PRIVATE KEY'),
+    'no secret is printed',
+  );
+
+  // The public key where the private key belongs: the check names the file.
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ ...config, alipay: { ...config.alipay, privateKeyFile: app.publicKeyFile } }),
+  );
+  const wrong = spawnSync(process.execPath, [bin, '--check-config', file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(wrong.status, 1);
+  assert.ok(wrong.stderr.includes(app.publicKeyFile), wrong.stderr);
+  assert.ok(!wrong.stderr.includes('BEGIN'), 'the key itself is not echoed');
+});
