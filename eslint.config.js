@@ -51,6 +51,15 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS helpers (the electron stand-in is preloaded with --require into a CommonJS bundle).
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['app/**/*.ts'],
     rules: {
       'no-restricted-imports': [
