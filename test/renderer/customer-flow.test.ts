@@ -1,30 +1,14 @@
 // What a customer sees at the kiosk, driven through real Chromium against a fake agent.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { decodeQrOnScreen, sampleSale, startKioskUiRig, TOKEN, type KioskUiRig } from './harness.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { decodeQrOnScreen, sampleSale, useKioskUi, type KioskUiRig } from './harness.ts';
 
 let rig: KioskUiRig;
-let context: BrowserContext;
 let page: Page;
 let consoleErrors: string[];
 
-before(async () => {
-  rig = await startKioskUiRig();
-});
-after(async () => {
-  await rig.close();
-});
-beforeEach(async () => {
-  rig.agent.reset();
-  ({ context, page, consoleErrors } = await rig.newPage());
-  await page.goto(`${rig.url}#token=${TOKEN}`);
-  await page.locator('main#app[data-screen="idle"]').waitFor();
-});
-afterEach(async () => {
-  await context.close();
-  assert.deepEqual(rig.agent.badRequests, [], 'the renderer sent payloads the contract rejects');
-});
+useKioskUi((ui) => ({ rig, page, consoleErrors } = ui));
 
 const screen = (p: Page) => p.locator('main#app').getAttribute('data-screen');
 const waitScreen = (name: string) => page.locator(`main#app[data-screen="${name}"]`).waitFor();

@@ -2,12 +2,14 @@
 // header), a fake AGENT speaking the contract's websocket frames on /rpc (requests and responses are
 // validated with the real contract schemas, so a renderer sending a bad payload fails the test), and Debian
 // Chromium driven by playwright-core. The real agent is covered by the end-to-end test.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import path from 'node:path';
 import jsqrModule from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -413,4 +415,49 @@ export async function decodeQrOnScreen(page: Page): Promise<{ text: string | nul
   const png = PNG.sync.read(await page.getByTestId('qr').screenshot());
   const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
   return { text: code?.data ?? null, width: png.width };
+}
+
+export interface KioskUiSession {
+  readonly rig: KioskUiRig;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly consoleErrors: string[];
+}
+
+/**
+ * The hooks every browser test file shares: one rig per file, a fresh browser context per test (opened on
+ * the idle screen with the token unless `open` is false), and after each test the check that the renderer
+ * sent nothing the contract rejects (and, with `noConsoleErrors`, no CSP or script error). `use` receives each
+ * test's session.
+ */
+export function useKioskUi(
+  use: (session: KioskUiSession) => void,
+  options: { open?: boolean; noConsoleErrors?: boolean } = {},
+): void {
+  let rig: KioskUiRig;
+  let context: BrowserContext;
+  let consoleErrors: string[];
+  before(async () => {
+    rig = await startKioskUiRig();
+  });
+  after(async () => {
+    await rig.close();
+  });
+  beforeEach(async () => {
+    rig.agent.reset();
+    const opened = await rig.newPage();
+    ({ context, consoleErrors } = opened);
+    use({ rig, ...opened });
+    if (options.open !== false) {
+      await opened.page.goto(`${rig.url}#token=${TOKEN}`);
+      await opened.page.locator('main#app[data-screen="idle"]').waitFor();
+    }
+  });
+  afterEach(async () => {
+    await context.close();
+    assert.deepEqual(rig.agent.badRequests, [], 'the renderer sent payloads the contract rejects');
+    if (options.noConsoleErrors) {
+      assert.deepEqual(consoleErrors, [], 'no CSP violations, script errors or failed loads');
+    }
+  });
 }

@@ -1,32 +1,14 @@
 // What a technician sees: the PIN pad wired to `maintenance.unlock`, and the maintenance screen driven
 // through real Chromium against the fake agent's maintenance side.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { MAINTENANCE_PIN, startKioskUiRig, TOKEN, type KioskUiRig } from './harness.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { MAINTENANCE_PIN, useKioskUi, type KioskUiRig } from './harness.ts';
 
 let rig: KioskUiRig;
-let context: BrowserContext;
 let page: Page;
-let consoleErrors: string[];
 
-before(async () => {
-  rig = await startKioskUiRig();
-});
-after(async () => {
-  await rig.close();
-});
-beforeEach(async () => {
-  rig.agent.reset();
-  ({ context, page, consoleErrors } = await rig.newPage());
-  await page.goto(`${rig.url}#token=${TOKEN}`);
-  await page.locator('main#app[data-screen="idle"]').waitFor();
-});
-afterEach(async () => {
-  await context.close();
-  assert.deepEqual(rig.agent.badRequests, [], 'the renderer sent payloads the contract rejects');
-  assert.deepEqual(consoleErrors, [], 'no CSP violations, script errors or failed loads');
-});
+useKioskUi((ui) => ({ rig, page } = ui), { noConsoleErrors: true });
 
 const screen = () => page.locator('main#app').getAttribute('data-screen');
 const waitScreen = (name: string) => page.locator(`main#app[data-screen="${name}"]`).waitFor();

@@ -1,28 +1,15 @@
 // How the kiosk UI reaches the agent: the token-guarded websocket of the browser host (refusal without a
 // token, reconnect after a drop) and the Electron preload bridge.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { startKioskUiRig, TOKEN, type KioskUiRig } from './harness.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { TOKEN, useKioskUi, type KioskUiRig } from './harness.ts';
 
 let rig: KioskUiRig;
-let context: BrowserContext;
 let page: Page;
 
-before(async () => {
-  rig = await startKioskUiRig();
-});
-after(async () => {
-  await rig.close();
-});
-beforeEach(async () => {
-  rig.agent.reset();
-  ({ context, page } = await rig.newPage());
-});
-afterEach(async () => {
-  await context.close();
-  assert.deepEqual(rig.agent.badRequests, []);
-});
+// These tests open the page themselves: some without a token, some with a wrong one.
+useKioskUi((ui) => ({ rig, page } = ui), { open: false });
 
 const waitScreen = (name: string) => page.locator(`main#app[data-screen="${name}"]`).waitFor();
 
