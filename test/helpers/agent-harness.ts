@@ -49,6 +49,8 @@ export interface Harness {
   /** Starts a new agent on the same data directory. */
   restartAgent(): Promise<Agent>;
   pay(outTradeNo: string): Promise<void>;
+  /** POSTs JSON to one of alipay-sim's /sim/ controls (scan, pay, faults); throws unless it answers 200. */
+  simControl(pathname: string, body: unknown): Promise<void>;
   ledger(): Promise<{
     payments: Array<{ outTradeNo: string; fen: number }>;
     refunds: Array<{ outTradeNo: string; fen: number; outRequestNo: string }>;
@@ -164,14 +166,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       running = true;
       return harness.agent;
     },
-    pay: async (outTradeNo) => {
-      const res = await fetch(`${sim.url}/sim/pay`, {
+    simControl: async (pathname, body) => {
+      const res = await fetch(`${sim.url}${pathname}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ outTradeNo }),
+        body: JSON.stringify(body),
       });
-      if (res.status !== 200) throw new Error(`sim pay failed: ${res.status} ${await res.text()}`);
+      if (res.status !== 200) throw new Error(`alipay-sim ${pathname}: ${res.status} ${await res.text()}`);
     },
+    pay: (outTradeNo) => harness.simControl('/sim/pay', { outTradeNo }),
     ledger: async () =>
       (await (await fetch(`${sim.url}/sim/ledger`)).json()) as Awaited<ReturnType<Harness['ledger']>>,
     requests: async () => {

@@ -248,30 +248,18 @@ for (const board of BOARDS) {
     test('a payment that races the expiry while Alipay is unreachable is refunded once Alipay answers', async () => {
       const h = await startHarness({ relay: false });
       const sale = await h.agent.sales.checkout([{ lane: 1, quantity: 1 }]);
-      await fetch(`${h.simUrl}/sim/scan`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ outTradeNo: sale.outTradeNo }),
-      });
+      await h.simControl('/sim/scan', { outTradeNo: sale.outTradeNo });
       // At the expiry Alipay does not answer the cancel (nor the last query).
-      await fetch(`${h.simUrl}/sim/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          serviceUnavailableNext: 8,
-          methods: ['alipay.trade.cancel', 'alipay.trade.query'],
-        }),
+      await h.simControl('/sim/faults', {
+        serviceUnavailableNext: 8,
+        methods: ['alipay.trade.cancel', 'alipay.trade.query'],
       });
       h.clock.now = (sale.expiresAt ?? 0) + 1;
       await h.agent.sales.tick();
       assert.equal(order(h, sale.outTradeNo).state, 'expired');
       // The buyer, who scanned in time, completes the payment; its notification is lost (no relay).
       await h.pay(sale.outTradeNo);
-      await fetch(`${h.simUrl}/sim/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ reset: true }),
-      });
+      await h.simControl('/sim/faults', { reset: true });
       h.clock.now += 1_000;
       await h.agent.sales.tick(); // first sight of the owed cancel: waits a full interval
       h.clock.now += 31_000;
@@ -329,12 +317,7 @@ for (const board of BOARDS) {
     test('a refund whose answer is lost is retried from the outbox with the same out_request_no and paid once', async () => {
       const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
       // Alipay carries out the refund but the answer never arrives, for every try the client makes now.
-      const faults = await fetch(`${h.simUrl}/sim/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ dropResponseNext: 3, methods: ['alipay.trade.refund'] }),
-      });
-      assert.equal(faults.status, 200);
+      await h.simControl('/sim/faults', { dropResponseNext: 3, methods: ['alipay.trade.refund'] });
       const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
       await h.pay(sale.outTradeNo);
       await waitFor(
@@ -363,11 +346,7 @@ for (const board of BOARDS) {
 
     test('a refund Alipay refuses because the trade was already refunded in full settles without paying twice', async () => {
       const h = await startHarness({ faults: [{ kind: 'jam', lane: 2, times: 1 }] });
-      await fetch(`${h.simUrl}/sim/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ serviceUnavailableNext: 3, methods: ['alipay.trade.refund'] }),
-      });
+      await h.simControl('/sim/faults', { serviceUnavailableNext: 3, methods: ['alipay.trade.refund'] });
       const sale = await h.agent.sales.checkout([{ lane: 2, quantity: 1 }]);
       await h.pay(sale.outTradeNo);
       await waitFor(
