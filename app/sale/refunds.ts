@@ -10,45 +10,50 @@ export async function settleUndelivered(ctx: SaleContext, outTradeNo: string): P
   const order = ctx.store.orders.mustGet(outTradeNo);
   // Policy for `unknown` vends (motor ran, no drop seen, or a crash mid-vend): refund and flag for the
   // technician, as DESIGN.md prescribes by default.
-  const owed = order.items
-    .filter((i) => i.vendState === 'not_delivered' || i.vendState === 'unknown')
-    .reduce((sum, i) => sum + i.priceFen, 0);
+  const undelivered = order.items.filter((i) => i.vendState === 'not_delivered' || i.vendState === 'unknown');
+  const owed = undelivered.reduce((sum, i) => sum + i.priceFen, 0);
   if (owed === 0) {
     ctx.store.orders.transition(outTradeNo, ['vending'], 'completed', { message: null });
     ctx.changed(outTradeNo);
     return;
   }
-  const moved = ctx.store.db.transaction(() => {
-    const ok = ctx.store.orders.transition(outTradeNo, ['vending'], 'refund_pending', {
-      message: `${countUndelivered(order.items)} item(s) could not be dispensed`,
-    });
-    if (ok) {
-      ctx.store.refunds.enqueue({
-        outRequestNo: `${outTradeNo}_R1`,
-        outTradeNo,
-        amountFen: owed,
-        reason: 'goods not delivered',
-      });
-    }
-    return ok;
-  })();
-  if (moved) {
-    ctx.changed(outTradeNo);
-    await processRefunds(ctx, outTradeNo);
-  }
+  await oweRefund(ctx, outTradeNo, 'vending', {
+    amountFen: owed,
+    outRequestNo: `${outTradeNo}_R1`,
+    reason: 'goods not delivered',
+    message: `${undelivered.length} item(s) could not be dispensed`,
+  });
 }
 
 /** Payment that arrived for an order which can no longer vend (expired): refund all of it. */
 export async function refundWholeOrder(ctx: SaleContext, outTradeNo: string, reason: string): Promise<void> {
   const order = ctx.store.orders.mustGet(outTradeNo);
+  await oweRefund(ctx, outTradeNo, 'expired', {
+    amountFen: order.totalFen,
+    outRequestNo: `${outTradeNo}_RL`,
+    reason,
+    message: reason,
+  });
+}
+
+/**
+ * Moves an order to refund_pending and puts the refund in the outbox in one transaction (so the debt is never
+ * recorded without the refund, nor the other way round), then asks Alipay for it.
+ */
+async function oweRefund(
+  ctx: SaleContext,
+  outTradeNo: string,
+  from: 'vending' | 'expired',
+  refund: { amountFen: number; outRequestNo: string; reason: string; message: string },
+): Promise<void> {
   const moved = ctx.store.db.transaction(() => {
-    const ok = ctx.store.orders.transition(outTradeNo, ['expired'], 'refund_pending', { message: reason });
+    const ok = ctx.store.orders.transition(outTradeNo, [from], 'refund_pending', { message: refund.message });
     if (ok) {
       ctx.store.refunds.enqueue({
-        outRequestNo: `${outTradeNo}_RL`,
+        outRequestNo: refund.outRequestNo,
         outTradeNo,
-        amountFen: order.totalFen,
-        reason,
+        amountFen: refund.amountFen,
+        reason: refund.reason,
       });
     }
     return ok;
@@ -116,8 +121,4 @@ function finishIfSettled(ctx: SaleContext, outTradeNo: string): void {
 async function tradeFullyRefunded(ctx: SaleContext, outTradeNo: string): Promise<boolean> {
   const trade = await ctx.gateway.query({ outTradeNo });
   return trade.kind === 'success' && trade.value.tradeStatus === 'TRADE_CLOSED';
-}
-
-function countUndelivered(items: ReadonlyArray<{ vendState: string }>): number {
-  return items.filter((i) => i.vendState === 'not_delivered' || i.vendState === 'unknown').length;
 }
