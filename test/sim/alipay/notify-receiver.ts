@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 export type Receiver = {
   url: string;
   bodies: string[];
-  waitFor(count: number): Promise<void>;
+  waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -27,8 +27,24 @@ export async function startReceiver(answers: (index: number) => string = () => '
   return {
     url: `http://127.0.0.1:${port}/alipay/notify`,
     bodies,
-    waitFor: (count) =>
-      bodies.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
+    // Bounded: a notification that never comes fails the test instead of hanging the run.
+    waitFor: (count, timeoutMs = 10_000) =>
+      bodies.length >= count
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(
+              () =>
+                reject(new Error(`${bodies.length} of ${count} notifications arrived in ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+            waiters.push({
+              count,
+              resolve: () => {
+                clearTimeout(timer);
+                resolve();
+              },
+            });
+          }),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -8,6 +8,10 @@ import { startReceiver } from './notify-receiver.ts';
 const keys = makeKeys();
 let sim: AlipaySim;
 
+// The time scale shrinks the trade's own timeout_express too: 15 days become 21.6 s, so a slow machine never
+// closes a trade between precreate and pay (the default 120 min would be 0.12 s).
+const UNHURRIED = '15d';
+
 before(async () => {
   // 60000× faster: the 4 min first retry takes 4 ms.
   sim = await startSim(keys, { timeScale: 60_000 });
@@ -27,6 +31,7 @@ describe('alipay sim: notifies', () => {
         totalFen: 990,
         subject: '矿泉水 & 汽水 +1',
         notifyUrl: receiver.url,
+        timeoutExpress: UNHURRIED,
       });
       assert.ok(pre.kind === 'success');
       await simPost(sim, '/sim/pay', { qrCode: pre.value.qrCode });
@@ -54,7 +59,13 @@ describe('alipay sim: notifies', () => {
     const receiver = await startReceiver();
     try {
       const client = makeClient(sim, keys);
-      await client.precreate({ outTradeNo: 'N-2', totalFen: 300, subject: 'x', notifyUrl: receiver.url });
+      await client.precreate({
+        outTradeNo: 'N-2',
+        totalFen: 300,
+        subject: 'x',
+        notifyUrl: receiver.url,
+        timeoutExpress: UNHURRIED,
+      });
       await simPost(sim, '/sim/pay', { outTradeNo: 'N-2' });
       await receiver.waitFor(1);
       await client.refund({ outTradeNo: 'N-2', refundFen: 100, outRequestNo: 'N-2-a' });
@@ -94,14 +105,32 @@ describe('alipay sim: notifies', () => {
     try {
       const client = makeClient(sim, keys);
       await simPost(sim, '/sim/faults', { notify: 'never' });
-      await client.precreate({ outTradeNo: 'N-never', totalFen: 1, subject: 'x', notifyUrl: receiver.url });
+      await client.precreate({
+        outTradeNo: 'N-never',
+        totalFen: 1,
+        subject: 'x',
+        notifyUrl: receiver.url,
+        timeoutExpress: UNHURRIED,
+      });
       await simPost(sim, '/sim/pay', { outTradeNo: 'N-never' });
       await simPost(sim, '/sim/faults', { notify: 'duplicate' });
-      await client.precreate({ outTradeNo: 'N-dup', totalFen: 1, subject: 'x', notifyUrl: receiver.url });
+      await client.precreate({
+        outTradeNo: 'N-dup',
+        totalFen: 1,
+        subject: 'x',
+        notifyUrl: receiver.url,
+        timeoutExpress: UNHURRIED,
+      });
       await simPost(sim, '/sim/pay', { outTradeNo: 'N-dup' });
       await receiver.waitFor(2);
       await simPost(sim, '/sim/faults', { notify: 'delay', notifyDelayMs: 100 });
-      await client.precreate({ outTradeNo: 'N-delay', totalFen: 1, subject: 'x', notifyUrl: receiver.url });
+      await client.precreate({
+        outTradeNo: 'N-delay',
+        totalFen: 1,
+        subject: 'x',
+        notifyUrl: receiver.url,
+        timeoutExpress: UNHURRIED,
+      });
       await simPost(sim, '/sim/pay', { outTradeNo: 'N-delay' });
       assert.equal(receiver.bodies.length, 2, 'delayed notify not there yet');
       await receiver.waitFor(3);
@@ -161,15 +190,15 @@ describe('alipay sim: controls and buyer page', () => {
   });
 
   test('timeout_express (scaled) closes a scanned unpaid trade and makes the QR unpayable', async () => {
-    // 1 min / 300 = 200 ms.
-    const fast = await startSim(keys, { timeScale: 300 });
+    // 1 min / 30 = 2 s: long enough for a busy machine to scan and query before it runs out.
+    const fast = await startSim(keys, { timeScale: 30 });
     after(() => fast.close());
     const client = makeClient(fast, keys);
     await client.precreate({ outTradeNo: 'C-exp', totalFen: 1, subject: 'x', timeoutExpress: '1m' });
     assert.equal((await simPost(fast, '/sim/scan', { outTradeNo: 'C-exp' })).status, 200);
     const open = await client.query({ outTradeNo: 'C-exp' });
     assert.ok(open.kind === 'success' && open.value.tradeStatus === 'WAIT_BUYER_PAY');
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 2_200));
     const q = await client.query({ outTradeNo: 'C-exp' });
     assert.ok(q.kind === 'success' && q.value.tradeStatus === 'TRADE_CLOSED');
     assert.equal((await simPost(fast, '/sim/pay', { outTradeNo: 'C-exp' })).status, 409);
