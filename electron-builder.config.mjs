@@ -30,11 +30,17 @@ const useFuses = fusesSetting === 'on' || (fusesSetting !== 'off' && isRealElect
 
 const packagingFile = (name) => path.join(root, 'packaging', name);
 
+// Electron is an optional dependency (its binary cannot be downloaded everywhere), so the version is read from
+// package.json rather than from an installed node_modules/electron that may not exist.
+const electronVersion = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
+  .optionalDependencies.electron;
+
 /** @type {import('electron-builder').Configuration} */
 const config = {
   appId: 'com.f2f.kiosk',
   productName: 'f2f-kiosk',
   directories: { output: 'release', buildResources: 'packaging' },
+  electronVersion,
   ...(electronDist ? { electronDist: path.resolve(electronDist) } : {}),
   // Never let the builder rebuild natives: serialport's Node-API prebuilds already work in Electron, and
   // better-sqlite3 is rebuilt for Electron on the release machine before packaging (docs/packaging.md).

@@ -13,12 +13,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pinnedElectronVersion } from './electron-version.ts';
 
 /** Production dependencies that only bin/ needs (to run TypeScript from a checkout); never packaged. */
 const LAUNCHER_ONLY: readonly string[] = ['tsx'];
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** node-abi (installed with electron-builder) ships no typings; these are the two calls used here. */
 interface NodeAbi {
@@ -95,17 +93,14 @@ function findAppDir(dir: string): string {
   throw new UsageError(`${dir}: no resources/app.asar here (give the linux-unpacked folder of a package)`);
 }
 
-/** The packaged Electron's version: the distribution's `version` file, else the installed electron package. */
+/** The packaged Electron's version: the distribution's `version` file, else the version package.json pins. */
 function electronVersion(appDir: string): { version: string; source: string } {
   const versionFile = path.join(appDir, 'version');
   if (fs.existsSync(versionFile)) {
     const version = fs.readFileSync(versionFile, 'utf8').trim().replace(/^v/, '');
     if (/^\d+\.\d+\.\d+/.test(version)) return { version, source: `${path.basename(appDir)}/version` };
   }
-  const pkg = JSON.parse(
-    fs.readFileSync(path.join(root, 'node_modules', 'electron', 'package.json'), 'utf8'),
-  ) as { version: string };
-  return { version: pkg.version, source: 'node_modules/electron/package.json' };
+  return { version: pinnedElectronVersion(), source: 'package.json (optionalDependencies.electron)' };
 }
 
 function readJsonFromAsar(asarFile: string, inner: string): PackageJson {

@@ -1,10 +1,10 @@
-// Loads the shared, public Alipay vectors (../shared/alipay-vectors relative to the repo root).
+// Loads the public Alipay vectors kept as test fixtures in test/fixtures/alipay-vectors (provenance in its README).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const vectorsDir = path.resolve(repoRoot, '..', 'shared', 'alipay-vectors');
+export const vectorsDir = path.join(repoRoot, 'test', 'fixtures', 'alipay-vectors');
 
 export type NotifyVector = { name: string; key: string; exclude: string[]; params: Record<string, string> };
 export type Vectors = {

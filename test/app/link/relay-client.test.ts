@@ -187,18 +187,28 @@ test('when a proxy breaks websockets, events still arrive through the long-poll 
   const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
   // A front that forwards plain HTTP to the relay but refuses websocket upgrades, as some proxies do.
   const http = await import('node:http');
+  // Every socket of the proxy gets an error handler: at clean-up the front's connections are cut while a long
+  // poll is still waiting upstream, and an unhandled ECONNRESET there would outlive the test.
   const front = http.createServer((req, res) => {
     const upstream = http.request(
       new URL(req.url ?? '/', relay.url),
       { method: req.method, headers: req.headers },
       (up) => {
+        up.on('error', () => res.destroy());
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
     );
+    upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    req.on('error', () => upstream.destroy());
+    res.on('error', () => upstream.destroy());
+    res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
-  front.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
+  front.on('upgrade', (_req, socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
   onCleanup(() => new Promise<void>((r) => (front.closeAllConnections(), front.close(() => r()))));
   const frontUrl = `http://127.0.0.1:${(front.address() as { port: number }).port}`;
