@@ -49,14 +49,18 @@ function nextDay(date: string): string {
 
 type Row = { entry: LedgerEntry; trade: SimTrade | undefined; signedFen: number };
 
-function detailText(input: BillInput, rows: Row[]): string {
-  const lines = [
-    '#支付宝业务明细查询',
+/** Title, account, period and start marker: the same four lines open both files. */
+function opening(input: BillInput, kind: '明细' | '汇总'): string[] {
+  return [
+    `#支付宝业务${kind}查询`,
     `#账号：[${input.account}]`,
     `#起始日期：[${chineseStamp(`${input.date} 00:00:00`)}]   终止日期：[${chineseStamp(`${nextDay(input.date)} 00:00:00`)}]`,
-    `#${DASHES}业务明细列表${'-'.repeat(40)}`,
-    DETAIL_HEADER,
+    `#${DASHES}业务${kind}列表${'-'.repeat(40)}`,
   ];
+}
+
+function detailText(input: BillInput, rows: Row[]): string {
+  const lines = [...opening(input, '明细'), DETAIL_HEADER];
   for (const { entry, trade, signedFen } of rows) {
     const amount = yuan(signedFen);
     lines.push(
@@ -126,10 +130,7 @@ function summaryText(input: BillInput, rows: Row[]): string {
     ].join(',');
   };
   const lines = [
-    '#支付宝业务汇总查询',
-    `#账号：[${input.account}]`,
-    `#起始日期：[${chineseStamp(`${input.date} 00:00:00`)}]   终止日期：[${chineseStamp(`${nextDay(input.date)} 00:00:00`)}]`,
-    `#${DASHES}业务汇总列表${'-'.repeat(40)}`,
+    ...opening(input, '汇总'),
     SUMMARY_HEADER,
     ...[...stores].map(([store, list]) => line(`${store}\t`, `${store}\t`, list)),
     line('合计', '', rows),

@@ -13,25 +13,24 @@ export function writeZip(entries: readonly ZipInput[]): Buffer {
     const compressed = deflateRawSync(entry.data);
     const crc = crc32(entry.data);
     const flags = entry.utf8Name ? 0x0800 : 0;
+    // Both headers carry the same run of fields (flags … name length); only where it starts differs.
+    const fields = (header: Buffer, at: number): void => {
+      header.writeUInt16LE(flags, at);
+      header.writeUInt16LE(8, at + 2); // deflate
+      header.writeUInt32LE(crc, at + 8);
+      header.writeUInt32LE(compressed.length, at + 12);
+      header.writeUInt32LE(entry.data.length, at + 16);
+      header.writeUInt16LE(entry.name.length, at + 20);
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(entry.name.length, 26);
+    fields(local, 6);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(flags, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(entry.name.length, 28);
+    fields(central, 8);
     central.writeUInt32LE(offset, 42);
     locals.push(local, entry.name, compressed);
     centrals.push(central, entry.name);
