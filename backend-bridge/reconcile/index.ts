@@ -8,3 +8,4 @@ export type { CompensationPlan, PlannedRefund } from './compensation.ts';
 export { readSettledSales } from './settled-sale.ts';
 export type { KioskRefund, SettledSale, TelemetryEvent } from './settled-sale.ts';
 export type { StoredNotification, TradeFacts } from './trade-facts.ts';
+export { beijingDay, dayToReconcile, dayWindow } from './day.ts';
