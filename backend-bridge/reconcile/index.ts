@@ -9,3 +9,5 @@ export { readSettledSales } from './settled-sale.ts';
 export type { KioskRefund, SettledSale, TelemetryEvent } from './settled-sale.ts';
 export type { StoredNotification, TradeFacts } from './trade-facts.ts';
 export { beijingDay, dayToReconcile, dayWindow } from './day.ts';
+export { runDay } from './run-day.ts';
+export type { DayRun, DayRunDeps, ReconcileSources, SourceQuery } from './run-day.ts';
