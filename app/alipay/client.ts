@@ -4,6 +4,8 @@ import { extractResponse } from './extract.ts';
 import { fenToYuan, yuanToFen } from './money.ts';
 import type {
   AlipayOutcome,
+  BillDownloadUrlInput,
+  BillDownloadUrlResult,
   CancelResult,
   CloseResult,
   PrecreateInput,
@@ -71,6 +73,12 @@ function fenField(node: Node, key: string): number {
   } catch {
     throw new MalformedSuccess(`bad ${key}`);
   }
+}
+
+function isCalendarDay(text: string): boolean {
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text;
 }
 
 const TRADE_STATUSES: readonly string[] = [
@@ -184,6 +192,19 @@ export class AlipayClient {
         refundStatus: done ? 'REFUND_SUCCESS' : null,
         refundFen: str(node, 'refund_amount') === undefined ? null : fenField(node, 'refund_amount'),
       };
+    });
+  }
+
+  /** Where to download a day's trade bill. Not ready yet → business_failure isp.bill_not_exist. */
+  async billDownloadUrl(input: BillDownloadUrlInput): Promise<AlipayOutcome<BillDownloadUrlResult>> {
+    if (input.billType !== 'trade') throw new AlipayError('invalid_argument', 'billType must be trade');
+    if (!isCalendarDay(input.billDate))
+      throw new AlipayError('invalid_argument', 'billDate must be yyyy-MM-dd');
+    const biz: Biz = { bill_type: input.billType, bill_date: input.billDate };
+    return this.#call('alipay.data.dataservice.bill.downloadurl.query', biz, 'idempotent', {}, (node) => {
+      const url = str(node, 'bill_download_url');
+      if (!url || !/^https?:\/\//.test(url)) throw new MalformedSuccess('missing bill_download_url');
+      return { billDownloadUrl: url };
     });
   }
 

@@ -9,7 +9,9 @@ export type AlipayErrorCode =
   | 'invalid_notify'
   | 'duplicate_param'
   | 'malformed_response'
-  | 'invalid_argument';
+  | 'invalid_argument'
+  | 'malformed_bill'
+  | 'bill_download';
 
 export class AlipayError extends Error {
   readonly code: AlipayErrorCode;

@@ -20,3 +20,14 @@ export type { NotifyBusinessCheck, NotifyBusinessExpectation, NotifyClass } from
 export { AlipayClient } from './client.ts';
 export type { AlipayClientOptions } from './client.ts';
 export type * from './outcome.ts';
+export { fetchTradeBill, BILL_NOT_EXIST } from './bill.ts';
+export type { TradeBillOutcome } from './bill.ts';
+export { downloadBill } from './bill-download.ts';
+export type { BillDownloadOptions } from './bill-download.ts';
+export { parseBillDetail, parseBillSummary, parseTradeBillZip } from './bill-parser.ts';
+export type { BillRow, BillSummary, TradeBill } from './bill-parser.ts';
+export { readZip } from './zip.ts';
+export type { ZipEntry, ZipLimits } from './zip.ts';
+export { crc32 } from './crc32.ts';
+export { decodeGbk } from './gbk.ts';
+export { lateRefundNo, undeliveredRefundNo } from './refund-numbers.ts';

@@ -33,3 +33,7 @@ export type RefundInput = { outTradeNo: string; refundFen: number; outRequestNo:
 /** fundChange: money moved by THIS call (false on an idempotent repeat); refundFeeFen: cumulative refunded. */
 export type RefundResult = { fundChange: boolean; refundFeeFen: number };
 export type RefundQueryResult = { refundStatus: 'REFUND_SUCCESS' | null; refundFen: number | null };
+/** alipay.data.dataservice.bill.downloadurl.query: the merchant's trade bill of one Beijing-time day. */
+export type BillDownloadUrlInput = { billType: 'trade'; billDate: string };
+/** The archive's address; valid for about 30 s after the answer. */
+export type BillDownloadUrlResult = { billDownloadUrl: string };

@@ -1,7 +1,11 @@
 // Money back for goods not delivered. The refund is committed to the outbox with a deterministic out_request_no
 // before Alipay is called, and retried with that same number until Alipay confirms: never twice, never more
 // than was paid and not delivered.
+import { lateRefundNo, undeliveredRefundNo } from '../alipay/index.ts';
 import type { SaleContext } from './sale-context.ts';
+
+// The numbering rule is shared with the relay's reconciliation, so it lives in app/alipay.
+export { lateRefundNo, undeliveredRefundNo };
 
 export const REFUND_RETRY_MS = 5_000;
 
@@ -19,7 +23,7 @@ export async function settleUndelivered(ctx: SaleContext, outTradeNo: string): P
   }
   await oweRefund(ctx, outTradeNo, 'vending', {
     amountFen: owed,
-    outRequestNo: `${outTradeNo}_R1`,
+    outRequestNo: undeliveredRefundNo(outTradeNo),
     reason: 'goods not delivered',
     message: `${undelivered.length} item(s) could not be dispensed`,
   });
@@ -30,7 +34,7 @@ export async function refundWholeOrder(ctx: SaleContext, outTradeNo: string, rea
   const order = ctx.store.orders.mustGet(outTradeNo);
   await oweRefund(ctx, outTradeNo, 'expired', {
     amountFen: order.totalFen,
-    outRequestNo: `${outTradeNo}_RL`,
+    outRequestNo: lateRefundNo(outTradeNo),
     reason,
     message: reason,
   });

@@ -20,6 +20,12 @@ export type Faults = {
   methods: string[];
   notify: NotifyMode;
   notifyDelayMs: number;
+  /** Next N bill link queries: isp.bill_not_exist (the file is not built yet). */
+  billNotReadyNext: number;
+  /** Next N bill links are dead on arrival (the file server answers with an error page). */
+  billUrlExpiredNext: number;
+  /** Next N bill links serve only the first half of the archive. */
+  billTruncatedNext: number;
 };
 
 export function defaultFaults(): Faults {
@@ -34,6 +40,9 @@ export function defaultFaults(): Faults {
     methods: [],
     notify: 'normal',
     notifyDelayMs: 0,
+    billNotReadyNext: 0,
+    billUrlExpiredNext: 0,
+    billTruncatedNext: 0,
   };
 }
 
@@ -45,6 +54,9 @@ const NUMERIC = [
   'tamperSignatureNext',
   'unsignedNext',
   'notifyDelayMs',
+  'billNotReadyNext',
+  'billUrlExpiredNext',
+  'billTruncatedNext',
 ] as const;
 const NOTIFY_MODES: readonly NotifyMode[] = ['normal', 'delay', 'duplicate', 'never'];
 

@@ -8,6 +8,7 @@ import {
   yuanToFen,
 } from '../../app/alipay/index.ts';
 import type { ResponseShape } from './alipay-json.ts';
+import { BILL_METHOD } from './bill-desk.ts';
 import type { SimTrade, TradeBook } from './trades.ts';
 
 // One gateway.do request, already form-decoded: verify like the real gateway, then run the method.
@@ -19,6 +20,7 @@ export const SUPPORTED_METHODS = [
   'alipay.trade.close',
   'alipay.trade.refund',
   'alipay.trade.fastpay.refund.query',
+  BILL_METHOD,
 ] as const;
 
 export type GatewayContext = {
@@ -30,6 +32,8 @@ export type GatewayContext = {
   nowMs: () => number;
   /** Called for every state change that makes Alipay send a notify. */
   onNotify: (trade: SimTrade, extra: Record<string, string>) => void;
+  /** alipay.data.dataservice.bill.downloadurl.query (see bill-desk.ts). */
+  billLink: (billType: string | undefined, billDate: string | undefined) => Node;
 };
 
 type Node = Record<string, string>;
@@ -107,6 +111,7 @@ export function handleGateway(params: Record<string, string>, ctx: GatewayContex
   }
   const text = (key: string): string | undefined =>
     typeof biz[key] === 'string' ? (biz[key] as string) : undefined;
+  if (method === BILL_METHOD) return reply(ctx.billLink(text('bill_type'), text('bill_date')));
   const outTradeNo = text('out_trade_no');
   if (!outTradeNo) return reply(fail('40004', 'ACQ.INVALID_PARAMETER', '参数无效: out_trade_no'));
   const outRequestNo = text('out_request_no');

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { fenToYuan } from '../../app/alipay/index.ts';
 import { renderResponse } from './alipay-json.ts';
+import { BILL_PATH, BillDesk } from './bill-desk.ts';
 import { applyFaultPatch, defaultFaults } from './faults.ts';
 import type { Faults } from './faults.ts';
 import { handleGateway } from './gateway.ts';
@@ -103,6 +104,13 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
   const notifier = new Notifier(opts.privateKey, timeScale);
   const requestLog: RequestLogEntry[] = [];
   let faults: Faults = defaultFaults();
+  const bills = new BillDesk(
+    book,
+    `${sellerId}0156`,
+    () => opts.publicBaseUrl ?? baseUrl,
+    () => faults,
+    (next) => (faults = next),
+  );
 
   function notify(trade: SimTrade, extra: Record<string, string>): void {
     if (!trade.notifyUrl || !trade.tradeNo) return;
@@ -222,6 +230,7 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
         timestampSkewMs: opts.timestampSkewMs ?? 15 * 60_000,
         nowMs: Date.now,
         onNotify: notify,
+        billLink: (billType, billDate) => bills.answer(billType, billDate),
       });
       if (fault === 'serviceUnavailableNext') result = errorNode('20000', 'isp.unknow-error', '服务暂不可用');
       if (fault === 'systemErrorNext') result = errorNode('40004', 'ACQ.SYSTEM_ERROR', '系统错误');
@@ -357,6 +366,7 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    if (req.method === 'GET' && url.pathname === BILL_PATH) return bills.serve(url, res);
     const handler = req.method === 'POST' && url.pathname === '/gateway.do' ? gateway : control;
     handler(req, res, url).catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return;

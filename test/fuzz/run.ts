@@ -1,10 +1,14 @@
 // `npm run fuzz [iterations]`: the long fuzz runs (`npm test` runs each briefly). Exits non-zero on the first
 // input that makes a parser throw anything but its module's typed errors, or yields a frame it should not.
+import { runAlipayBillFuzz } from './alipay-bill.fuzz.ts';
 import { runAlipayNotifyFuzz } from './alipay-notify.fuzz.ts';
 
 const iterations = Number(process.argv[2] ?? 200_000);
 const alipay = runAlipayNotifyFuzz(iterations);
 console.log(`alipay notify/response: ${JSON.stringify(alipay)}`);
+console.log(
+  `alipay trade bill: ${JSON.stringify(runAlipayBillFuzz(Math.max(1000, Math.floor(iterations / 10))))}`,
+);
 
 // The 0xFA 0xFB frame codec's fuzz suite, with many more rounds than `npm test` gives it.
 const { spawnSync } = await import('node:child_process');

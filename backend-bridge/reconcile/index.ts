@@ -1,0 +1,13 @@
+// Reconciliation (对账): pure functions over plain data; the relay stores, schedules and acts on their results.
+export { reconcile } from './reconcile.ts';
+export type { ReconcileInput, ReconcileReport } from './reconcile.ts';
+export { DIFFERENCE_CLASSES, classifyTrade } from './classify.ts';
+export type { Difference, DifferenceClass } from './classify.ts';
+export { planCompensation } from './compensation.ts';
+export type { CompensationPlan, PlannedRefund } from './compensation.ts';
+export { readSettledSales } from './settled-sale.ts';
+export type { KioskRefund, SettledSale, TelemetryEvent } from './settled-sale.ts';
+export type { StoredNotification, TradeFacts } from './trade-facts.ts';
+export { beijingDay, dayToReconcile, dayWindow } from './day.ts';
+export { runDay } from './run-day.ts';
+export type { DayRun, DayRunDeps, ReconcileSources, SourceQuery } from './run-day.ts';
