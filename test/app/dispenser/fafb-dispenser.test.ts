@@ -136,27 +136,28 @@ for (const transport of TRANSPORTS) {
         assert.deepEqual(await driver.vend(1, 'T2'), { kind: 'delivered', dropConfirmed: false });
       });
 
-      it('a jammed lane is not delivered, with a technician-readable reason, and reads as jammed afterwards', async () => {
+      it('a jam (the motor turned, then stalled) is unverified, never a refund, and the lane reads jammed', async () => {
         const { driver, sim, events } = await rig({ transport, faults: [{ kind: 'jam', lane: 1 }] });
         const outcome = await driver.vend(1, 'T3');
-        assert.equal(outcome.kind, 'not_delivered');
-        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /jammed \(0x03\)/);
+        assert.equal(outcome.kind, 'unverified');
+        assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /jammed \(0x03\)/);
         assert.equal(sim.motorRuns()[0]?.result, 'jammed');
         assert.equal(sim.lanes().find((l) => l.lane === 1)?.stock, 3);
         assert.ok(events.some((e) => e.type === 'fault' && e.lane === 1));
         assert.equal((await driver.laneStatus(1)).state, 'jammed');
       });
 
-      for (const [kind, pattern] of [
-        ['motor_not_stop', /motor doesn't stop normally \(0x04\)/],
-        ['motor_missing', /motor doesn't exist \(0x06\)/],
-        ['elevator_error', /elevator error \(0x07\)/],
+      for (const [kind, expected, pattern, runs] of [
+        ['motor_not_stop', 'unverified', /motor doesn't stop normally \(0x04\)/, 1],
+        ['motor_missing', 'not_delivered', /motor doesn't exist \(0x06\)/, 0],
+        ['elevator_error', 'unverified', /elevator error \(0x07\)/, 1],
       ] as const) {
-        it(`${kind} → not_delivered`, async () => {
-          const { driver } = await rig({ transport, faults: [{ kind, lane: 1 }] });
+        it(`${kind} → ${expected} (${runs} motor runs)`, async () => {
+          const { driver, sim } = await rig({ transport, faults: [{ kind, lane: 1 }] });
           const outcome = await driver.vend(1, `T-${kind}`);
-          assert.equal(outcome.kind, 'not_delivered');
-          assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', pattern);
+          assert.equal(outcome.kind, expected);
+          assert.match('reason' in outcome ? outcome.reason : '', pattern);
+          assert.equal(sim.motorRuns().length, runs);
         });
       }
 
@@ -192,11 +193,14 @@ for (const transport of TRANSPORTS) {
 
       it('a lost ACK makes the driver resend the vend with the same PackNO, and the motor runs once', async () => {
         // A board that reports only the final status: the POLLs in between trigger the retransmissions.
-        const { driver, sim } = await rig({
-          transport,
-          faults: [{ kind: 'drop_ack', times: 2 }],
-          motorMs: 200,
-          reportDispensing: false,
+        // The motor outlasts the resends: a final status that came before the ACK could not be attributed.
+        const { driver, sim } = await rig({ transport, motorMs: 1000, reportDispensing: false });
+        // The vend's ACKs, not those of the selection check before it: armed when the board reads the check.
+        const off = sim.onEvent((e) => {
+          if (e.type === 'command' && e.cmd === 0x01) {
+            off();
+            sim.setFault({ kind: 'drop_ack', times: 2 });
+          }
         });
         const outcome = await driver.vend(1, 'T7');
         assert.deepEqual(outcome, { kind: 'delivered', dropConfirmed: true });
@@ -260,19 +264,27 @@ for (const transport of TRANSPORTS) {
         });
         const outcome = await driver.vend(1, 'T12');
         assert.equal(outcome.kind, 'not_delivered');
-        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /never sent/);
+        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /the vend was not sent/);
         assert.equal(sim.motorRuns().length, 0);
+        assert.equal(sim.stats().commandsReceived, 0);
       });
 
-      it('a quick reboot mid-vend (link never seen down) still ends unverified, by the result timeout', async () => {
-        const { driver, sim } = await rig({
+      it("a quick reboot mid-vend (link never seen down) ends unverified at the board's 0x31, never resent", async () => {
+        const { driver, sim, events } = await rig({
           transport,
           faults: [{ kind: 'reboot_mid_vend', lane: 1, downMs: 150 }],
-          timing: { vendResultTimeoutMs: 700 },
+          // A result timeout this test would outlive: the outcome has to come from the restart itself.
+          timing: { vendResultTimeoutMs: 60_000, linkDownAfterMs: 5000 },
         });
+        const rebooted = new Promise<void>((resolve) => sim.onEvent((e) => e.type === 'reboot' && resolve()));
         const outcome = await driver.vend(1, 'T13');
+        await rebooted;
         assert.equal(outcome.kind, 'unverified');
-        assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /no dispensing result/);
+        assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /board restarted/);
+        assert.ok(
+          !events.some((e) => e.type === 'link' && e.state === 'down'),
+          'the link was never seen down',
+        );
         assert.deepEqual(
           sim.motorRuns().map((r) => r.result),
           ['interrupted'],
