@@ -2,24 +2,10 @@
 // customer's money depends on, for every fault the board can show.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Duplex } from 'node:stream';
-import { createFafbDispenser, openSerialPort } from '../../../app/dispenser/index.ts';
-import { startPtyPair } from '../../helpers/socat-pty.ts';
 import type { DispenserEvent, FafbDispenser, FafbTiming } from '../../../app/dispenser/index.ts';
-import { createMemoryLine, startVmcSim } from '../../../sim/vmc/index.ts';
 import type { SimFault, SimLaneConfig, VmcSim } from '../../../sim/vmc/index.ts';
-
-const FAST: Partial<FafbTiming> = {
-  linkDownAfterMs: 400,
-  vendResultTimeoutMs: 2000,
-  commandSendTimeoutMs: 1000,
-  statusTimeoutMs: 1000,
-  reopenAfterSilenceMs: 0,
-  reopenBackoffMs: 50,
-};
+import { TRANSPORTS, startRig, untilLinkUp } from '../../helpers/fafb-rig.ts';
+import type { Transport } from '../../helpers/fafb-rig.ts';
 
 interface Rig {
   driver: FafbDispenser;
@@ -33,31 +19,6 @@ after(async () => {
   for (const r of rigs) await r.stop();
 });
 
-type Transport = 'in-memory line' | 'socat PTY';
-const TRANSPORTS: readonly Transport[] = ['in-memory line', 'socat PTY'];
-
-/** The two ends of the cable: the board's stream, and how the driver opens its end. */
-async function cable(
-  transport: Transport,
-): Promise<{ board: Duplex; openHost: () => Promise<Duplex>; close(): Promise<void> }> {
-  if (transport === 'in-memory line') {
-    const line = createMemoryLine();
-    return { board: line.board, openHost: () => line.openHost(), close: async () => {} };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fafb-pty-'));
-  const pty = await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
-  const board = await openSerialPort(pty.a);
-  return {
-    board,
-    openHost: () => openSerialPort(pty.b),
-    close: async () => {
-      board.destroy();
-      await pty.kill();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function rig(opts: {
   transport: Transport;
   lanes?: SimLaneConfig[];
@@ -68,53 +29,9 @@ async function rig(opts: {
   motorMs?: number;
   reportDispensing?: boolean;
 }): Promise<Rig> {
-  const line = await cable(opts.transport);
-  const sim = startVmcSim({
-    stream: line.board,
-    lanes: opts.lanes ?? [
-      { lane: 1, stock: 3 },
-      { lane: 2, stock: 0 },
-      { lane: 3, stock: 2, dropSensor: false },
-    ],
-    pollIntervalMs: 20,
-    motorMs: opts.motorMs ?? 40,
-    reportDispensing: opts.reportDispensing ?? true,
-    lift: opts.lift ?? false,
-    faults: opts.faults ?? [],
-  });
-  const driver = createFafbDispenser({
-    openPort: () => line.openHost(),
-    dropSensor: opts.dropSensor ?? true,
-    lift: opts.lift ?? false,
-    timing: { ...FAST, ...opts.timing },
-  });
-  const events: DispenserEvent[] = [];
-  driver.onEvent((e) => events.push(e));
-  await untilLinkUp(driver);
-  const r: Rig = {
-    driver,
-    sim,
-    events,
-    async stop() {
-      await driver.close();
-      await sim.close();
-      await line.close();
-    },
-  };
+  const r = await startRig(opts);
   rigs.push(r);
   return r;
-}
-
-function untilLinkUp(driver: FafbDispenser): Promise<void> {
-  if (driver.linkState === 'up') return Promise.resolve();
-  return new Promise((resolve) => {
-    const off = driver.onEvent((e) => {
-      if (e.type === 'link' && e.state === 'up') {
-        off();
-        resolve();
-      }
-    });
-  });
 }
 
 for (const transport of TRANSPORTS) {
