@@ -19,6 +19,8 @@ export interface OutCommand {
   sends: number;
   /** performance.now() of the last copy put on the wire. */
   lastCopyAt: number;
+  /** A POLL came after a silence long enough for a board restart: this command is not resent any more. */
+  suspect: boolean;
   sendTimer: NodeJS.Timeout | null;
   readonly onSent: () => void;
   readonly onSettled: (result: SendResult) => void;
@@ -86,6 +88,7 @@ export class FafbCommandQueue {
       packNo: null,
       sends: 0,
       lastCopyAt: 0,
+      suspect: false,
       sendTimer: null,
       onSent: handlers.onSent ?? (() => {}),
       onSettled: handlers.onSettled,
@@ -112,16 +115,22 @@ export class FafbCommandQueue {
     this.pollsSinceCopy++;
     if (++this.pollsSinceStaleCopy >= POLLS_TO_FORGET_ACKS) this.staleAcks = 0;
     const pending = this.current;
-    if (
-      pending &&
-      !restartSuspected &&
-      performance.now() - pending.lastCopyAt < this.opts.retransmitAfterMs
-    ) {
+    if (pending?.once && restartSuspected && !pending.suspect) {
+      // Not resent. Its ACK gets one more POLL to arrive: a silence seen by a busy agent (its own event loop
+      // stalled) ends in a burst of frames in which the ACK may follow this POLL.
+      pending.suspect = true;
       this.opts.write(ACK_FRAME);
       return;
     }
-    if (pending && pending.once && restartSuspected) {
-      this.settleInFlight('abandoned', `${pending.label}: board silent before its ACK; not resent`);
+    if (pending && !pending.suspect && performance.now() - pending.lastCopyAt < this.opts.retransmitAfterMs) {
+      this.opts.write(ACK_FRAME);
+      return;
+    }
+    if (pending?.suspect) {
+      this.settleInFlight(
+        'abandoned',
+        `${pending.label}: board silent before its ACK (a restart?); not resent`,
+      );
     } else if (pending) {
       if (pending.sends > this.opts.maxRetransmits) {
         this.settleInFlight(
@@ -231,6 +240,7 @@ export class FafbCommandQueue {
       packNo: null,
       sends: 0,
       lastCopyAt: 0,
+      suspect: false,
       sendTimer: null,
       onSent: () => {},
       onSettled: () => {},

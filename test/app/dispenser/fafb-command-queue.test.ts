@@ -58,14 +58,27 @@ describe('FafbCommandQueue', () => {
     q.submit(0x06, [1, 0, 0, 1], 'vend', { once: true, onSettled: (r) => results.push(r) });
     q.answerPoll(false);
     const sent = wire.length;
-    q.answerPoll(true); // a long silence before this POLL
-    assert.deepEqual(results, ['abandoned']);
-    assert.equal(wire.length, sent + 1);
+    q.answerPoll(true); // a long silence before this POLL: not resent, its ACK gets one more POLL
+    assert.equal(results.length, 0);
     assert.equal(last()?.cmd, 0x42, 'answered with ACK, not the vend');
+    q.answerPoll(false); // no ACK came: abandoned, still not resent
+    assert.deepEqual(results, ['abandoned']);
+    assert.equal(wire.length, sent + 2);
+    assert.equal(last()?.cmd, 0x42);
     q.submit(0x06, [1, 0, 0, 1], 'vend 2', { once: true, onSettled: (r) => results.push(r) });
     q.answerPoll(false);
     q.linkBroken('board restarted');
     assert.deepEqual(results, ['abandoned', 'abandoned']);
+  });
+
+  it('after a suspicious silence, the ACK that follows in the same burst still settles the vend', () => {
+    const { q } = queue();
+    const results: SendResult[] = [];
+    q.submit(0x06, [1, 0, 0, 1], 'vend', { once: true, onSettled: (r) => results.push(r) });
+    q.answerPoll(false);
+    q.answerPoll(true);
+    q.onAck();
+    assert.deepEqual(results, ['acked']);
   });
 
   it('an unacknowledged command is resent with the same PackNO 5 times, then given up', () => {
