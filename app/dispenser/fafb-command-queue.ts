@@ -21,7 +21,7 @@ export interface OutCommand {
   lastCopyAt: number;
   /** A POLL came after a silence long enough for a board restart: this command is not resent any more. */
   suspect: boolean;
-  sendTimer: NodeJS.Timeout | null;
+  cancelSendTimeout: (() => void) | null;
   readonly onSent: () => void;
   readonly onSettled: (result: SendResult) => void;
 }
@@ -34,7 +34,15 @@ export interface CommandQueueOptions {
   readonly commandSendTimeoutMs: number;
   readonly write: (bytes: Buffer) => void;
   readonly log: (line: string) => void;
+  /** The board is polling (the driver's link state). */
+  readonly linkUp: () => boolean;
 }
+
+/**
+ * POLLs the board must have sent before a timeout fires while the link is up. On a busy machine wall time
+ * passes without the board getting its turns; a timeout then would blame the board for the agent's stall.
+ */
+const MIN_POLLS_BEFORE_TIMEOUT = 10;
 
 /**
  * POLLs after a command's last copy went out before an ACK still counted as "on its way" for it is written
@@ -59,7 +67,24 @@ export class FafbCommandQueue {
   private nextPackNo = 1;
   readonly counters = { commandsSent: 0, retransmits: 0 };
 
+  private pollCount = 0;
+
   constructor(private readonly opts: CommandQueueOptions) {}
+
+  /**
+   * Calls `fire` once `ms` have passed and the board has had its chances (10 POLLs since), or at once after
+   * `ms` when the link is down. Returns the cancel.
+   */
+  timeout(ms: number, fire: () => void): () => void {
+    const start = this.pollCount;
+    let timer: NodeJS.Timeout;
+    const check = (): void => {
+      if (!this.opts.linkUp() || this.pollCount - start >= MIN_POLLS_BEFORE_TIMEOUT) fire();
+      else timer = setTimeout(check, Math.max(10, Math.floor(ms / 10)));
+    };
+    timer = setTimeout(check, ms);
+    return () => clearTimeout(timer);
+  }
 
   get inFlight(): OutCommand | null {
     return this.current;
@@ -89,11 +114,11 @@ export class FafbCommandQueue {
       sends: 0,
       lastCopyAt: 0,
       suspect: false,
-      sendTimer: null,
+      cancelSendTimeout: null,
       onSent: handlers.onSent ?? (() => {}),
       onSettled: handlers.onSettled,
     };
-    command.sendTimer = setTimeout(() => {
+    command.cancelSendTimeout = this.timeout(this.opts.commandSendTimeoutMs, () => {
       const i = this.queue.indexOf(command);
       if (i < 0) return;
       this.queue.splice(i, 1);
@@ -101,7 +126,7 @@ export class FafbCommandQueue {
         `${label} never sent: the board did not POLL within ${this.opts.commandSendTimeoutMs} ms`,
       );
       command.onSettled('not_sent');
-    }, this.opts.commandSendTimeoutMs);
+    });
     this.queue.push(command);
     return command;
   }
@@ -112,6 +137,7 @@ export class FafbCommandQueue {
    * have restarted, so a motor command in flight is abandoned instead of resent.
    */
   answerPoll(restartSuspected: boolean): void {
+    this.pollCount++;
     this.pollsSinceCopy++;
     if (++this.pollsSinceStaleCopy >= POLLS_TO_FORGET_ACKS) this.staleAcks = 0;
     const pending = this.current;
@@ -155,8 +181,8 @@ export class FafbCommandQueue {
     next.packNo = this.nextPackNo;
     this.nextPackNo = this.nextPackNo >= 255 ? 1 : this.nextPackNo + 1;
     next.sends = 1;
-    if (next.sendTimer) clearTimeout(next.sendTimer);
-    next.sendTimer = null;
+    next.cancelSendTimeout?.();
+    next.cancelSendTimeout = null;
     this.current = next;
     this.counters.commandsSent++;
     this.opts.log(`-> ${next.label} PackNO ${next.packNo}: ${hex(this.copyOut(next))}`);
@@ -189,8 +215,8 @@ export class FafbCommandQueue {
 
   /** Withdraws a command, queued or in flight, without settling it (its owner has already finished). */
   withdraw(command: OutCommand): void {
-    if (command.sendTimer) clearTimeout(command.sendTimer);
-    command.sendTimer = null;
+    command.cancelSendTimeout?.();
+    command.cancelSendTimeout = null;
     if (this.current === command) this.current = null;
     const i = this.queue.indexOf(command);
     if (i >= 0) this.queue.splice(i, 1);
@@ -209,7 +235,7 @@ export class FafbCommandQueue {
   /** On close: every queued command ends `not_sent` (no byte of it reached the board). */
   dropQueued(): void {
     for (const c of this.queue.splice(0)) {
-      if (c.sendTimer) clearTimeout(c.sendTimer);
+      c.cancelSendTimeout?.();
       c.onSettled('not_sent');
     }
   }
@@ -241,7 +267,7 @@ export class FafbCommandQueue {
       sends: 0,
       lastCopyAt: 0,
       suspect: false,
-      sendTimer: null,
+      cancelSendTimeout: null,
       onSent: () => {},
       onSettled: () => {},
     };

@@ -146,6 +146,7 @@ class FafbDriver implements FafbDispenser {
       commandSendTimeoutMs: this.timing.commandSendTimeoutMs,
       write: (bytes) => this.port.write(bytes),
       log: this.log,
+      linkUp: () => this.link === 'up',
     });
     this.requests = new FafbRequests(this.commands);
     this.maint = {

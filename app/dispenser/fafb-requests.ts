@@ -38,12 +38,12 @@ export class FafbRequests {
       const settle = (value: Buffer | null): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        cancelTimeout();
         this.waiters.delete(waiter);
         resolve(value);
       };
       const waiter: ReplyWaiter = { cmd: reply.cmd, match: reply.match, resolve: settle };
-      const timer = setTimeout(() => settle(null), reply.timeoutMs);
+      const cancelTimeout = this.commands.timeout(reply.timeoutMs, () => settle(null));
       this.waiters.add(waiter);
       this.commands.submit(cmd, text, label, {
         onSettled: (r) => {

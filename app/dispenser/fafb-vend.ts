@@ -32,7 +32,7 @@ const sel = (lane: number): [number, number] => [(lane >> 8) & 0xff, lane & 0xff
 export class VendJob {
   phase: VendPhase = 'checking';
   private command: OutCommand | null = null;
-  private resultTimer: NodeJS.Timeout | null = null;
+  private cancelResultTimeout: (() => void) | null = null;
   private done = false;
   private resolve: (o: VendOutcome) => void = () => {};
   readonly result: Promise<VendOutcome>;
@@ -117,7 +117,7 @@ export class VendJob {
   finish(outcome: VendOutcome, jammed = false): void {
     if (this.done) return;
     this.done = true;
-    if (this.resultTimer) clearTimeout(this.resultTimer);
+    this.cancelResultTimeout?.();
     if (this.command) this.ctx.commands.withdraw(this.command);
     this.ctx.log(
       `vend ${this.txn} lane ${this.lane}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`,
@@ -128,13 +128,11 @@ export class VendJob {
 
   private onSent(): void {
     this.phase = 'sent';
-    this.resultTimer = setTimeout(
-      () =>
-        this.finish({
-          kind: 'unverified',
-          reason: `no dispensing result from the board within ${this.ctx.vendResultTimeoutMs} ms`,
-        }),
-      this.ctx.vendResultTimeoutMs,
+    this.cancelResultTimeout = this.ctx.commands.timeout(this.ctx.vendResultTimeoutMs, () =>
+      this.finish({
+        kind: 'unverified',
+        reason: `no dispensing result from the board within ${this.ctx.vendResultTimeoutMs} ms`,
+      }),
     );
   }
 

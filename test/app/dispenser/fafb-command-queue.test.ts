@@ -13,6 +13,7 @@ function queue() {
     commandSendTimeoutMs: 60_000,
     write: (b) => wire.push(b),
     log: () => {},
+    linkUp: () => true,
   });
   const last = () => decodeFrames(wire[wire.length - 1] ?? Buffer.alloc(0))[0];
   return { q, wire, last };
