@@ -32,6 +32,9 @@ import { PortKeeper } from './port-keeper.ts';
 export { FafbDispenserError } from './fafb-maintenance.ts';
 export type { LaneInfo } from './fafb-maintenance.ts';
 
+/** A timer this late means the agent's own event loop was stalled, not that the board was quiet. */
+const STALL_MS = 100;
+
 export interface FafbTiming {
   /** Link goes 'down' when nothing valid was heard from the board for this long. */
   readonly linkDownAfterMs: number;
@@ -128,6 +131,7 @@ class FafbDriver implements FafbDispenser {
   private link: LinkState = 'down';
   private closed = false;
   private silenceTimer: NodeJS.Timeout | null = null;
+  private silenceGraced = false;
   private lastFrameAt = 0;
   private opened = false;
 
@@ -209,7 +213,15 @@ class FafbDriver implements FafbDispenser {
   private armSilenceTimer(): void {
     this.clearSilenceTimer();
     const port = this.port.stream;
-    this.silenceTimer = setTimeout(() => {
+    const due = performance.now() + this.timing.linkDownAfterMs;
+    const silent = (): void => {
+      // Fired late: this process was busy, and bytes that came in meanwhile are read only after the timers
+      // have run. Give them a moment before calling the board silent (a frame re-arms this timer).
+      if (performance.now() - due > STALL_MS && this.silenceTimer !== null && !this.silenceGraced) {
+        this.silenceGraced = true;
+        this.silenceTimer = setTimeout(silent, STALL_MS);
+        return;
+      }
       this.setLinkDown(`no POLL from the board for ${this.timing.linkDownAfterMs} ms`);
       const rest = this.timing.reopenAfterSilenceMs - this.timing.linkDownAfterMs;
       if (this.timing.reopenAfterSilenceMs <= 0 || port === null) return;
@@ -217,7 +229,9 @@ class FafbDriver implements FafbDispenser {
         () => this.port.lost(port, `board silent for ${this.timing.reopenAfterSilenceMs} ms`),
         Math.max(0, rest),
       );
-    }, this.timing.linkDownAfterMs);
+    };
+    this.silenceGraced = false;
+    this.silenceTimer = setTimeout(silent, this.timing.linkDownAfterMs);
   }
 
   private clearSilenceTimer(): void {
