@@ -34,6 +34,8 @@ interface Tally {
   resets: number;
   replugs: number;
   staleReplies: number;
+  /** Why vends ended other than delivered, counted (the reason without its numbers). */
+  reasons: Record<string, number>;
 }
 
 /** One board's share of the soak: vends one after another, with faults drawn from the seeded generator. */
@@ -108,6 +110,10 @@ async function soakBoard(board: number, vends: number, tally: Tally): Promise<st
     if (outcome.kind === 'delivered') tally.delivered++;
     else if (outcome.kind === 'not_delivered') tally.notDelivered++;
     else tally.unverified++;
+    if (outcome.kind !== 'delivered') {
+      const why = `${outcome.kind}: ${outcome.reason.replace(/\(.*$/, '').replace(/\d+/g, 'N').trim()}`;
+      tally.reasons[why] = (tally.reasons[why] ?? 0) + 1;
+    }
   }
   // The board must come back to plain service: a clean vend, which also outlasts any motor still turning.
   for (const t of pending) clearTimeout(t);
@@ -141,6 +147,7 @@ describe('FAFB soak', () => {
       resets: 0,
       replugs: 0,
       staleReplies: 0,
+      reasons: {},
     };
     const per = Math.ceil(VENDS / BOARDS);
     const results = await Promise.all(
