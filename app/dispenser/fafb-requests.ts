@@ -43,9 +43,14 @@ export class FafbRequests {
         resolve(value);
       };
       const waiter: ReplyWaiter = { cmd: reply.cmd, match: reply.match, resolve: settle };
-      const cancelTimeout = this.commands.timeout(reply.timeoutMs, () => settle(null));
+      // The answer time counts from the send: waiting for a POLL slot (behind other commands, or while the
+      // board sends its own packets) is the send timeout's business.
+      let cancelTimeout = (): void => {};
       this.waiters.add(waiter);
       this.commands.submit(cmd, text, label, {
+        onSent: () => {
+          cancelTimeout = this.commands.timeout(reply.timeoutMs, () => settle(null));
+        },
         onSettled: (r) => {
           if (r === 'not_sent') settle(null);
         },
