@@ -57,7 +57,6 @@ describe('FAFB board faults over a socat PTY', { concurrency: true, timeout: 30_
         `0x06 PackNOs the board read: ${resentAfterReboot.join(', ')}`,
       );
       assert.notEqual(resentAfterReboot[0], resentAfterReboot[1]);
-      assert.equal(r.driver.stats().boardRestarts, 2, "the board's power-up and its reset");
     });
   }
 
