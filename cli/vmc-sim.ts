@@ -23,7 +23,9 @@ Usage: vmc-sim --device /dev/pts/N [options]
   --record FILE        append every motor run to FILE as a JSON line
   --control-port N     HTTP control port on 127.0.0.1 (default 0 = any free port)
   --fault SPEC         start with a fault; repeatable. SPEC: jam:LANE[:TIMES], motor_not_stop:LANE,
-                       motor_missing:LANE, no_drop:LANE, elevator_error:LANE, reboot_mid_vend:LANE,
+                       motor_missing:LANE, no_drop:LANE, elevator_error:LANE,
+                       reboot_mid_vend:LANE[:TIMES[:DOWN_MS[:AT]]] (AT before_ack, after_ack, motor,
+                       before_result), late_selection_status[:STATUS], repeat_old_status[:N],
                        door_open, corrupt_xor:N, drop_ack:N, lose_host_ack:N, duplicate_packno:N,
                        slow_replies:MS, silence:MS, random:RATE[:SEED]
   --verbose            log protocol events to stderr

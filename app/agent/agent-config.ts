@@ -48,6 +48,17 @@ export const agentConfigSchema = z
         lift: z.boolean().default(false),
         /** zdm8 only: the board's Modbus slave address. */
         unit: z.number().int().min(1).max(247).default(1),
+        /**
+         * fafb only: the board model's reading of the 0x04 codes, where its vendor manual says a code is sent
+         * only when no motor turned (docs/dispenser.md). Absent: the protocol document alone, conservatively.
+         */
+        fafbProfile: z
+          .object({
+            model: z.string().min(1),
+            notDelivered: z.array(z.number().int().min(0).max(255)),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     sale: z

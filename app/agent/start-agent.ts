@@ -162,5 +162,5 @@ function createDispenser(
   };
   return d.driver === 'zdm8'
     ? createZdm8Dispenser({ ...options, unit: d.unit })
-    : createFafbDispenser(options);
+    : createFafbDispenser({ ...options, ...(d.fafbProfile && { profile: d.fafbProfile }) });
 }

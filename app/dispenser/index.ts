@@ -31,7 +31,13 @@ export {
   xorOf,
 } from './fafb-frame.ts';
 export type { FafbFrame, FafbParserStats, FafbRejectReason } from './fafb-frame.ts';
-export { dispenseStatusOutcome, selectionStatus } from './fafb-codes.ts';
+export {
+  DISPENSE_STATUS,
+  GENERIC_BOARD_PROFILE,
+  dispenseStatusOutcome,
+  selectionStatus,
+} from './fafb-codes.ts';
+export type { DispensePolicy, DispenseStatusRow, FafbBoardProfile, PolicySource } from './fafb-codes.ts';
 export { listSerialPorts, openSerialPort, SerialOpenError } from './serial-port.ts';
 export type { SerialPortInfo } from './serial-port.ts';
 export {

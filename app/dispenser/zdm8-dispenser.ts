@@ -17,6 +17,7 @@ import type {
   VendOutcome,
 } from './dispenser.ts';
 import { ModbusReplyReader, readRegisters, writeRegisters } from './modbus-rtu.ts';
+import { PortKeeper } from './port-keeper.ts';
 import type { ModbusReply } from './modbus-rtu.ts';
 
 export const ZDM8_REG = {
@@ -92,13 +93,11 @@ class Zdm8Driver implements Dispenser {
   private readonly log: (line: string) => void;
   private readonly listeners: DispenserListeners;
   private readonly reader = new ModbusReplyReader();
-  private port: Duplex | null = null;
+  private readonly port: PortKeeper;
   private link: LinkState = 'down';
   private closed = false;
   private lastReplyAt = 0;
-  private backoffMs: number;
   private heartbeat: NodeJS.Timeout | null = null;
-  private reopenTimer: NodeJS.Timeout | null = null;
   /** Modbus is strictly one request at a time. */
   private bus: Promise<unknown> = Promise.resolve();
   private pending: { func: number; resolve: (r: ModbusReply | null) => void } | null = null;
@@ -112,9 +111,18 @@ class Zdm8Driver implements Dispenser {
     this.unit = opts.unit ?? 1;
     this.log = opts.log ?? (() => {});
     this.listeners = new DispenserListeners(this.log);
-    this.backoffMs = this.timing.reopenBackoffMs;
     this.heartbeat = setInterval(() => void this.beat(), this.timing.heartbeatMs);
-    void this.connect();
+    this.port = new PortKeeper({
+      open: opts.openPort,
+      backoffMs: this.timing.reopenBackoffMs,
+      backoffMaxMs: this.timing.reopenBackoffMaxMs,
+      log: this.log,
+      onOpen: (stream) => {
+        this.lastReplyAt = Date.now();
+        stream.on('data', (chunk: Buffer) => this.onData(chunk));
+      },
+      onLost: (reason) => this.setLink('down', reason),
+    });
   }
 
   get linkState(): LinkState {
@@ -127,46 +135,10 @@ class Zdm8Driver implements Dispenser {
 
   // ---------------------------------------------------------------- port and link
 
-  private async connect(): Promise<void> {
-    this.reopenTimer = null;
-    if (this.closed) return;
-    try {
-      const stream = await this.opts.openPort();
-      if (this.closed) {
-        stream.destroy();
-        return;
-      }
-      this.port = stream;
-      this.lastReplyAt = Date.now();
-      stream.on('data', (chunk: Buffer) => this.onData(chunk));
-      stream.on('error', (err: Error) => this.portLost(stream, `port error: ${err.message}`));
-      stream.on('close', () => this.portLost(stream, 'port closed'));
-    } catch (err) {
-      this.log(`open failed: ${(err as Error).message}`);
-      this.scheduleReopen();
-    }
-  }
-
-  private portLost(stream: Duplex, reason: string): void {
-    if (this.port !== stream) return;
-    this.port = null;
-    stream.removeAllListeners('data');
-    stream.on('error', () => {});
-    stream.destroy();
-    this.setLink('down', reason);
-    this.scheduleReopen();
-  }
-
-  private scheduleReopen(): void {
-    if (this.closed || this.reopenTimer) return;
-    this.reopenTimer = setTimeout(() => void this.connect(), this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.timing.reopenBackoffMaxMs);
-  }
-
   private setLink(state: LinkState, detail: string): void {
     if (this.link === state) return;
     this.link = state;
-    if (state === 'up') this.backoffMs = this.timing.reopenBackoffMs;
+    if (state === 'up') this.port.resetBackoff();
     this.log(`link ${state}: ${detail}`);
     this.listeners.emit({ type: 'link', state, detail });
   }
@@ -177,8 +149,9 @@ class Zdm8Driver implements Dispenser {
     const silentFor = Date.now() - this.lastReplyAt;
     if (silentFor > this.timing.linkDownAfterMs)
       this.setLink('down', `no reply from the board for ${silentFor} ms`);
-    if (this.port && this.timing.reopenAfterSilenceMs > 0 && silentFor > this.timing.reopenAfterSilenceMs) {
-      this.portLost(this.port, `board silent for ${silentFor} ms`);
+    const stream = this.port.stream;
+    if (stream && this.timing.reopenAfterSilenceMs > 0 && silentFor > this.timing.reopenAfterSilenceMs) {
+      this.port.lost(stream, `board silent for ${silentFor} ms`);
       return;
     }
     if (this.vending || this.pending) return;
@@ -202,8 +175,7 @@ class Zdm8Driver implements Dispenser {
     const run = this.bus.then(
       () =>
         new Promise<ModbusReply | null>((resolve) => {
-          const port = this.port;
-          if (!port || this.closed) return resolve(null);
+          if (!this.port.stream || this.closed) return resolve(null);
           this.reader.reset();
           const timer = setTimeout(() => {
             this.pending = null;
@@ -216,9 +188,7 @@ class Zdm8Driver implements Dispenser {
               resolve(r);
             },
           };
-          port.write(request, (err) => {
-            if (err) this.portLost(port, `write error: ${err.message}`);
-          });
+          this.port.write(request);
         }),
     );
     this.bus = run;
@@ -377,19 +347,12 @@ class Zdm8Driver implements Dispenser {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.pending?.resolve(null);
     this.pending = null;
-    const port = this.port;
-    this.port = null;
     if (this.link === 'up') {
       this.link = 'down';
       this.listeners.emit({ type: 'link', state: 'down', detail: 'dispenser closed' });
     }
-    if (port) {
-      port.removeAllListeners('data');
-      port.on('error', () => {});
-      port.destroy();
-    }
+    await this.port.close();
   }
 }

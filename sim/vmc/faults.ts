@@ -4,13 +4,28 @@
 export type LaneFaultKind =
   'jam' | 'motor_not_stop' | 'motor_missing' | 'no_drop' | 'elevator_error' | 'reboot_mid_vend';
 
+/**
+ * Where in a vend a reboot_mid_vend fault cuts the power. before_ack: the board acts on the command (the
+ * motor starts) and dies before its ACK leaves. after_ack: ACKed, the motor never starts. motor (default):
+ * mid-turn. before_result: the run finished, its final 0x04 never leaves.
+ */
+export type RebootPoint = 'before_ack' | 'after_ack' | 'motor' | 'before_result';
+const REBOOT_POINTS = new Set<string>(['before_ack', 'after_ack', 'motor', 'before_result']);
+
 export type SimFault =
   | {
       readonly kind: LaneFaultKind;
       readonly lane?: number;
       readonly times?: number;
+      /** reboot_mid_vend: how long the board stays off (default 2000 ms). */
       readonly downMs?: number;
+      /** reboot_mid_vend: where in the vend (default motor). */
+      readonly at?: RebootPoint;
     }
+  /** The board answers the next lane check (0x01) late: only when the next vend command arrives. */
+  | { readonly kind: 'late_selection_status'; readonly status?: number }
+  /** Just before it ACKs each of the next `times` vends, the board re-sends its previous final 0x04. */
+  | { readonly kind: 'repeat_old_status'; readonly times?: number }
   /** The delivery door reads open in machine and lift status. */
   | { readonly kind: 'door_open'; readonly open: boolean }
   /** The next `times` frames the board sends carry a wrong XOR. */
@@ -63,14 +78,29 @@ export function parseFault(input: unknown): SimFault {
     const lane = optInt(o, 'lane', 1, 0xffff);
     const times = optInt(o, 'times', 1, 1_000_000);
     const downMs = optInt(o, 'downMs', 0, 600_000);
+    if (o.at !== undefined && (typeof o.at !== 'string' || !REBOOT_POINTS.has(o.at))) {
+      throw new SimFaultError(
+        `at must be one of ${[...REBOOT_POINTS].join(', ')}, got ${JSON.stringify(o.at)}`,
+      );
+    }
+    const at = o.at as RebootPoint | undefined;
     return {
       kind: kind as LaneFaultKind,
       ...(lane !== undefined && { lane }),
       ...(times !== undefined && { times }),
       ...(downMs !== undefined && { downMs }),
+      ...(at !== undefined && { at }),
     };
   }
   switch (kind) {
+    case 'late_selection_status': {
+      const status = optInt(o, 'status', 0, 255);
+      return { kind, ...(status !== undefined && { status }) };
+    }
+    case 'repeat_old_status': {
+      const times = optInt(o, 'times', 1, 1_000_000);
+      return { kind, ...(times !== undefined && { times }) };
+    }
     case 'door_open':
       if (typeof o.open !== 'boolean') throw new SimFaultError('door_open needs open: true|false');
       return { kind, open: o.open };
@@ -104,12 +134,19 @@ export function parseFault(input: unknown): SimFault {
 
 /**
  * Command-line shorthand: `jam:3` (lane 3), `jam:3:2` (lane 3, twice), `no_drop`, `door_open`,
- * `corrupt_xor:4` (4 frames), `drop_ack:1`, `slow_replies:150`, `silence:3000`, `random:0.05[:seed]`.
+ * `corrupt_xor:4` (4 frames), `drop_ack:1`, `slow_replies:150`, `silence:3000`, `random:0.05[:seed]`,
+ * `reboot_mid_vend:LANE:TIMES:DOWN_MS:AT` (AT before_ack | after_ack | motor | before_result),
+ * `late_selection_status[:STATUS]`, `repeat_old_status[:TIMES]`.
  */
 export function parseFaultSpec(spec: string): SimFault {
-  const [kind = '', a, b] = spec.split(':');
+  const [kind = '', a, b, c, d] = spec.split(':');
+  if (kind === 'reboot_mid_vend') return parseFault({ kind, lane: a, times: b, downMs: c, at: d });
   if (LANE_KINDS.has(kind)) return parseFault({ kind, lane: a, times: b });
   switch (kind) {
+    case 'late_selection_status':
+      return parseFault({ kind, status: a });
+    case 'repeat_old_status':
+      return parseFault({ kind, times: a });
     case 'door_open':
       return { kind, open: a !== 'false' };
     case 'corrupt_xor':

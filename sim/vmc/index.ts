@@ -7,10 +7,11 @@ export type {
   SimLaneState,
   VmcSim,
   VmcSimOptions,
+  VmcSimEvent,
   VmcSimStats,
 } from './vmc-sim.ts';
 export { parseFault, parseFaultSpec, seededRandom, SimFaultError } from './faults.ts';
-export type { LaneFaultKind, SimFault } from './faults.ts';
+export type { LaneFaultKind, RebootPoint, SimFault } from './faults.ts';
 export { createMemoryLine, LineUnpluggedError } from './memory-line.ts';
 export type { MemoryLine } from './memory-line.ts';
 export { startZdm8Sim } from './zdm8-sim.ts';

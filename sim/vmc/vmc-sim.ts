@@ -1,10 +1,12 @@
 // A simulated VMC board speaking the 0xFA 0xFB protocol as the MASTER on any Duplex stream (a socat PTY,
 // a serial port, or an in-memory line). It POLLs, sends its own data packets until they are ACKed (up to 5
 // retransmissions), de-duplicates host commands by PackNO, runs "motors", and records every motor run.
+// Like the document's board it announces every power-up and restart with 0x31 until that is ACKed, and a
+// restart forgets everything: the host's last PackNO, its own outbox, a motor command not yet ACKed.
 import { appendFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { parseFault, seededRandom } from './faults.ts';
-import type { LaneFaultKind, SimFault } from './faults.ts';
+import type { LaneFaultKind, RebootPoint, SimFault } from './faults.ts';
 import { ACK, CMD, POLL, SimFrameReader, buildFrame } from './frame.ts';
 import type { SimFrame } from './frame.ts';
 
@@ -32,8 +34,22 @@ export interface VmcSimOptions {
   readonly machineId?: string;
   readonly temperatureC?: number;
   readonly faults?: readonly SimFault[];
+  /**
+   * false: a board that does not announce its restarts with 0x31 (the host must notice them from the POLL
+   * pattern or the PackNO). Default true, as the document says.
+   */
+  readonly announceRestart?: boolean;
   readonly log?: (line: string) => void;
 }
+
+/** What the board did, as it happens: tests await these instead of racing timers. */
+export type VmcSimEvent =
+  | { readonly type: 'command'; readonly cmd: number; readonly packNo: number; readonly duplicate: boolean }
+  | { readonly type: 'motor_run'; readonly run: MotorRun }
+  | { readonly type: 'reboot'; readonly downMs: number; readonly at: RebootPoint | 'now' }
+  /** Back on after a reboot (its 0x31 is queued, when it announces restarts). */
+  | { readonly type: 'power_up' }
+  | { readonly type: 'stale_reply'; readonly cmd: number };
 
 export type MotorResult =
   'dispensed' | 'jammed' | 'motor_not_stopped' | 'no_drop' | 'elevator_error' | 'interrupted';
@@ -76,6 +92,9 @@ export interface VmcSim {
   motorRuns(): MotorRun[];
   lanes(): SimLaneState[];
   setFault(fault: SimFault | readonly SimFault[]): void;
+  /** The board loses power now for `downMs` (a brown-out, a watchdog reset), whatever it was doing. */
+  reboot(downMs: number): void;
+  onEvent(listener: (event: VmcSimEvent) => void): () => void;
   clearFaults(): void;
   /** The technician presses "fully loaded": every lane is filled and 0x17 is sent. */
   pressFullyLoaded(): void;
@@ -107,6 +126,7 @@ interface CountedLaneFault {
   lane: number | undefined;
   left: number;
   downMs: number;
+  at: RebootPoint;
 }
 
 const MAX_RETRANSMITS = 5;
@@ -138,6 +158,10 @@ class Board implements VmcSim {
   private motorBusy = false;
   private silentUntil = 0;
   private generation = 0;
+  private poweringUp = false;
+  private readonly listeners = new Set<(event: VmcSimEvent) => void>();
+  /** The last final 0x04 sent, for the repeat_old_status fault. */
+  private lastFinalStatus: number[] | null = null;
 
   // Faults.
   private laneFaults: CountedLaneFault[] = [];
@@ -150,6 +174,9 @@ class Board implements VmcSim {
   private slowLeft = 0;
   private random: (() => number) | null = null;
   private randomRate = 0;
+  private lateSelection: { status: number | undefined } | null = null;
+  private heldSelectionReply: number[] | null = null;
+  private repeatOldStatusLeft = 0;
 
   private readonly counters: VmcSimStats = {
     polls: 0,
@@ -194,6 +221,7 @@ class Board implements VmcSim {
     if (opts.faults) this.setFault(opts.faults);
     this.stream.on('data', this.onData);
     this.stream.on('error', (err: Error) => this.log(`vmc-sim: stream error: ${err.message}`));
+    this.powerUp();
     this.startTicker();
   }
 
@@ -211,6 +239,15 @@ class Board implements VmcSim {
       dropSensor: l.dropSensor,
       paused: l.paused,
     }));
+  }
+
+  onEvent(listener: (event: VmcSimEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: VmcSimEvent): void {
+    for (const l of this.listeners) l(event);
   }
 
   stats(): VmcSimStats {
@@ -264,8 +301,20 @@ class Board implements VmcSim {
           this.random = seededRandom(f.seed ?? 1);
           this.randomRate = f.rate;
           break;
+        case 'late_selection_status':
+          this.lateSelection = { status: f.status };
+          break;
+        case 'repeat_old_status':
+          this.repeatOldStatusLeft += f.times ?? 1;
+          break;
         default:
-          this.laneFaults.push({ kind: f.kind, lane: f.lane, left: f.times ?? 1, downMs: f.downMs ?? 2000 });
+          this.laneFaults.push({
+            kind: f.kind,
+            lane: f.lane,
+            left: f.times ?? 1,
+            downMs: f.downMs ?? 2000,
+            at: f.at ?? 'motor',
+          });
       }
     }
   }
@@ -282,6 +331,9 @@ class Board implements VmcSim {
     this.random = null;
     this.randomRate = 0;
     this.silentUntil = 0;
+    this.lateSelection = null;
+    this.heldSelectionReply = null;
+    this.repeatOldStatusLeft = 0;
   }
 
   pressFullyLoaded(): void {
@@ -315,13 +367,18 @@ class Board implements VmcSim {
 
   private tick(): void {
     if (this.closed || Date.now() < this.silentUntil) return;
+    if (this.poweringUp) {
+      this.poweringUp = false;
+      this.emit({ type: 'power_up' });
+    }
     if (this.pollSentAt !== null) {
       this.counters.unanswered++;
       this.pollSentAt = null;
     }
     const pending = this.inFlight;
     if (pending) {
-      if (pending.sends > MAX_RETRANSMITS) {
+      // The document: a board keeps resending its 0x31 until it is ACKed.
+      if (pending.sends > MAX_RETRANSMITS && pending.cmd !== CMD.INFO_SYNC) {
         this.counters.droppedPackets++;
         this.log(`vmc-sim: gave up on cmd 0x${pending.cmd.toString(16)} PackNO ${pending.packNo}`);
         this.inFlight = null;
@@ -392,18 +449,63 @@ class Board implements VmcSim {
     }
     if (this.pollSentAt !== null) this.notePollAnswer();
     this.counters.commandsReceived++;
+    const duplicate = frame.packNo === this.lastHostPackNo;
+    const isVend = frame.cmd === CMD.DRIVE_DIRECT || frame.cmd === CMD.SELECT_TO_BUY;
+    if (isVend && !duplicate && this.repeatOldStatusLeft > 0 && this.lastFinalStatus) {
+      // A board that re-sends its previous final status (e.g. after a replug) just before it takes the
+      // next vend: the host must not read it as this vend's result.
+      this.repeatOldStatusLeft--;
+      this.sendNow(CMD.DISPENSE_STATUS, this.lastFinalStatus);
+      this.emit({ type: 'stale_reply', cmd: CMD.DISPENSE_STATUS });
+    }
+    // A board that dies between acting on a vend and ACKing it: the motor starts, no ACK ever leaves.
+    if (isVend && !duplicate && this.vendRebootBeforeAck(frame)) return;
     if (this.dropAckLeft > 0 || this.chance()) {
       if (this.dropAckLeft > 0) this.dropAckLeft--;
     } else {
       this.send(ACK);
     }
-    if (frame.packNo === this.lastHostPackNo) {
+    this.emit({ type: 'command', cmd: frame.cmd, packNo: frame.packNo, duplicate });
+    if (duplicate) {
       this.counters.duplicateCommands++;
       this.log(`vmc-sim: host retransmission PackNO ${frame.packNo} ignored`);
       return;
     }
     this.lastHostPackNo = frame.packNo;
     this.onCommand(frame.cmd, frame.text, frame.packNo);
+  }
+
+  /** Sends a data packet at once, outside the POLL slots (a board's stale retransmission). */
+  private sendNow(cmd: number, text: number[]): void {
+    const packNo = this.packNo;
+    this.packNo = this.packNo >= 255 ? 1 : this.packNo + 1;
+    this.counters.dataPacketsSent++;
+    this.send(buildFrame(cmd, packNo, text));
+  }
+
+  private vendRebootBeforeAck(frame: SimFrame): boolean {
+    const laneNo = this.vendLane(frame.cmd, frame.text);
+    const lane = this.laneMap.get(laneNo);
+    if (!lane || this.selectionStatus(laneNo) !== 0x01 || this.motorBusy) return false;
+    const fault = this.peekLaneFault(laneNo);
+    if (fault?.kind !== 'reboot_mid_vend' || fault.at !== 'before_ack') return false;
+    this.takeLaneFault(laneNo);
+    lane.stock--;
+    this.record({
+      lane: laneNo,
+      at: new Date().toISOString(),
+      result: 'interrupted',
+      dropSeen: false,
+      hostPackNo: frame.packNo ?? 0,
+    });
+    this.emit({ type: 'command', cmd: frame.cmd, packNo: frame.packNo ?? 0, duplicate: false });
+    this.reboot(fault.downMs, 'before_ack');
+    return true;
+  }
+
+  private vendLane(cmd: number, text: Buffer): number {
+    const offset = cmd === CMD.DRIVE_DIRECT ? 2 : 0;
+    return ((text[offset] ?? 0) << 8) | (text[offset + 1] ?? 0);
   }
 
   private notePollAnswer(): void {
@@ -422,15 +524,18 @@ class Board implements VmcSim {
     const selection = ((text[0] ?? 0) << 8) | (text[1] ?? 0);
     switch (cmd) {
       case CMD.DRIVE_DIRECT:
-        this.driveDirect((text[0] ?? 0) === 1, ((text[2] ?? 0) << 8) | (text[3] ?? 0), packNo);
+        this.driveDirect((text[0] ?? 0) === 1, this.vendLane(cmd, text), packNo);
         return;
       case CMD.CHECK_SELECTION:
-        this.queue(CMD.SELECTION_STATUS, [this.selectionStatus(selection), ...sel(selection)]);
+        this.answerSelectionCheck(selection);
         return;
-      case CMD.SELECT_TO_BUY:
-        // Price and stock kept on the board: not used by the agent; answer with the lane's status.
-        this.queue(CMD.SELECTION_STATUS, [this.selectionStatus(selection), ...sel(selection)]);
+      case CMD.SELECT_TO_BUY: {
+        // The document and public host implementations: "select to buy" dispenses and reports with 0x04,
+        // like 0x06, with the lane's own drop-sensor setting.
+        const lane = this.laneMap.get(selection);
+        this.driveDirect(lane?.dropSensor ?? true, selection, packNo);
         return;
+      }
       case CMD.SET_STOCK:
         for (const l of this.lanesFor(selection)) l.stock = Math.min(text[2] ?? 0, 255);
         return;
@@ -472,6 +577,18 @@ class Board implements VmcSim {
     }
   }
 
+  private answerSelectionCheck(selection: number): void {
+    const reply = [this.selectionStatus(selection), ...sel(selection)];
+    if (this.lateSelection) {
+      // Held back until the next vend command: the host has given up on it by then (stale_reply fault).
+      if (this.lateSelection.status !== undefined) reply[0] = this.lateSelection.status;
+      this.heldSelectionReply = reply;
+      this.lateSelection = null;
+      return;
+    }
+    this.queue(CMD.SELECTION_STATUS, reply);
+  }
+
   private lanesFor(selection: number): Lane[] {
     if (selection === 0) return [...this.laneMap.values()];
     const l = this.laneMap.get(selection);
@@ -496,8 +613,12 @@ class Board implements VmcSim {
 
   // ---------------------------------------------------------------- motors
 
+  private peekLaneFault(lane: number): CountedLaneFault | null {
+    return this.laneFaults.find((x) => x.left > 0 && (x.lane === undefined || x.lane === lane)) ?? null;
+  }
+
   private takeLaneFault(lane: number): CountedLaneFault | null {
-    const f = this.laneFaults.find((x) => x.left > 0 && (x.lane === undefined || x.lane === lane));
+    const f = this.peekLaneFault(lane);
     if (!f) return null;
     f.left--;
     if (f.left <= 0) this.laneFaults = this.laneFaults.filter((x) => x !== f);
@@ -508,36 +629,51 @@ class Board implements VmcSim {
     this.runs.push(run);
     this.log(`vmc-sim: motor run lane ${run.lane}: ${run.result}`);
     if (this.opts.recordFile) appendFileSync(this.opts.recordFile, JSON.stringify(run) + '\n');
+    this.emit({ type: 'motor_run', run: { ...run } });
+  }
+
+  private finalStatus(code: number, laneNo: number): void {
+    this.lastFinalStatus = [code, ...sel(laneNo)];
+    this.queue(CMD.DISPENSE_STATUS, this.lastFinalStatus);
   }
 
   private driveDirect(dropSensorWanted: boolean, laneNo: number, packNo: number): void {
-    const lane = this.laneMap.get(laneNo);
-    const status = this.selectionStatus(laneNo);
-    if (!lane || status !== 0x01) {
-      // The board refuses without running a motor, and says why.
-      this.queue(CMD.SELECTION_STATUS, [status, ...sel(laneNo)]);
-      return;
+    if (this.heldSelectionReply) {
+      // The late 0x02 of a lane check the host gave up on, arriving while this vend runs.
+      this.queue(CMD.SELECTION_STATUS, this.heldSelectionReply);
+      this.heldSelectionReply = null;
+      this.emit({ type: 'stale_reply', cmd: CMD.SELECTION_STATUS });
     }
-    if (this.motorBusy) {
-      this.queue(CMD.DISPENSE_STATUS, [0xff, ...sel(laneNo)]);
+    const lane = this.laneMap.get(laneNo);
+    if (!lane || this.selectionStatus(laneNo) !== 0x01 || this.motorBusy) {
+      // Refused without running a motor. The document does not say how a board refuses a direct drive;
+      // this one ends the purchase (FF), which the host must not read as "nothing came out".
+      this.finalStatus(0xff, laneNo);
       return;
     }
     const fault = this.takeLaneFault(laneNo);
     if (fault?.kind === 'motor_missing') {
-      this.queue(CMD.DISPENSE_STATUS, [0x06, ...sel(laneNo)]);
+      this.finalStatus(0x06, laneNo);
+      return;
+    }
+    if (fault?.kind === 'reboot_mid_vend' && fault.at === 'after_ack') {
+      this.reboot(fault.downMs, 'after_ack'); // ACKed, then the power went before the motor started
       return;
     }
     const at = new Date().toISOString();
-    if (fault?.kind === 'reboot_mid_vend') {
-      // The motor starts, then the board loses power: the goods may well have come out.
-      lane.stock--;
-      this.record({ lane: laneNo, at, result: 'interrupted', dropSeen: false, hostPackNo: packNo });
-      this.reboot(fault.downMs);
-      return;
-    }
     this.motorBusy = true;
     if (this.opts.reportDispensing !== false) this.queue(CMD.DISPENSE_STATUS, [0x01, ...sel(laneNo)]);
     const gen = this.generation;
+    if (fault?.kind === 'reboot_mid_vend' && fault.at !== 'before_result') {
+      // The motor is turning when the board loses power: the goods may well have come out.
+      this.later(Math.floor(this.motorMs / 2), () => {
+        if (gen !== this.generation) return;
+        lane.stock--;
+        this.record({ lane: laneNo, at, result: 'interrupted', dropSeen: false, hostPackNo: packNo });
+        this.reboot(fault.downMs, 'motor');
+      });
+      return;
+    }
     this.later(this.motorMs, () => {
       if (gen !== this.generation) return;
       this.motorBusy = false;
@@ -556,22 +692,27 @@ class Board implements VmcSim {
           [result, code, dropSeen] = ['elevator_error', 0x07, false];
           break;
         case 'no_drop':
-          // The spiral turned; the sensor saw nothing. Without a sensor the board cannot tell.
+          // The spiral turned; the sensor saw nothing. The document has no "no drop" code: this board
+          // reports it as FF "purchase terminated". Without a sensor the board cannot tell at all.
           lane.stock--;
-          [result, code, dropSeen] = ['no_drop', sensorOn ? 0x05 : 0x02, false];
+          [result, code, dropSeen] = ['no_drop', sensorOn ? 0xff : 0x02, false];
           break;
         default:
           lane.stock--;
       }
       this.record({ lane: laneNo, at, result, dropSeen, hostPackNo: packNo });
-      this.queue(CMD.DISPENSE_STATUS, [code, ...sel(laneNo)]);
+      if (fault?.kind === 'reboot_mid_vend') {
+        this.reboot(fault.downMs, 'before_result'); // the run finished; its 0x04 never left
+        return;
+      }
+      this.finalStatus(code, laneNo);
     });
   }
 
-  private reboot(downMs: number): void {
+  reboot(downMs: number, at: RebootPoint | 'now' = 'now'): void {
     this.counters.reboots++;
     this.generation++;
-    this.log(`vmc-sim: rebooting (${downMs} ms off)`);
+    this.log(`vmc-sim: rebooting (${downMs} ms off, ${at})`);
     this.silentUntil = Date.now() + downMs;
     this.packNo = 1;
     this.lastHostPackNo = null;
@@ -579,5 +720,15 @@ class Board implements VmcSim {
     this.inFlight = null;
     this.pollSentAt = null;
     this.motorBusy = false;
+    this.heldSelectionReply = null;
+    this.lastFinalStatus = null;
+    this.poweringUp = true;
+    this.powerUp();
+    this.emit({ type: 'reboot', downMs, at });
+  }
+
+  /** Power-up: the board's first packet is its 0x31, sent (and resent) before anything else. */
+  private powerUp(): void {
+    if (this.opts.announceRestart !== false) this.queue(CMD.INFO_SYNC, []);
   }
 }

@@ -138,7 +138,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       timeoutMs: 3000,
     },
     relay: { url: relayUrl, tokenFile: write('token', token) },
-    dispenser: { driver: kind, path: 'memory:test' },
+    dispenser: {
+      driver: kind,
+      path: 'memory:test',
+      // The sale tests use vmc-sim's 'jam' as "the board failed and nothing came out" (a refund). Under the
+      // default table a jam is unverified (the motor turned), so the simulated board is declared a model
+      // whose manual says 03 comes only when the motor could not turn.
+      ...(kind === 'fafb' && {
+        fafbProfile: { model: 'vmc-sim, jam before the motor turns', notDelivered: [3] },
+      }),
+    },
     planogram,
     ...options.configure?.(dir),
   });

@@ -60,6 +60,24 @@ test('a wrong config names every problem at once', () => {
   );
 });
 
+test('a board profile (fafb) is optional, and names codes 0..255 only', () => {
+  assert.equal(parseAgentConfig(valid).dispenser.fafbProfile, undefined, 'default: the conservative table');
+  const profile = { model: 'X-100', notDelivered: [3] };
+  assert.deepEqual(
+    parseAgentConfig({ ...valid, dispenser: { ...valid.dispenser, fafbProfile: profile } }).dispenser
+      .fafbProfile,
+    profile,
+  );
+  assert.throws(
+    () =>
+      parseAgentConfig({
+        ...valid,
+        dispenser: { ...valid.dispenser, fafbProfile: { model: 'X', notDelivered: [300] } },
+      }),
+    /dispenser\.fafbProfile\.notDelivered\.0/,
+  );
+});
+
 test('two products in one lane are refused', () => {
   const lane = valid.planogram[0]!;
   assert.throws(

@@ -2,24 +2,10 @@
 // customer's money depends on, for every fault the board can show.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Duplex } from 'node:stream';
-import { createFafbDispenser, openSerialPort } from '../../../app/dispenser/index.ts';
-import { startPtyPair } from '../../helpers/socat-pty.ts';
 import type { DispenserEvent, FafbDispenser, FafbTiming } from '../../../app/dispenser/index.ts';
-import { createMemoryLine, startVmcSim } from '../../../sim/vmc/index.ts';
 import type { SimFault, SimLaneConfig, VmcSim } from '../../../sim/vmc/index.ts';
-
-const FAST: Partial<FafbTiming> = {
-  linkDownAfterMs: 400,
-  vendResultTimeoutMs: 2000,
-  commandSendTimeoutMs: 1000,
-  statusTimeoutMs: 1000,
-  reopenAfterSilenceMs: 0,
-  reopenBackoffMs: 50,
-};
+import { TRANSPORTS, startRig, untilLinkUp } from '../../helpers/fafb-rig.ts';
+import type { Transport } from '../../helpers/fafb-rig.ts';
 
 interface Rig {
   driver: FafbDispenser;
@@ -33,31 +19,6 @@ after(async () => {
   for (const r of rigs) await r.stop();
 });
 
-type Transport = 'in-memory line' | 'socat PTY';
-const TRANSPORTS: readonly Transport[] = ['in-memory line', 'socat PTY'];
-
-/** The two ends of the cable: the board's stream, and how the driver opens its end. */
-async function cable(
-  transport: Transport,
-): Promise<{ board: Duplex; openHost: () => Promise<Duplex>; close(): Promise<void> }> {
-  if (transport === 'in-memory line') {
-    const line = createMemoryLine();
-    return { board: line.board, openHost: () => line.openHost(), close: async () => {} };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fafb-pty-'));
-  const pty = await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
-  const board = await openSerialPort(pty.a);
-  return {
-    board,
-    openHost: () => openSerialPort(pty.b),
-    close: async () => {
-      board.destroy();
-      await pty.kill();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function rig(opts: {
   transport: Transport;
   lanes?: SimLaneConfig[];
@@ -68,53 +29,9 @@ async function rig(opts: {
   motorMs?: number;
   reportDispensing?: boolean;
 }): Promise<Rig> {
-  const line = await cable(opts.transport);
-  const sim = startVmcSim({
-    stream: line.board,
-    lanes: opts.lanes ?? [
-      { lane: 1, stock: 3 },
-      { lane: 2, stock: 0 },
-      { lane: 3, stock: 2, dropSensor: false },
-    ],
-    pollIntervalMs: 20,
-    motorMs: opts.motorMs ?? 40,
-    reportDispensing: opts.reportDispensing ?? true,
-    lift: opts.lift ?? false,
-    faults: opts.faults ?? [],
-  });
-  const driver = createFafbDispenser({
-    openPort: () => line.openHost(),
-    dropSensor: opts.dropSensor ?? true,
-    lift: opts.lift ?? false,
-    timing: { ...FAST, ...opts.timing },
-  });
-  const events: DispenserEvent[] = [];
-  driver.onEvent((e) => events.push(e));
-  await untilLinkUp(driver);
-  const r: Rig = {
-    driver,
-    sim,
-    events,
-    async stop() {
-      await driver.close();
-      await sim.close();
-      await line.close();
-    },
-  };
+  const r = await startRig(opts);
   rigs.push(r);
   return r;
-}
-
-function untilLinkUp(driver: FafbDispenser): Promise<void> {
-  if (driver.linkState === 'up') return Promise.resolve();
-  return new Promise((resolve) => {
-    const off = driver.onEvent((e) => {
-      if (e.type === 'link' && e.state === 'up') {
-        off();
-        resolve();
-      }
-    });
-  });
 }
 
 for (const transport of TRANSPORTS) {
@@ -136,27 +53,28 @@ for (const transport of TRANSPORTS) {
         assert.deepEqual(await driver.vend(1, 'T2'), { kind: 'delivered', dropConfirmed: false });
       });
 
-      it('a jammed lane is not delivered, with a technician-readable reason, and reads as jammed afterwards', async () => {
+      it('a jam (the motor turned, then stalled) is unverified, never a refund, and the lane reads jammed', async () => {
         const { driver, sim, events } = await rig({ transport, faults: [{ kind: 'jam', lane: 1 }] });
         const outcome = await driver.vend(1, 'T3');
-        assert.equal(outcome.kind, 'not_delivered');
-        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /jammed \(0x03\)/);
+        assert.equal(outcome.kind, 'unverified');
+        assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /jammed \(0x03\)/);
         assert.equal(sim.motorRuns()[0]?.result, 'jammed');
         assert.equal(sim.lanes().find((l) => l.lane === 1)?.stock, 3);
         assert.ok(events.some((e) => e.type === 'fault' && e.lane === 1));
         assert.equal((await driver.laneStatus(1)).state, 'jammed');
       });
 
-      for (const [kind, pattern] of [
-        ['motor_not_stop', /motor doesn't stop normally \(0x04\)/],
-        ['motor_missing', /motor doesn't exist \(0x06\)/],
-        ['elevator_error', /elevator error \(0x07\)/],
+      for (const [kind, expected, pattern, runs] of [
+        ['motor_not_stop', 'unverified', /motor doesn't stop normally \(0x04\)/, 1],
+        ['motor_missing', 'not_delivered', /motor doesn't exist \(0x06\)/, 0],
+        ['elevator_error', 'unverified', /elevator error \(0x07\)/, 1],
       ] as const) {
-        it(`${kind} → not_delivered`, async () => {
-          const { driver } = await rig({ transport, faults: [{ kind, lane: 1 }] });
+        it(`${kind} → ${expected} (${runs} motor runs)`, async () => {
+          const { driver, sim } = await rig({ transport, faults: [{ kind, lane: 1 }] });
           const outcome = await driver.vend(1, `T-${kind}`);
-          assert.equal(outcome.kind, 'not_delivered');
-          assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', pattern);
+          assert.equal(outcome.kind, expected);
+          assert.match('reason' in outcome ? outcome.reason : '', pattern);
+          assert.equal(sim.motorRuns().length, runs);
         });
       }
 
@@ -192,11 +110,14 @@ for (const transport of TRANSPORTS) {
 
       it('a lost ACK makes the driver resend the vend with the same PackNO, and the motor runs once', async () => {
         // A board that reports only the final status: the POLLs in between trigger the retransmissions.
-        const { driver, sim } = await rig({
-          transport,
-          faults: [{ kind: 'drop_ack', times: 2 }],
-          motorMs: 200,
-          reportDispensing: false,
+        // The motor outlasts the resends: a final status that came before the ACK could not be attributed.
+        const { driver, sim } = await rig({ transport, motorMs: 1000, reportDispensing: false });
+        // The vend's ACKs, not those of the selection check before it: armed when the board reads the check.
+        const off = sim.onEvent((e) => {
+          if (e.type === 'command' && e.cmd === 0x01) {
+            off();
+            sim.setFault({ kind: 'drop_ack', times: 2 });
+          }
         });
         const outcome = await driver.vend(1, 'T7');
         assert.deepEqual(outcome, { kind: 'delivered', dropConfirmed: true });
@@ -260,19 +181,27 @@ for (const transport of TRANSPORTS) {
         });
         const outcome = await driver.vend(1, 'T12');
         assert.equal(outcome.kind, 'not_delivered');
-        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /never sent/);
+        assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /the vend was not sent/);
         assert.equal(sim.motorRuns().length, 0);
+        assert.equal(sim.stats().commandsReceived, 0);
       });
 
-      it('a quick reboot mid-vend (link never seen down) still ends unverified, by the result timeout', async () => {
-        const { driver, sim } = await rig({
+      it("a quick reboot mid-vend (link never seen down) ends unverified at the board's 0x31, never resent", async () => {
+        const { driver, sim, events } = await rig({
           transport,
           faults: [{ kind: 'reboot_mid_vend', lane: 1, downMs: 150 }],
-          timing: { vendResultTimeoutMs: 700 },
+          // A result timeout this test would outlive: the outcome has to come from the restart itself.
+          timing: { vendResultTimeoutMs: 60_000, linkDownAfterMs: 5000 },
         });
+        const rebooted = new Promise<void>((resolve) => sim.onEvent((e) => e.type === 'reboot' && resolve()));
         const outcome = await driver.vend(1, 'T13');
+        await rebooted;
         assert.equal(outcome.kind, 'unverified');
-        assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /no dispensing result/);
+        assert.match(outcome.kind === 'unverified' ? outcome.reason : '', /board restarted/);
+        assert.ok(
+          !events.some((e) => e.type === 'link' && e.state === 'down'),
+          'the link was never seen down',
+        );
         assert.deepEqual(
           sim.motorRuns().map((r) => r.result),
           ['interrupted'],

@@ -105,7 +105,8 @@ describe('vmc-sim CLI', { timeout: 30_000 }, () => {
       });
       assert.equal(ok.status, 200);
       const outcome = await driver.vend(3, 'CLI-2');
-      assert.equal(outcome.kind, 'not_delivered');
+      // A jam is found by turning the motor: never a refund on the board's word alone.
+      assert.equal(outcome.kind, 'unverified');
 
       const bad = await fetch(`${controlUrl}/sim/faults`, {
         method: 'POST',

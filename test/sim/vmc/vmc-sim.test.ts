@@ -85,7 +85,7 @@ describe('VMC simulator protocol', { timeout: 20_000 }, () => {
       if (f.cmd === 0x41) {
         host.write(sent ? ACK_FRAME : encodeFrame(0x01, 1, Buffer.from([0, 5])));
         sent = true;
-      } // data packets are never ACKed
+      } else if (f.cmd === 0x31) host.write(ACK_FRAME); // only the power-up sync is ACKed
     });
     await h.until(() => h.sim.stats().droppedPackets === 1);
     const reports = h.frames.filter((f) => f.cmd === 0x02);
@@ -94,7 +94,7 @@ describe('VMC simulator protocol', { timeout: 20_000 }, () => {
     assert.deepEqual([...(reports[0]?.text ?? [])], [0x01, 0, 5]);
   });
 
-  it('an empty or unknown lane is refused with a selection status and no motor run', async () => {
+  it('a direct drive of an empty or unknown lane ends the purchase (0x04 FF) and runs no motor', async () => {
     const script = [vend(1, 5)];
     const h = await harness((f, host) => {
       if (f.cmd === 0x41) host.write(script.shift() ?? ACK_FRAME);
@@ -102,13 +102,90 @@ describe('VMC simulator protocol', { timeout: 20_000 }, () => {
     });
     await h.until(() => h.frames.some((f) => f.cmd === 0x04 && f.text[0] === 0x02));
     script.push(vend(2, 5), vend(3, 77)); // lane 5 is now empty; lane 77 does not exist
-    await h.until(() => h.frames.filter((f) => f.cmd === 0x02).length >= 2);
+    await h.until(() => h.frames.filter((f) => f.cmd === 0x04 && f.text[0] === 0xff).length >= 2);
     assert.deepEqual(
-      h.frames.filter((f) => f.cmd === 0x02).map((f) => f.text[0]),
-      [0x02, 0x03],
+      h.frames.filter((f) => f.cmd === 0x04 && f.text[0] === 0xff).map((f) => [...f.text]),
+      [
+        [0xff, 0, 5],
+        [0xff, 0, 77],
+      ],
     );
     assert.equal(h.sim.motorRuns().length, 1, 'only the first vend (stock 1) ran');
   });
+
+  it('announces power-up with 0x31, resent past 5 times until ACKed, and again after every reboot', async () => {
+    let ackSyncs = false;
+    const h = await harness((f, host) => {
+      if (f.cmd === 0x41) host.write(ACK_FRAME);
+      else if (f.cmd === 0x31 && ackSyncs) host.write(ACK_FRAME);
+    });
+    await h.until(() => h.frames.filter((f) => f.cmd === 0x31).length >= 8);
+    assert.equal(h.frames[0]?.cmd, 0x31, 'the first thing a board says is its sync');
+    assert.ok(!h.frames.some((f) => f.cmd === 0x41), 'no POLL before the sync is ACKed');
+    ackSyncs = true;
+    await h.until(() => h.frames.some((f) => f.cmd === 0x41));
+    const before = h.frames.length;
+    const up = new Promise<void>((resolve) => h.sim.onEvent((e) => e.type === 'power_up' && resolve()));
+    h.sim.reboot(200);
+    await up;
+    await h.until(() => h.frames.slice(before).some((f) => f.cmd === 0x31));
+    const after = h.frames.slice(before).filter((f) => f.cmd === 0x31 || f.cmd === 0x41);
+    assert.equal(after.find((f) => f.cmd === 0x31)?.packNo, 1, 'a rebooted board numbers from 1 again');
+  });
+
+  it('0x03 "select to buy" dispenses and reports with 0x04, like the document says', async () => {
+    let sent = false;
+    const h = await harness((f, host) => {
+      if (f.cmd === 0x41) {
+        host.write(sent ? ACK_FRAME : encodeFrame(0x03, 7, Buffer.from([0, 5])));
+        sent = true;
+      } else if (f.packNo !== null) host.write(ACK_FRAME);
+    });
+    await h.until(() => h.frames.some((f) => f.cmd === 0x04 && f.text[0] === 0x02));
+    assert.deepEqual(
+      h.frames.filter((f) => f.cmd === 0x04).map((f) => [...f.text]),
+      [
+        [0x01, 0, 5],
+        [0x02, 0, 5],
+      ],
+    );
+    assert.ok(!h.frames.some((f) => f.cmd === 0x02), 'no selection status in answer to a purchase');
+    assert.deepEqual(
+      h.sim.motorRuns().map((r) => [r.lane, r.result, r.hostPackNo]),
+      [[5, 'dispensed', 7]],
+    );
+  });
+
+  for (const [at, runs] of [
+    ['before_ack', ['interrupted']],
+    ['after_ack', []],
+    ['motor', ['interrupted']],
+    ['before_result', ['dispensed']],
+  ] as const) {
+    it(`reboot_mid_vend at ${at}: motor record ${JSON.stringify(runs)}, no final status, 0x31 after`, async () => {
+      let sent = false;
+      const h = await harness((f, host) => {
+        if (f.cmd === 0x41) {
+          host.write(sent ? ACK_FRAME : vend(3, 5));
+          sent = true;
+        } else if (f.packNo !== null) host.write(ACK_FRAME);
+      });
+      h.sim.setFault({ kind: 'reboot_mid_vend', lane: 5, downMs: 200, at });
+      const up = new Promise<void>((resolve) => h.sim.onEvent((e) => e.type === 'power_up' && resolve()));
+      await up;
+      await h.until(() => h.frames.filter((f) => f.cmd === 0x31).length >= 2);
+      assert.deepEqual(
+        h.sim.motorRuns().map((r) => r.result),
+        runs,
+      );
+      assert.ok(
+        !h.frames.some((f) => f.cmd === 0x04 && f.text[0] !== 0x01),
+        'no final status left the board',
+      );
+      const acked = h.frames.some((f) => f.cmd === 0x42);
+      assert.equal(acked, at !== 'before_ack', 'the vend was ACKed unless the board died first');
+    });
+  }
 
   it('fault specs from the command line are validated with clear errors', () => {
     assert.deepEqual(parseFaultSpec('jam:3:2'), { kind: 'jam', lane: 3, times: 2 });
@@ -116,5 +193,14 @@ describe('VMC simulator protocol', { timeout: 20_000 }, () => {
     assert.throws(() => parseFaultSpec('jam:x'), { name: 'SimFaultError', message: /lane must be a number/ });
     assert.throws(() => parseFaultSpec('random:7'), { name: 'SimFaultError' });
     assert.throws(() => parseFaultSpec('meteor'), { name: 'SimFaultError', message: /unknown fault/ });
+    assert.deepEqual(parseFaultSpec('reboot_mid_vend:2:1:300:before_ack'), {
+      kind: 'reboot_mid_vend',
+      lane: 2,
+      times: 1,
+      downMs: 300,
+      at: 'before_ack',
+    });
+    assert.throws(() => parseFaultSpec('reboot_mid_vend:2:1:300:lunch'), { message: /at must be one of/ });
+    assert.deepEqual(parseFaultSpec('late_selection_status:2'), { kind: 'late_selection_status', status: 2 });
   });
 });
