@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { decodeQrOnScreen, sampleSale, useKioskUi, type KioskUiRig } from './harness.ts';
+import {
+  decodeQrOnScreen,
+  sampleSale,
+  tapMaintenanceCorner,
+  useKioskUi,
+  type KioskUiRig,
+} from './harness.ts';
 
 let rig: KioskUiRig;
 let page: Page;
@@ -187,7 +193,7 @@ describe('after payment', () => {
 describe('technician entry', () => {
   test('five taps on the corner open a PIN pad that hides digits; no PIN configured: not available', async () => {
     rig.agent.maintenance.pin = null;
-    for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+    await tapMaintenanceCorner(page);
     await waitScreen('pin');
     for (const d of ['1', '2', '3', '4']) await page.getByTestId(`pin-key-${d}`).click();
     assert.equal(await text('pin-dots'), '●●●●');
@@ -199,7 +205,7 @@ describe('technician entry', () => {
   });
 
   test('an abandoned PIN pad closes itself', async () => {
-    for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+    await tapMaintenanceCorner(page);
     await waitScreen('pin');
     await page.clock.fastForward(31_000);
     await waitScreen('idle');

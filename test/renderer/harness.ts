@@ -461,3 +461,14 @@ export function useKioskUi(
     }
   });
 }
+
+/**
+ * Five taps on the hidden maintenance corner inside its 3 s tap window. The page's clock is held while they
+ * land, so the window is measured on a clock the test controls and a busy machine cannot stretch five clicks
+ * past it. The pause point lies a second ahead: the page's clock keeps running while the call travels to it.
+ */
+export async function tapMaintenanceCorner(page: Page): Promise<void> {
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
+  for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+  await page.clock.resume();
+}

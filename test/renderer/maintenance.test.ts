@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { MAINTENANCE_PIN, useKioskUi, type KioskUiRig } from './harness.ts';
+import { MAINTENANCE_PIN, tapMaintenanceCorner, useKioskUi, type KioskUiRig } from './harness.ts';
 
 let rig: KioskUiRig;
 let page: Page;
@@ -17,7 +17,7 @@ const waitText = (testId: string, pattern: string | RegExp) =>
   page.getByTestId(testId).filter({ hasText: pattern }).waitFor();
 
 async function openPinPad(): Promise<void> {
-  for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+  await tapMaintenanceCorner(page);
   await waitScreen('pin');
 }
 
