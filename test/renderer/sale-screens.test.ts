@@ -70,14 +70,14 @@ test('reconnect delays grow to a cap and are spread around it', () => {
   const mid = () => 0.5;
   assert.equal(backoffDelayMs(0, RECONNECT_BACKOFF, mid), 250);
   assert.equal(backoffDelayMs(1, RECONNECT_BACKOFF, mid), 400);
-  assert.equal(backoffDelayMs(50, RECONNECT_BACKOFF, mid), 5000);
+  assert.equal(backoffDelayMs(50, RECONNECT_BACKOFF, mid), 2000);
   assert.equal(
     backoffDelayMs(50, RECONNECT_BACKOFF, () => 0),
-    4000,
+    1600,
   );
   assert.equal(
     backoffDelayMs(50, RECONNECT_BACKOFF, () => 1),
-    6000,
+    2400,
   );
 });
 
