@@ -24,6 +24,7 @@ import { SaleService } from '../sale/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
 import { loadAgentSecrets } from './agent-secrets.ts';
+import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOverrides {
   /** Opens the board's serial stream; the demo passes an in-memory port to the board simulator. */
@@ -98,7 +99,17 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
 
   const events = new EventHub();
   const maintenance = new MaintenanceService(store, dispenser);
-  const deps = { kioskId: config.kioskId, demo: config.demo, store, sales, dispenser, maintenance, sessions };
+  const deps = {
+    kioskId: config.kioskId,
+    demo: config.demo,
+    store,
+    sales,
+    dispenser,
+    maintenance,
+    sessions,
+    support: { phone: config.support.phone ?? null, text: config.support.text ?? null },
+    version: AGENT_VERSION,
+  };
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
   );

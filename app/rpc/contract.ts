@@ -54,10 +54,17 @@ export const saleView = z.object({
 });
 export type SaleView = z.infer<typeof saleView>;
 
+export const supportContact = z.object({ phone: z.string().nullable(), text: z.string().nullable() });
+export type SupportContact = z.infer<typeof supportContact>;
+
 export const kioskInfo = z.object({
   kioskId: z.string(),
   demo: z.boolean(),
   dispenserLink: z.enum(['up', 'down']),
+  /** Who a customer contacts (config `support`); shown on failure, refund and out-of-service screens. */
+  support: supportContact.default({ phone: null, text: null }),
+  /** The agent's version, shown to technicians. */
+  version: z.string().default(''),
 });
 export type KioskInfo = z.infer<typeof kioskInfo>;
 

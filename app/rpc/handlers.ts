@@ -3,7 +3,7 @@ import type { Dispenser } from '../dispenser/dispenser.ts';
 import type { MaintenanceService, MaintenanceSessions } from '../maintenance/index.ts';
 import { CheckoutError, type SaleService } from '../sale/index.ts';
 import type { OrderRow, Store } from '../store/index.ts';
-import type { KioskInfo, ProductView, SaleView } from './contract.ts';
+import type { KioskInfo, ProductView, SaleView, SupportContact } from './contract.ts';
 import { RpcFailure, type RpcHandlers } from './dispatcher.ts';
 import { createMaintenanceHandlers } from './maintenance-handlers.ts';
 import { toSaleView } from './sale-view.ts';
@@ -16,6 +16,8 @@ export interface RpcHandlerDeps {
   readonly dispenser: Dispenser;
   readonly maintenance: MaintenanceService;
   readonly sessions: MaintenanceSessions | null;
+  readonly support?: SupportContact;
+  readonly version?: string;
 }
 
 export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
@@ -51,8 +53,16 @@ export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
   };
 }
 
-export function describeKiosk(deps: Pick<RpcHandlerDeps, 'kioskId' | 'demo' | 'dispenser'>): KioskInfo {
-  return { kioskId: deps.kioskId, demo: deps.demo, dispenserLink: deps.dispenser.linkState };
+export function describeKiosk(
+  deps: Pick<RpcHandlerDeps, 'kioskId' | 'demo' | 'dispenser' | 'support' | 'version'>,
+): KioskInfo {
+  return {
+    kioskId: deps.kioskId,
+    demo: deps.demo,
+    dispenserLink: deps.dispenser.linkState,
+    support: deps.support ?? { phone: null, text: null },
+    version: deps.version ?? '',
+  };
 }
 
 export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser'>): ProductView[] {

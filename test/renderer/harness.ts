@@ -214,7 +214,13 @@ export class FakeMaintenance {
 
 /** A stand-in for the agent: answers the contract's channels from plain fields a test can change. */
 export class FakeAgent {
-  info: KioskInfo = { kioskId: 'K1', demo: true, dispenserLink: 'up' };
+  info: KioskInfo = {
+    kioskId: 'K1',
+    demo: true,
+    dispenserLink: 'up',
+    support: { phone: null, text: null },
+    version: '',
+  };
   products: ProductView[] = sampleProducts();
   current: SaleView | null = null;
   /** Every request received, in order, after validation. */
@@ -229,7 +235,13 @@ export class FakeAgent {
 
   reset(): void {
     this.maintenance = new FakeMaintenance(() => this.info.dispenserLink);
-    this.info = { kioskId: 'K1', demo: true, dispenserLink: 'up' };
+    this.info = {
+      kioskId: 'K1',
+      demo: true,
+      dispenserLink: 'up',
+      support: { phone: null, text: null },
+      version: '',
+    };
     this.products = sampleProducts();
     this.current = null;
     this.calls.length = 0;
