@@ -25,7 +25,9 @@ function productTile(
     h('span', { class: 'tile-name' }, product.name),
     h('span', { class: 'tile-price', 'data-testid': `price-${product.lane}` }, formatFen(product.priceFen)),
   );
-  if (!product.available) tile.append(h('span', { class: 'tile-badge' }, bi('售罄', 'Sold out')));
+  // "Sold out" only when the lane is empty; a lane that cannot sell for another reason says so.
+  if (product.stock === 0) tile.append(h('span', { class: 'tile-badge' }, bi('售罄', 'Sold out')));
+  else if (!sellable) tile.append(h('span', { class: 'tile-badge' }, bi('暂停', 'Unavailable')));
   if (inCart > 0)
     tile.append(h('span', { class: 'tile-count', 'data-testid': `in-cart-${product.lane}` }, `×${inCart}`));
   tile.addEventListener('click', () => actions.addToCart(product.lane));
@@ -101,7 +103,7 @@ export function createIdleScreen(actions: Actions): ScreenView {
                   class: 'btn small',
                   type: 'button',
                   'data-testid': `remove-${line.product.lane}`,
-                  'aria-label': 'remove one',
+                  'aria-label': `减少一件 ${line.product.name} / remove one`,
                 },
                 '−',
               );

@@ -133,28 +133,32 @@ export function createMaintenanceScreen(actions: Actions): ScreenView {
     ),
     message,
     h(
-      'table',
-      { class: 'maint-lanes' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, bi('货道', 'Lane')),
-          h('th', {}, bi('商品', 'Product')),
-          h('th', {}, bi('库存/容量', 'Stock/capacity')),
-          h('th', {}, bi('状态', 'Enabled')),
-          h('th', {}, bi('测试', 'Test')),
-        ),
-      ),
-      body,
-    ),
-    h(
       'div',
-      { class: 'maint-lists' },
-      h('div', {}, h('h2', {}, bi('待处理退款', 'Refunds needing attention')), refunds),
-      h('div', {}, h('h2', {}, bi('最近操作', 'Recent actions')), log),
+      { class: 'maint-body', 'data-scroll-list': '' },
+      h(
+        'table',
+        { class: 'maint-lanes' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, bi('货道', 'Lane')),
+            h('th', {}, bi('商品', 'Product')),
+            h('th', {}, bi('库存/容量', 'Stock/capacity')),
+            h('th', {}, bi('状态', 'Enabled')),
+            h('th', {}, bi('测试', 'Test')),
+          ),
+        ),
+        body,
+      ),
+      h(
+        'div',
+        { class: 'maint-lists' },
+        h('div', {}, h('h2', {}, bi('待处理退款', 'Refunds needing attention')), refunds),
+        h('div', {}, h('h2', {}, bi('最近操作', 'Recent actions')), log),
+      ),
     ),
   );
   // Every touch keeps the session alive; capture so it counts even on disabled buttons.

@@ -330,7 +330,10 @@ export interface KioskUiRig {
   readonly agent: FakeAgent;
   readonly browser: Browser;
   /** A fresh browser context with Playwright's clock installed (time flows until a test fast-forwards). */
-  newPage(): Promise<{ context: BrowserContext; page: Page; consoleErrors: string[] }>;
+  newPage(viewport?: {
+    width: number;
+    height: number;
+  }): Promise<{ context: BrowserContext; page: Page; consoleErrors: string[] }>;
   close(): Promise<void>;
 }
 
@@ -396,8 +399,8 @@ export async function startKioskUiRig(): Promise<KioskUiRig> {
     url: `http://127.0.0.1:${port}/`,
     agent,
     browser,
-    async newPage() {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    async newPage(viewport = { width: 1280, height: 900 }) {
+      const context = await browser.newContext({ viewport });
       await context.clock.install();
       const page = await context.newPage();
       const consoleErrors: string[] = [];

@@ -129,7 +129,7 @@ describe('maintenance screen', () => {
   test('an offline board shows as offline', async () => {
     rig.agent.info = { ...rig.agent.info, dispenserLink: 'down' };
     await page.reload();
-    await waitScreen('idle');
+    await waitScreen('out-of-service'); // the corner works there too
     await unlock();
     assert.match(await text('maint-link'), /offline/);
   });
@@ -225,6 +225,7 @@ describe('maintenance screen', () => {
     assert.deepEqual(rig.agent.callsTo('maintenance.lock').at(-1), { token });
     const sentBeforeLockReturned = callsWithToken(token).length;
     await page.clock.fastForward(310_000);
+    await page.getByTestId('attract').click(); // five quiet minutes brought the attract screen
     await page.getByTestId('product-1').click();
     assert.equal(callsWithToken(token).length, sentBeforeLockReturned, 'nothing carries the old token');
     assert.equal(rig.agent.maintenance.token, null);
