@@ -11,7 +11,7 @@ import {
   type Dispenser,
 } from '../dispenser/index.ts';
 import { OutboxUploader, RelayClient } from '../link/index.ts';
-import { MaintenanceService, MaintenanceSessions, verifyPin } from '../maintenance/index.ts';
+import { MaintenanceService, MaintenanceSessions, RecentLog, verifyPin } from '../maintenance/index.ts';
 import {
   createDispatcher,
   createRpcHandlers,
@@ -45,7 +45,13 @@ export interface Agent {
 }
 
 export async function startAgent(config: AgentConfig, overrides: AgentOverrides = {}): Promise<Agent> {
-  const log = overrides.log ?? ((line: string) => console.error(`[agent] ${line}`));
+  const baseLog = overrides.log ?? ((line: string) => console.error(`[agent] ${line}`));
+  // The last lines are kept for the technicians' screen too.
+  const recentLog = new RecentLog(50, overrides.now ?? Date.now);
+  const log = (line: string): void => {
+    recentLog.add(line);
+    baseLog(line);
+  };
   const now = overrides.now ?? Date.now;
 
   const { privateKey, alipayPublicKey, relayToken, pinHash } = loadAgentSecrets(config);
@@ -98,7 +104,11 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   if (!sessions) log('no maintenance PIN configured: the maintenance screen stays closed');
 
   const events = new EventHub();
-  const maintenance = new MaintenanceService(store, dispenser);
+  const maintenance = new MaintenanceService(store, dispenser, {
+    relayLink: () => (relay?.delivering ? 'up' : 'down'),
+    recentLog,
+    now,
+  });
   const deps = {
     kioskId: config.kioskId,
     demo: config.demo,

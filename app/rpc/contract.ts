@@ -69,6 +69,7 @@ export const kioskInfo = z.object({
 export type KioskInfo = z.infer<typeof kioskInfo>;
 
 const maintenanceToken = z.string().regex(/^[0-9a-f]{64}$/);
+const linkState = z.enum(['up', 'down', 'unknown']);
 
 export const laneView = z.object({
   lane,
@@ -109,6 +110,26 @@ export const maintenanceOverview = z.object({
       detail: z.string().nullable(),
     }),
   ),
+  /** The links a sale needs: the board, the relay that pushes payments, and Alipay's gateway. */
+  links: z
+    .object({
+      board: linkState,
+      relay: linkState,
+      alipay: z.object({ state: linkState, detail: z.string() }),
+    })
+    .default({ board: 'unknown', relay: 'unknown', alipay: { state: 'unknown', detail: '' } }),
+  /** What was sold and kept (paid minus refunded), in fen: today and per day over the last seven days. */
+  sales: z
+    .object({
+      todayFen: fen,
+      todayOrders: z.number().int().nonnegative(),
+      weekFen: fen,
+      weekOrders: z.number().int().nonnegative(),
+      days: z.array(z.object({ day: z.string(), fen, orders: z.number().int().nonnegative() })),
+    })
+    .default({ todayFen: 0, todayOrders: 0, weekFen: 0, weekOrders: 0, days: [] }),
+  /** The agent's last log lines (never secrets), newest last. */
+  recentLog: z.array(z.object({ at: z.number().int(), line: z.string() })).default([]),
 });
 export type MaintenanceOverview = z.infer<typeof maintenanceOverview>;
 
@@ -164,6 +185,13 @@ export const requestChannels = {
   },
   'maintenance.setStock': {
     request: z.object({ token: maintenanceToken, lane, stock: z.number().int().min(0).max(9999) }).strict(),
+    response: laneView,
+  },
+  /** A new price for a lane's product (audited in the maintenance log); orders already made keep theirs. */
+  'maintenance.setPrice': {
+    request: z
+      .object({ token: maintenanceToken, lane, priceFen: z.number().int().min(1).max(10_000_000_000) })
+      .strict(),
     response: laneView,
   },
   'maintenance.setLaneEnabled': {

@@ -106,6 +106,13 @@ export class FakeMaintenance {
   };
   openRefunds: MaintenanceOverview['openRefunds'] = [];
   log: MaintenanceOverview['log'] = [];
+  links: MaintenanceOverview['links'] = {
+    board: 'up',
+    relay: 'up',
+    alipay: { state: 'up', detail: 'last QR code issued 2025-01-01 10:00 UTC' },
+  };
+  sales: MaintenanceOverview['sales'] = { todayFen: 0, todayOrders: 0, weekFen: 0, weekOrders: 0, days: [] };
+  recentLog: MaintenanceOverview['recentLog'] = [];
   /** What a test vend of a lane reports; lanes not listed are delivered. */
   readonly testVendAnswers = new Map<number, TestVendAnswer>();
   readonly laneStatusAnswers = new Map<number, LaneStatusAnswer>();
@@ -177,6 +184,9 @@ export class FakeMaintenance {
           machine: this.dispenserLink() === 'up' ? this.machine : null,
           openRefunds: this.openRefunds,
           log: this.log,
+          links: { ...this.links, board: this.dispenserLink() },
+          sales: this.sales,
+          recentLog: this.recentLog,
         };
       },
       'maintenance.laneStatus': ({ token, lane }) => {
@@ -202,6 +212,11 @@ export class FakeMaintenance {
           } satisfies RpcError;
         record('set_stock', lane, `${row.stock} → ${stock}`);
         return update(lane, { stock });
+      },
+      'maintenance.setPrice': ({ token, lane, priceFen }) => {
+        authorised(token);
+        record('set_price', lane, `${laneOf(lane).priceFen} → ${priceFen} fen`);
+        return update(lane, { priceFen });
       },
       'maintenance.setLaneEnabled': ({ token, lane, enabled }) => {
         authorised(token);

@@ -37,6 +37,7 @@ function handlers(overrides: Partial<RpcHandlers> = {}): RpcHandlers {
     'maintenance.testVend': refused,
     'maintenance.setStock': refused,
     'maintenance.setLaneEnabled': refused,
+    'maintenance.setPrice': refused,
     ...overrides,
   };
 }
