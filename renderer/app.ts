@@ -150,6 +150,7 @@ export class KioskApp {
       pinClose: () => this.closePin(),
       maintenanceTouched: () => this.maintenance.touch(),
       maintenanceSetStock: (lane, stock) => void this.maintenance.setStock(lane, stock),
+      maintenanceSetPrice: (lane, priceFen) => void this.maintenance.setPrice(lane, priceFen),
       maintenanceToggleLane: (lane) => void this.maintenance.toggleLane(lane),
       maintenanceTestVend: (lane) => void this.maintenance.testVend(lane),
       maintenanceCheckLane: (lane) => void this.maintenance.checkLane(lane),
@@ -427,7 +428,7 @@ export class KioskApp {
     try {
       result = await requestMaintenanceUnlock(this.client, pin.digits);
     } catch {
-      result = { ok: false, reason: 'not_available' };
+      result = { ok: false, reason: 'not_available', retryAt: null };
     }
     if (this.model.pin === null || this.model.sale !== null) {
       // Closed meanwhile (timeout, or a sale took the screen): do not leave a session open behind it.
@@ -437,7 +438,13 @@ export class KioskApp {
     if (result.ok) {
       this.closePin();
       this.maintenance.open(result.token);
-    } else this.set({ pin: { digits: '', busy: false, message: UNLOCK_MESSAGES[result.reason] } });
+    } else {
+      const message =
+        result.reason === 'locked_out' && result.retryAt !== null
+          ? lockedOutMessage(result.retryAt - Date.now())
+          : UNLOCK_MESSAGES[result.reason];
+      this.set({ pin: { digits: '', busy: false, message } });
+    }
   }
 
   private maintenanceEnded(reason: MaintenanceEnd): void {
@@ -449,6 +456,15 @@ export class KioskApp {
     }
     void this.refreshCatalog(); // stock and enabled lanes may have changed
   }
+}
+
+/** "Too many attempts — try again in 5 min": whole minutes, rounded up, never less than one. */
+export function lockedOutMessage(msLeft: number): BilingualText {
+  const minutes = Math.max(1, Math.ceil(msLeft / 60_000));
+  return {
+    zh: `尝试次数过多，请 ${minutes} 分钟后再试`,
+    en: `Too many attempts — try again in ${minutes} min`,
+  };
 }
 
 /** Without a token the page shows nothing from the agent and opens no connection. */

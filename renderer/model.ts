@@ -74,6 +74,8 @@ export interface Actions {
   /** Any touch on the maintenance screen: keeps the session from locking itself. */
   maintenanceTouched(): void;
   maintenanceSetStock(lane: number, stock: number): void;
+  /** A new price, in fen (the screen steps it by ¥0.10). */
+  maintenanceSetPrice(lane: number, priceFen: number): void;
   maintenanceToggleLane(lane: number): void;
   maintenanceTestVend(lane: number): void;
   maintenanceCheckLane(lane: number): void;

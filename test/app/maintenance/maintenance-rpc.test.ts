@@ -141,6 +141,7 @@ test('the board\'s "fully loaded" button fills every lane in the agent too', asy
 test("the technician's overview: today's and the week's sales net of refunds, link states, log lines; a price change is logged", async () => {
   const { h, call } = await harnessWithPin();
   const unlocked = await call('maintenance.unlock', { pin: '2468' });
+  assert.ok(unlocked.ok);
   const token = (unlocked.result as { token: string }).token;
   const overview = async () => {
     const answer = await call('maintenance.overview', { token });
