@@ -14,6 +14,8 @@ const laneConfig = z
     priceFen: z.number().int().min(1).max(10_000_000_000),
     stock: z.number().int().min(0),
     capacity: z.number().int().min(0),
+    /** A picture of the product (.png, .jpg, .webp, ≤ 256 KB), relative to the configuration file. */
+    image: z.string().min(1).max(256).optional(),
   })
   .strict();
 
@@ -126,6 +128,7 @@ export function resolveConfigPaths(config: AgentConfig, file: string): AgentConf
       alipayPublicKeyFile: resolve(config.alipay.alipayPublicKeyFile),
     },
     relay: { ...config.relay, tokenFile: resolve(config.relay.tokenFile) },
+    planogram: config.planogram.map((l) => (l.image === undefined ? l : { ...l, image: resolve(l.image) })),
     maintenance: config.maintenance.pinHashFile
       ? { pinHashFile: resolve(config.maintenance.pinHashFile) }
       : {},

@@ -6,6 +6,7 @@ import type { ConfigError } from './agent-config.ts';
 import { parseAgentConfig, readConfigJson, resolveConfigPaths } from './agent-config.ts';
 import { readAgentSecrets } from './agent-secrets.ts';
 import { prepareDataDir } from './data-dir.ts';
+import { loadProductImages } from './product-images.ts';
 
 export interface ConfigCheck {
   /** What was verified, one line each (printed when there is no problem). */
@@ -41,6 +42,7 @@ export function checkConfigFile(file: string): ConfigCheck {
     return { checked: [], problems };
   }
   const { secrets, problems } = readAgentSecrets(config);
+  const images = loadProductImages(config.planogram, (problem) => problems.push(problem));
   problems.push(...problemsOf(() => prepareDataDir(config.dataDir)));
   if (problems.length > 0) return { checked: [], problems };
   const device = fs.existsSync(config.dispenser.path)
@@ -57,6 +59,7 @@ export function checkConfigFile(file: string): ConfigCheck {
         ? 'maintenance PIN hash: valid'
         : 'maintenance PIN: none configured (maintenance screen closed)',
       `data directory ${config.dataDir}: writable`,
+      `product pictures: ${images.size} load`,
       device,
       config.host.browser
         ? `screen: the agent starts ${config.host.browser.executable} full screen`

@@ -24,6 +24,7 @@ import { SaleService } from '../sale/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
 import { loadAgentSecrets } from './agent-secrets.ts';
+import { loadProductImages } from './product-images.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOverrides {
@@ -119,6 +120,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     sessions,
     support: { phone: config.support.phone ?? null, text: config.support.text ?? null },
     version: AGENT_VERSION,
+    images: loadProductImages(config.planogram, (problem) => log(`product picture not shown: ${problem}`)),
   };
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),

@@ -19,6 +19,12 @@ export const productView = z.object({
   stock: z.number().int().nonnegative(),
   /** False when the lane cannot sell now: empty, jammed, disabled by a technician or its board is offline. */
   available: z.boolean(),
+  /** The product's picture as a data: URL (png, jpeg, webp); null: the screen draws its fallback. */
+  image: z
+    .string()
+    .regex(/^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+$/)
+    .nullable()
+    .default(null),
 });
 export type ProductView = z.infer<typeof productView>;
 

@@ -17,6 +17,8 @@ export interface RpcHandlerDeps {
   readonly maintenance: MaintenanceService;
   readonly sessions: MaintenanceSessions | null;
   readonly support?: SupportContact;
+  /** productId → picture (data: URL). */
+  readonly images?: ReadonlyMap<string, string>;
   readonly version?: string;
 }
 
@@ -65,7 +67,7 @@ export function describeKiosk(
   };
 }
 
-export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser'>): ProductView[] {
+export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser' | 'images'>): ProductView[] {
   const online = deps.dispenser.linkState === 'up';
   return deps.store.lanes.list().map((l) => ({
     lane: l.lane,
@@ -74,6 +76,7 @@ export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser'>):
     priceFen: l.priceFen,
     stock: l.stock,
     available: online && l.enabled && l.stock > 0,
+    image: deps.images?.get(l.productId) ?? null,
   }));
 }
 

@@ -6,6 +6,28 @@ import { isSellable, type Actions, type Model } from '../model.ts';
 import { formatFen } from '../money.ts';
 import type { ScreenView } from './screen.ts';
 
+/**
+ * The product's picture, or — without one, or when it does not decode — a plain tile with the name's first
+ * character, so a missing file never leaves a broken-image icon. Decorative: the name is in the tile as text.
+ */
+function productPicture(product: ProductView): HTMLElement {
+  const fallback = (): HTMLElement =>
+    h(
+      'span',
+      { class: 'tile-picture tile-picture-fallback', 'data-testid': `picture-fallback-${product.lane}` },
+      Array.from(product.name)[0] ?? '?',
+    );
+  if (product.image === null) return fallback();
+  const img = h('img', {
+    class: 'tile-picture',
+    src: product.image,
+    alt: '',
+    'data-testid': `picture-${product.lane}`,
+  });
+  img.addEventListener('error', () => img.replaceWith(fallback()), { once: true });
+  return img;
+}
+
 function productTile(
   product: ProductView,
   sellable: boolean,
@@ -22,6 +44,7 @@ function productTile(
       'aria-disabled': sellable ? 'false' : 'true',
     },
     h('span', { class: 'tile-lane' }, String(product.lane)),
+    productPicture(product),
     h('span', { class: 'tile-name' }, product.name),
     h('span', { class: 'tile-price', 'data-testid': `price-${product.lane}` }, formatFen(product.priceFen)),
   );

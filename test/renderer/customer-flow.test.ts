@@ -301,3 +301,15 @@ describe('technician entry', () => {
     await waitScreen('idle');
   });
 });
+
+describe('product pictures', () => {
+  test('a product shows its picture; a picture that does not decode and a product without one get the fallback', async () => {
+    const picture = page.getByTestId('picture-1');
+    await picture.waitFor();
+    assert.ok(await picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 16));
+    await page.getByTestId('picture-fallback-2').waitFor(); // the broken one was replaced
+    assert.equal(await page.getByTestId('picture-2').count(), 0);
+    assert.equal(await text('picture-fallback-2'), '矿');
+    assert.equal(await text('picture-fallback-3'), '绿');
+  });
+});

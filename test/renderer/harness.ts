@@ -38,11 +38,45 @@ export const CSP =
 
 export const TOKEN = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
+/** A real 16×16 red PNG, as the agent sends a product picture. */
+export const SAMPLE_PICTURE = (() => {
+  const png = new PNG({ width: 16, height: 16 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([200, 30, 30, 255], i);
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+})();
+
+/** Shaped like a picture, but no image decoder takes it: the screen must fall back. */
+export const BROKEN_PICTURE = 'data:image/png;base64,bm90IGEgcGljdHVyZQ==';
+
 export function sampleProducts(): ProductView[] {
   return [
-    { lane: 1, productId: 'cola', name: '可乐 Cola', priceFen: 350, stock: 5, available: true },
-    { lane: 2, productId: 'water', name: '矿泉水 Water', priceFen: 5, stock: 3, available: true },
-    { lane: 3, productId: 'tea', name: '绿茶 Green tea', priceFen: 1200, stock: 0, available: false },
+    {
+      lane: 1,
+      productId: 'cola',
+      name: '可乐 Cola',
+      priceFen: 350,
+      stock: 5,
+      available: true,
+      image: SAMPLE_PICTURE,
+    },
+    {
+      lane: 2,
+      productId: 'water',
+      name: '矿泉水 Water',
+      priceFen: 5,
+      stock: 3,
+      available: true,
+      image: BROKEN_PICTURE,
+    },
+    {
+      lane: 3,
+      productId: 'tea',
+      name: '绿茶 Green tea',
+      priceFen: 1200,
+      stock: 0,
+      available: false,
+      image: null,
+    },
   ];
 }
 

@@ -81,7 +81,6 @@ for (const size of SCREEN_SIZES) {
     test('every screen: actions on screen, nothing covered, QR decodes, no serious axe violation', async () => {
       rig.agent.reset();
       const { context, page, consoleErrors } = await rig.newPage({ width: size.width, height: size.height });
-      page.setDefaultTimeout(10_000);
       const seen: string[] = [];
       try {
         await tourScreens(page, rig, async (screen, label) => {
