@@ -40,7 +40,7 @@ export function loadProductImage(file: string): { dataUrl: string } | { problem:
   } catch (err) {
     return { problem: `${file}: cannot read the product picture: ${(err as Error).message}` };
   }
-  if (!kind.magic(bytes)) return { problem: `${file}: the file is not a ${kind.mime} picture` };
+  if (!kind.magic(bytes)) return { problem: `${file}: the file is not an ${kind.mime} picture` };
   return { dataUrl: `data:${kind.mime};base64,${bytes.toString('base64')}` };
 }
 

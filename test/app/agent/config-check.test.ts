@@ -114,3 +114,30 @@ test('an unknown flag or a bad --port gets one usage line and exit code 2, not a
     assert.equal(run.stdout, '');
   }
 });
+
+test('product pictures: a good one loads, a missing, oversized or mislabelled one is a problem naming the file', () => {
+  const { file } = writeConfig((c) => c);
+  const dir = path.dirname(file);
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+  fs.writeFileSync(path.join(dir, 'cola.png'), png);
+  fs.writeFileSync(path.join(dir, 'fake.jpg'), png);
+  fs.writeFileSync(path.join(dir, 'huge.png'), Buffer.concat([png, Buffer.alloc(300 * 1024)]));
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { planogram: Array<Record<string, unknown>> };
+  const base = config.planogram[0]!;
+  config.planogram = [
+    { ...base, lane: 1, productId: 'A', image: 'cola.png' },
+    { ...base, lane: 2, productId: 'B', image: 'fake.jpg' },
+    { ...base, lane: 3, productId: 'C', image: 'huge.png' },
+    { ...base, lane: 4, productId: 'D', image: 'missing.webp' },
+    { ...base, lane: 5, productId: 'E', image: 'notes.txt' },
+  ];
+  fs.writeFileSync(file, JSON.stringify(config));
+  const { problems } = checkConfigFile(file);
+  const text = problems.join('\n');
+  assert.equal(problems.length, 4, text);
+  assert.match(text, /fake\.jpg: the file is not an image\/jpeg picture/);
+  assert.match(text, /huge\.png: \d+ bytes; a product picture may have at most 262144/);
+  assert.match(text, /missing\.webp: cannot read the product picture/);
+  assert.match(text, /notes\.txt: a product picture must be \.png, \.jpg or \.webp/);
+  assert.doesNotMatch(text, /cola\.png/);
+});
