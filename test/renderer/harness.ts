@@ -131,6 +131,8 @@ export class FakeMaintenance {
   pin: string | null = MAINTENANCE_PIN;
   maxWrongPins = 5;
   wrongPins = 0;
+  /** When a lockout ends (epoch ms); null: five minutes after the refused try, as the agent does. */
+  lockedUntil: number | null = null;
   lanes: LaneView[] = sampleLanes();
   machine: MaintenanceOverview['machine'] = {
     doorOpen: false,
@@ -195,7 +197,7 @@ export class FakeMaintenance {
       'maintenance.unlock': ({ pin }) => {
         configured();
         if (this.wrongPins >= this.maxWrongPins)
-          return { unlocked: false, reason: 'locked_out', retryAt: Date.now() + 300_000 };
+          return { unlocked: false, reason: 'locked_out', retryAt: this.lockedUntil ?? Date.now() + 300_000 };
         if (pin !== this.pin) {
           this.wrongPins += 1;
           return { unlocked: false, reason: 'wrong_pin', retryAt: null };

@@ -302,6 +302,10 @@ describe('technician toolbox', () => {
   test('a locked-out PIN pad says how long until it accepts PINs again', async () => {
     rig.agent.maintenance.maxWrongPins = 0;
     await openPinPad();
+    // The page's clock is held, and the lockout ends 4½ minutes after it: "5 min" whatever the machine's load.
+    const held = (await page.evaluate(() => Date.now())) + 1000;
+    await page.clock.pauseAt(held);
+    rig.agent.maintenance.lockedUntil = held + 270_000;
     await enterPin(MAINTENANCE_PIN);
     await waitText('pin-message', /Too many attempts — try again in 5 min/);
     assert.match(await text('pin-message'), /请 5 分钟后再试/);

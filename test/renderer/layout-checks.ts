@@ -1,21 +1,14 @@
-// Every screen at 1920×1080, 1080×1920 and 800×480 in Chromium: each button on screen is inside the window and
-// not covered by anything, nothing is clipped sideways, the QR code decodes from a screenshot of the whole
-// window, and axe-core finds no serious or critical accessibility violation.
+// The layout and accessibility check of every screen at one size, in Chromium: each button on screen is
+// inside the window and not covered by anything, nothing is clipped sideways, the QR code decodes from a
+// screenshot of the whole window, and axe-core finds no serious or critical accessibility violation. One test
+// file per size (layout-*.test.ts), so each walk has a test file's time to itself.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { decodeQrPng } from '../helpers/qr-from-screenshot.ts';
 import { startKioskUiRig, type KioskUiRig } from './harness.ts';
-import { SCREEN_SIZES, tourScreens } from './screen-tour.ts';
-
-let rig: KioskUiRig;
-before(async () => {
-  rig = await startKioskUiRig();
-});
-after(async () => {
-  await rig.close();
-});
+import { tourScreens, type SCREEN_SIZES } from './screen-tour.ts';
 
 interface Blocked {
   readonly testId: string;
@@ -76,7 +69,14 @@ function qrCovered(page: Page): Promise<string | null> {
   });
 }
 
-for (const size of SCREEN_SIZES) {
+export function describeLayout(size: (typeof SCREEN_SIZES)[number]): void {
+  let rig: KioskUiRig;
+  before(async () => {
+    rig = await startKioskUiRig();
+  });
+  after(async () => {
+    await rig.close();
+  });
   describe(`${size.name} ${size.width}×${size.height}`, () => {
     test('every screen: actions on screen, nothing covered, QR decodes, no serious axe violation', async () => {
       rig.agent.reset();
