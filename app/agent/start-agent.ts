@@ -24,6 +24,7 @@ import { SaleService } from '../sale/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
 import { loadAgentSecrets } from './agent-secrets.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { loadProductImages } from './product-images.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -56,6 +57,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const now = overrides.now ?? Date.now;
 
   const { privateKey, alipayPublicKey, relayToken, pinHash } = loadAgentSecrets(config);
+  prepareDataDir(config.dataDir); // fails at once on a path that cannot be made (e.g. under /proc)
 
   const store = openStore(path.join(config.dataDir, 'kiosk.sqlite'), now);
   store.lanes.seedIfEmpty(config.planogram.map((l) => ({ ...l, enabled: true })));

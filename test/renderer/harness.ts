@@ -533,8 +533,11 @@ export function useKioskUi(
  * land, so the window is measured on a clock the test controls and a busy machine cannot stretch five clicks
  * past it. The pause point lies a second ahead: the page's clock keeps running while the call travels to it.
  */
-export async function tapMaintenanceCorner(page: Page): Promise<void> {
+export async function tapMaintenanceCorner(
+  page: Page,
+  options: { keepPaused?: boolean } = {},
+): Promise<void> {
   await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
   for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
-  await page.clock.resume();
+  if (!options.keepPaused) await page.clock.resume();
 }

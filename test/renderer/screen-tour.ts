@@ -46,6 +46,9 @@ export async function tourScreens(page: Page, rig: KioskUiRig, stop: TourStop): 
   await page.goto('about:blank'); // a new document: only the fragment would differ
   await page.goto(`${rig.url}#token=${TOKEN}`);
   await waitScreen(page, 'idle');
+  // From here the page's clock is held: a closing screen's own timer (5–15 s) cannot take it away while a
+  // stop is being checked on a busy machine; the walk moves time on only where it means to.
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
   for (const lane of [1, 1, 2]) await page.getByTestId(`product-${lane}`).click();
   await page.getByTestId('cart-line-2').waitFor();
   await stop('idle', 'products and a cart of two lines');
@@ -125,7 +128,7 @@ export async function tourScreens(page: Page, rig: KioskUiRig, stop: TourStop): 
   await waitScreen(page, 'out-of-service');
   await stop('out-of-service', 'board offline');
 
-  await tapMaintenanceCorner(page);
+  await tapMaintenanceCorner(page, { keepPaused: true });
   await waitScreen(page, 'pin');
   await stop('pin', 'technician PIN pad');
   for (const d of MAINTENANCE_PIN) await page.getByTestId(`pin-key-${d}`).click();
