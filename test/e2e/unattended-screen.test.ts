@@ -11,18 +11,10 @@ import { test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { waitFor } from '../helpers/agent-harness.ts';
 import { onCleanup } from '../helpers/cleanup.ts';
+import { processAlive } from '../helpers/pid.ts';
 import { startStack } from '../helpers/stack.ts';
 
 const SCREEN_BACK_WITHIN_MS = 10_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The page the agent's browser shows once its launch page has sent it on to the screen. */
 async function screenPage(browser: Browser): Promise<Page> {
@@ -55,7 +47,7 @@ test('the agent shows the screen itself, and after kill -9 and a restart the sam
   await waitFor(() => fs.existsSync(portFile) && fs.existsSync(pidFile), 'the browser the agent started');
   const browserPid = Number(fs.readFileSync(pidFile, 'utf8'));
   onCleanup(() => {
-    if (alive(browserPid)) process.kill(browserPid, 'SIGKILL');
+    if (processAlive(browserPid)) process.kill(browserPid, 'SIGKILL');
   });
   const devtoolsPort = fs.readFileSync(portFile, 'utf8').split('\n')[0];
   const browser = await chromium.connectOverCDP(`http://127.0.0.1:${devtoolsPort}`);
@@ -85,7 +77,7 @@ test('the agent shows the screen itself, and after kill -9 and a restart the sam
   killed.child.kill('SIGKILL');
   await once(killed.child, 'exit');
   await page.getByTestId('connection-notice').waitFor({ state: 'visible' });
-  assert.ok(alive(browserPid), 'the browser outlives the killed agent');
+  assert.ok(processAlive(browserPid), 'the browser outlives the killed agent');
 
   // Started again (as systemd's Restart=always would): the screen comes back by itself.
   const back = sellable();
@@ -103,5 +95,5 @@ test('the agent shows the screen itself, and after kill -9 and a restart the sam
 
   // A normal stop ends the browser the agent was showing.
   await stack.agent.stop();
-  await waitFor(() => !alive(browserPid), 'the browser to end with the agent');
+  await waitFor(() => !processAlive(browserPid), 'the browser to end with the agent');
 });

@@ -13,16 +13,8 @@ import {
 } from '../../../app/host/index.ts';
 import { waitFor } from '../../helpers/agent-harness.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
+import { processAlive } from '../../helpers/pid.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('the token and port stay for this boot, in files only this user can read; a corrupt file gets a new token', () => {
   const dataDir = tempDir('f2f-screen-');
@@ -82,7 +74,7 @@ test('the agent starts the browser on the launch page (never the token), starts 
   assert.match(log.join('\n'), /browser exited \(SIGKILL\); starting it again in 1000 ms/);
   const secondPid = screen.pid!;
   await screen.close();
-  await waitFor(() => !alive(secondPid), 'the browser to end');
+  await waitFor(() => !processAlive(secondPid), 'the browser to end');
   assert.equal(fs.existsSync(path.join(dataDir, 'screen', 'browser.pid')), false);
 });
 
