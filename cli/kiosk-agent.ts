@@ -1,25 +1,34 @@
 // kiosk-agent: the agent under plain Node with the browser host. With --config it runs the production
 // profile (real Alipay, relay and serial board); without, the demo profile (simulators on this machine).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  checkConfigFile,
   ConfigError,
   loadAgentConfig,
-  loadAgentSecrets,
+  prepareDataDir,
   startAgent,
   type Agent,
 } from '../app/agent/index.ts';
-import { startBrowserHost } from '../app/host/index.ts';
+import {
+  findChromium,
+  loadScreenHandover,
+  saveScreenPort,
+  startBrowserHost,
+  startScreenBrowser,
+  writeLaunchPage,
+  type BrowserHost,
+  type ScreenBrowser,
+} from '../app/host/index.ts';
 import { hashPin, PIN_PATTERN } from '../app/maintenance/index.ts';
 import { startDemo } from '../demo/start-demo.ts';
 
 const HELP = `kiosk-agent — the f2f-kiosk agent with its browser host
 
 Usage:
-  kiosk-agent [--config FILE] [--port N] [--open] [--data-dir DIR]
+  kiosk-agent [--config FILE] [--port N] [--kiosk-browser [--browser-path PATH]] [--data-dir DIR]
   kiosk-agent --hash-pin < pin.txt > pin-hash      # make a maintenance PIN hash file
   kiosk-agent --check-config FILE                   # check a configuration and its files, start nothing
 
@@ -30,7 +39,11 @@ Alipay gateway, relay and serial board named in FILE (docs/configuration.md).
 Options:
   --config FILE    production configuration (JSON)
   --port N         port of the browser host on 127.0.0.1 (default: the config's host.port, else any free port)
-  --open           open the kiosk screen in Chromium (--app mode) when Chromium is installed
+  --kiosk-browser  show the screen unattended: start Chromium full screen on it, and again whenever it
+                   exits (as the config's host.browser does); a browser left open by an earlier run is
+                   kept and reconnects by itself. --open is the same.
+  --browser-path PATH  the Chromium executable for --kiosk-browser (default: the config's, else the first of
+                   /usr/bin/chromium, chromium-browser, google-chrome)
   --data-dir DIR   demo profile only: where its database and keys live (default ./.data/demo)
   --browser        accepted for clarity: this program always serves the browser host
   --check-config   with --config FILE (or as --check-config FILE): validate the configuration, read and
@@ -39,24 +52,18 @@ Options:
   --hash-pin       read a maintenance PIN (4-12 digits) from stdin, print its hash for maintenance.pinHashFile
   -h, --help       this text
 
-Prints one JSON line {"ready":true,"url":...} on stdout when the screen is ready; logs go to stderr.`;
+Prints one JSON line {"ready":true,"url":...} on stdout when the screen is ready; logs go to stderr. The
+screen's token stays the same until the machine reboots; it is kept in DATA_DIR/screen/ (mode 0700).`;
+
+const USAGE =
+  'usage: kiosk-agent [--config FILE] [--port N] [--kiosk-browser] | --check-config FILE | --hash-pin | --help';
+
+class UsageError extends Error {}
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      config: { type: 'string' },
-      port: { type: 'string' },
-      open: { type: 'boolean', default: false },
-      'data-dir': { type: 'string' },
-      browser: { type: 'boolean', default: false },
-      'hash-pin': { type: 'boolean', default: false },
-      'check-config': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseFlags();
   if (values.help) {
     console.log(HELP);
     return;
@@ -79,18 +86,24 @@ async function main(): Promise<void> {
     );
   }
 
-  let agent: Agent;
-  let closeRest = async () => {};
   let port: number | undefined = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    throw new ConfigError(`--port must be a port number, got ${values.port}`);
+    throw new UsageError(`--port must be a port number, got ${values.port}`);
   }
+  let agent: Agent;
+  let dataDir: string;
+  let closeRest = async () => {};
+  let browserSetting: { executable: string; args: readonly string[] } | null = null;
   if (values.config) {
     const config = loadAgentConfig(values.config);
-    port ??= config.host.port;
+    port ||= config.host.port || undefined;
+    dataDir = config.dataDir;
+    if (config.host.browser) browserSetting = config.host.browser;
+    prepareDataDir(dataDir);
     agent = await startAgent(config, { log: (line) => log(`[agent] ${line}`) });
   } else {
-    const dataDir = path.resolve(values['data-dir'] ?? path.join(process.cwd(), '.data', 'demo'));
+    dataDir = path.resolve(values['data-dir'] ?? path.join(process.cwd(), '.data', 'demo'));
+    prepareDataDir(dataDir);
     log(`DEMO MODE: simulated Alipay and dispenser board; data in ${dataDir}`);
     const demo = await startDemo(dataDir, log);
     agent = demo.agent;
@@ -98,25 +111,47 @@ async function main(): Promise<void> {
       await demo.close();
     };
   }
+  if (values['kiosk-browser'] || values.open || values['browser-path'] !== undefined) {
+    const executable = values['browser-path'] ?? browserSetting?.executable ?? findChromium();
+    if (executable === null)
+      throw new ConfigError('--kiosk-browser: no Chromium found; name it with --browser-path PATH');
+    browserSetting = { executable, args: browserSetting?.args ?? [] };
+  }
 
-  const host = await startBrowserHost({
-    rendererDir,
-    dispatch: agent.dispatch,
-    events: agent.events,
-    ...(port !== undefined ? { port } : {}),
-    log: (line) => log(`[host] ${line}`),
-  });
+  const handover = loadScreenHandover(dataDir);
+  const host = await startScreenHost(
+    {
+      rendererDir,
+      dispatch: agent.dispatch,
+      events: agent.events,
+      token: handover.token,
+      log: (line) => log(`[host] ${line}`),
+    },
+    port,
+    handover.port,
+  );
+  saveScreenPort(dataDir, handover, Number(new URL(host.origin).port));
   console.log(JSON.stringify({ ready: true, url: host.url }));
-  // The URL with its per-boot token goes to stdout only (the ready line above), not into the log stream that a
+  // The URL with its token goes to stdout only (the ready line above), not into the log stream that a
   // supervisor keeps.
   log(`kiosk screen ready at ${host.origin} (open the URL printed on stdout)`);
-  if (values.open) openChromium(host.url, log);
+  let screen: ScreenBrowser | null = null;
+  if (browserSetting !== null) {
+    screen = startScreenBrowser({
+      executable: browserSetting.executable,
+      args: browserSetting.args,
+      dataDir,
+      launchUrl: writeLaunchPage(dataDir, host.url),
+      log: (line) => log(`[host] ${line}`),
+    });
+  }
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     log(`${signal}: shutting down`);
+    await screen?.close();
     await host.close();
     if (values.config) await agent.close();
     await closeRest();
@@ -126,52 +161,73 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-/** Everything startAgent would refuse, found without touching the board or Alipay. */
-function checkConfig(file: string): void {
-  if (!file) throw new ConfigError('--check-config needs a configuration file');
-  const config = loadAgentConfig(file);
-  const secrets = loadAgentSecrets(config);
-  try {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    fs.accessSync(config.dataDir, fs.constants.W_OK);
-  } catch (err) {
-    throw new ConfigError(`data directory ${config.dataDir} is not writable: ${(err as Error).message}`);
+/**
+ * Serves the screen on the configured port; without one, on the port this boot's earlier run used (so an open
+ * page finds the agent again after a restart), else on any free port.
+ */
+async function startScreenHost(
+  options: Parameters<typeof startBrowserHost>[0],
+  configured: number | undefined,
+  earlier: number | null,
+): Promise<BrowserHost> {
+  if (configured !== undefined && configured !== 0) return startBrowserHost({ ...options, port: configured });
+  if (earlier !== null) {
+    try {
+      return await startBrowserHost({ ...options, port: earlier });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
   }
-  const lines = [
-    `configuration ${file}: valid`,
-    `kiosk ${config.kioskId}, ${config.planogram.length} lanes, payment timeout ${config.sale.paymentTimeoutSeconds} s`,
-    `Alipay app ${config.alipay.appId} at ${config.alipay.gatewayUrl}: app private key and Alipay public key load`,
-    `relay ${config.relay.url}: token file readable`,
-    secrets.pinHash
-      ? 'maintenance PIN hash: valid'
-      : 'maintenance PIN: none configured (maintenance screen closed)',
-    `data directory ${config.dataDir}: writable`,
-  ];
-  const device = fs.existsSync(config.dispenser.path)
-    ? `serial device ${config.dispenser.path}: present (${config.dispenser.driver})`
-    : `serial device ${config.dispenser.path}: NOT PRESENT now (${config.dispenser.driver}); the agent will keep retrying`;
-  for (const line of [...lines, device]) console.log(line);
+  return startBrowserHost({ ...options, port: 0 });
 }
 
-function openChromium(url: string, log: (line: string) => void): void {
-  const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  const binary = candidates.find((c) => fs.existsSync(c));
-  if (!binary) {
-    log('--open: no Chromium found; open the URL above in a browser');
-    return;
+function parseFlags() {
+  try {
+    return parseFlagsStrict();
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((err as Error).message);
+    throw err;
   }
-  const child = spawn(
-    binary,
-    [`--app=${url}`, '--kiosk', '--no-first-run', '--disable-background-networking'],
-    {
-      stdio: 'ignore',
-      detached: true,
+}
+
+function parseFlagsStrict() {
+  return parseArgs({
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      open: { type: 'boolean', default: false },
+      'kiosk-browser': { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false },
+      'browser-path': { type: 'string' },
+      'data-dir': { type: 'string' },
+
+      'hash-pin': { type: 'boolean', default: false },
+      'check-config': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
-  );
-  child.unref();
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+/** Everything startAgent would refuse, all listed at once, found without touching the board or Alipay. */
+function checkConfig(file: string): void {
+  if (!file) throw new UsageError('--check-config needs a configuration file');
+  const { checked, problems } = checkConfigFile(file);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `configuration ${file}: ${problems.length} problem(s)\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+  }
+  for (const line of checked) console.log(line);
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`kiosk-agent: ${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
   console.error(
     err instanceof ConfigError ? err.message : `kiosk-agent failed: ${(err as Error).stack ?? String(err)}`,
   );

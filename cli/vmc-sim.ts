@@ -1,10 +1,8 @@
 // vmc-sim: a simulated 0xFA 0xFB vending board on a serial device (a socat PTY in tests and demos),
 // with a loopback HTTP control port to read its motor runs and inject faults.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { openSerialPort } from '../app/dispenser/serial-port.ts';
-import { SimFaultError, parseFault, parseFaultSpec, startVmcSim } from '../sim/vmc/index.ts';
+import { parseFaultSpec, startVmcControlServer, startVmcSim } from '../sim/vmc/index.ts';
 import type { SimFault, SimLaneConfig } from '../sim/vmc/index.ts';
 
 const HELP = `vmc-sim — simulated VMC board (0xFA 0xFB protocol, board is the master)
@@ -65,27 +63,6 @@ function parseLanes(spec: string): number[] {
   return [...lanes];
 }
 
-/** p50 / p99 / max of the POLL → answer latencies, in ms with 0.1 ms resolution. */
-function summarize(values: number[]): { n: number; p50: number; p99: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number =>
-    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      body += c;
-      if (body.length > 64 * 1024) reject(new UsageError('body too large'));
-    });
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -144,54 +121,8 @@ async function main(): Promise<void> {
     ...(log && { log }),
   });
 
-  const json = (res: http.ServerResponse, status: number, body: unknown): void => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    if (req.method === 'GET' && url === '/sim/motor-runs') return json(res, 200, sim.motorRuns());
-    if (req.method === 'GET' && url === '/sim/lanes') return json(res, 200, sim.lanes());
-    if (req.method === 'GET' && url === '/sim/stats') {
-      const { answerLatenciesMs, ...stats } = sim.stats();
-      return json(res, 200, { ...stats, answerLatencyMs: summarize(answerLatenciesMs) });
-    }
-    if (req.method === 'POST' && url === '/sim/stats/reset') {
-      sim.resetStats();
-      return json(res, 200, { ok: true });
-    }
-    if (req.method === 'POST' && url === '/sim/fully-loaded') {
-      sim.pressFullyLoaded();
-      return json(res, 200, { ok: true });
-    }
-    if (req.method === 'POST' && url === '/sim/faults') {
-      readBody(req)
-        .then((body) => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(body);
-          } catch {
-            return json(res, 400, { error: 'body is not JSON' });
-          }
-          const list = (Array.isArray(parsed) ? parsed : [parsed]).map(parseFault);
-          sim.setFault(list);
-          json(res, 200, { ok: true, applied: list.length });
-        })
-        .catch((err: Error) =>
-          json(res, err instanceof SimFaultError || err instanceof UsageError ? 400 : 500, {
-            error: err.message,
-          }),
-        );
-      return;
-    }
-    json(res, 404, { error: `no route ${req.method ?? ''} ${url}` });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(controlPort, '127.0.0.1', () => resolve());
-  });
-  const { port: boundPort } = server.address() as AddressInfo;
-  console.log(JSON.stringify({ ready: true, controlUrl: `http://127.0.0.1:${boundPort}` }));
+  const control = await startVmcControlServer(sim, controlPort);
+  console.log(JSON.stringify({ ready: true, controlUrl: control.url }));
 
   let stopping = false;
   const stop = (): void => {
@@ -199,8 +130,7 @@ async function main(): Promise<void> {
     stopping = true;
     void (async () => {
       await sim.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await control.close();
       await new Promise<void>((resolve) =>
         port.destroyed ? resolve() : port.once('close', () => resolve()).destroy(),
       );

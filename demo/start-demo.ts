@@ -6,7 +6,7 @@ import { loadPublicKey, loadPrivateKey } from '../app/alipay/index.ts';
 import { parseAgentConfig, startAgent, readSecretFile, type Agent } from '../app/agent/index.ts';
 import { startRelay } from '../backend-bridge/index.ts';
 import { startAlipaySim } from '../sim/alipay/index.ts';
-import { createMemoryLine, startVmcSim } from '../sim/vmc/index.ts';
+import { createMemoryLine, startVmcControlServer, startVmcSim } from '../sim/vmc/index.ts';
 import { DEMO_PLANOGRAM } from './demo-planogram.ts';
 import { ensureDemoKeys } from './demo-keys.ts';
 
@@ -17,6 +17,8 @@ export interface Demo {
   readonly agent: Agent;
   readonly alipaySimUrl: string;
   readonly relayUrl: string;
+  /** The board simulator's control port: POST /sim/faults {"kind":"jam","lane":3}, {"kind":"clear"}, … */
+  readonly boardControlUrl: string;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export async function startDemo(dataDir: string, log: (line: string) => void): P
     })),
   });
 
+  const boardControl = await startVmcControlServer(board);
+
   const config = parseAgentConfig({
     kioskId: DEMO_KIOSK_ID,
     dataDir,
@@ -65,16 +69,34 @@ export async function startDemo(dataDir: string, log: (line: string) => void): P
     openPort: () => line.openHost(),
     log: (line) => log(`[agent] ${line}`),
   });
+  for (const hint of demoHints(sim.url, boardControl.url)) log(hint);
 
   return {
     agent,
     alipaySimUrl: sim.url,
     relayUrl: relay.url,
+    boardControlUrl: boardControl.url,
     close: async () => {
       await agent.close();
+      await boardControl.close();
       await board.close();
       await relay.close();
       await sim.close();
     },
   };
+}
+
+/** What a newcomer can do with the demo's simulators, printed once at start. */
+export function demoHints(alipaySimUrl: string, boardControlUrl: string): string[] {
+  const faults = `curl -X POST ${boardControlUrl}/sim/faults -d`;
+  return [
+    `DEMO Alipay simulator: ${alipaySimUrl} — the QR code on screen is the buyer page's URL (open it in a browser`,
+    `     to pay), or pay the latest trade with: curl -X POST ${alipaySimUrl}/sim/pay -d '{"outTradeNo":"…"}';`,
+    `     trades: ${alipaySimUrl}/sim/trades`,
+    `DEMO board control: ${boardControlUrl} — lanes ${boardControlUrl}/sim/lanes; try a fault:`,
+    `     jam lane 3:     ${faults} '{"kind":"jam","lane":3}'`,
+    `     no drop lane 2: ${faults} '{"kind":"no_drop","lane":2}'`,
+    `     board offline:  ${faults} '{"kind":"silence","ms":60000}'`,
+    `     clear faults:   ${faults} '{"kind":"clear"}'`,
+  ];
 }

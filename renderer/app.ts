@@ -1,6 +1,6 @@
 // The controller: owns the model, turns agent pushes and customer taps into model changes, and shows the
 // screen the model calls for on `<main id="app" data-screen=…>`.
-import type { SaleView } from '../app/rpc/contract.ts';
+import type { SaleState, SaleView } from '../app/rpc/contract.ts';
 import { addToCart, checkoutItems, EMPTY_CART, pruneCart, removeOneFromCart, type Cart } from './cart.ts';
 import { createChrome, type Chrome } from './chrome.ts';
 import {
@@ -33,11 +33,14 @@ import { createPaymentScreen } from './screens/payment.ts';
 import { createMaintenanceScreen } from './screens/maintenance.ts';
 import { createPinScreen } from './screens/pin.ts';
 import type { ScreenView } from './screens/screen.ts';
+import { createAttractScreen, createOutOfServiceScreen } from './screens/unavailable.ts';
 import { createLoadingScreen, createLockedScreen } from './screens/status.ts';
 import { toRpcCallError } from './transport.ts';
 
 /** A cart nobody touched for this long is emptied, so the next customer starts clean. */
 export const CART_IDLE_MS = 60_000;
+/** The product grid left untouched (empty cart) this long gives way to the attract screen. */
+export const ATTRACT_IDLE_MS = 90_000;
 const NOTICE_MS = 8_000;
 const REFRESH_RETRY_MS = 2_000;
 
@@ -60,6 +63,10 @@ function screenFactory(name: ScreenName, actions: Actions): ScreenView {
       return createLockedScreen();
     case 'idle':
       return createIdleScreen(actions);
+    case 'attract':
+      return createAttractScreen(actions);
+    case 'out-of-service':
+      return createOutOfServiceScreen();
     case 'pin':
       return createPinScreen(actions);
     case 'maintenance':
@@ -82,6 +89,8 @@ function screenFactory(name: ScreenName, actions: Actions): ScreenView {
 export class KioskApp {
   private model: Model = {
     connection: 'connecting',
+    lang: 'zh',
+    attract: false,
     info: null,
     products: [],
     cart: EMPTY_CART,
@@ -92,8 +101,8 @@ export class KioskApp {
     pin: null,
     maintenance: null,
   };
-  /** Sales whose closing screen was shown and left: they never take the screen again. */
-  private readonly dismissed = new Set<string>();
+  /** Sales whose closing screen was shown and left, with the state they were left in (sale-screens.ts). */
+  private readonly dismissed = new Map<string, SaleState>();
   /** Sales the customer cancelled: their `expired`/`failed` end goes straight back to the grid. */
   private readonly cancelledByCustomer = new Set<string>();
   private readonly chrome: Chrome;
@@ -102,6 +111,7 @@ export class KioskApp {
   private cartTimer: ReturnType<typeof setTimeout> | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   private pinTimer: ReturnType<typeof setTimeout> | null = null;
+  private attractTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly cornerTaps = createTapCounter();
   private readonly maintenance: MaintenanceController;
   private refreshSeq = 0;
@@ -111,7 +121,13 @@ export class KioskApp {
     private readonly root: HTMLElement,
     private readonly client: RpcClient,
   ) {
-    this.chrome = createChrome(root, () => this.cornerTap());
+    this.chrome = createChrome(
+      root,
+      () => this.cornerTap(),
+      () => this.set({ lang: this.model.lang === 'zh' ? 'en' : 'zh' }),
+    );
+    // Any touch counts as someone at the kiosk: the attract screen waits again.
+    root.addEventListener('pointerdown', () => this.restartAttractTimer(), { capture: true });
     this.maintenance = new MaintenanceController(client, {
       show: (maintenance) => this.set({ maintenance }),
       ended: (reason) => this.maintenanceEnded(reason),
@@ -122,6 +138,7 @@ export class KioskApp {
       clearCart: () => this.setCart(EMPTY_CART),
       checkout: () => void this.checkout(),
       cancelPayment: () => void this.cancelPayment(),
+      wake: () => this.set({ attract: false }),
       backToIdle: () => {
         if (this.model.sale !== null && !isActiveSale(this.model.sale))
           this.dismiss(this.model.sale.outTradeNo);
@@ -133,6 +150,7 @@ export class KioskApp {
       pinClose: () => this.closePin(),
       maintenanceTouched: () => this.maintenance.touch(),
       maintenanceSetStock: (lane, stock) => void this.maintenance.setStock(lane, stock),
+      maintenanceSetPrice: (lane, priceFen) => void this.maintenance.setPrice(lane, priceFen),
       maintenanceToggleLane: (lane) => void this.maintenance.toggleLane(lane),
       maintenanceTestVend: (lane) => void this.maintenance.testVend(lane),
       maintenanceCheckLane: (lane) => void this.maintenance.checkLane(lane),
@@ -168,7 +186,15 @@ export class KioskApp {
     if (sale !== null) return screenForSaleState(sale.state);
     if (info === null) return 'loading';
     if (pin !== null) return 'pin';
+    if (this.outOfService()) return 'out-of-service';
+    if (this.model.attract) return 'attract';
     return 'idle';
+  }
+
+  /** No customer can buy anything: the board is offline, or no lane can sell (all empty or disabled). */
+  private outOfService(): boolean {
+    const { info, products } = this.model;
+    return info?.dispenserLink === 'down' || (products.length > 0 && !products.some((p) => p.available));
   }
 
   private render(): void {
@@ -181,8 +207,37 @@ export class KioskApp {
       this.root.dataset.screen = name;
     }
     this.shown.view.update(this.model);
-    this.chrome.update(this.model, name === 'idle');
+    this.root.dataset.lang = this.model.lang;
+    document.documentElement.lang = this.model.lang === 'en' ? 'en' : 'zh-CN';
+    this.chrome.update(this.model, {
+      cornerActive: name === 'idle' || name === 'out-of-service',
+      languageSwitch: !['maintenance', 'pin', 'loading', 'locked'].includes(name),
+    });
     this.armClosingTimer(name);
+    this.armAttractTimer(name);
+  }
+
+  /** The attract screen comes after ATTRACT_IDLE_MS on an untouched grid with an empty cart. */
+  private armAttractTimer(name: ScreenName): void {
+    const waiting = name === 'idle' && this.model.cart.size === 0;
+    if (!waiting && this.attractTimer !== null) {
+      clearTimeout(this.attractTimer);
+      this.attractTimer = null;
+    }
+    if (waiting && this.attractTimer === null) {
+      this.attractTimer = setTimeout(() => {
+        this.attractTimer = null;
+        if (this.screenName() === 'idle' && this.model.cart.size === 0)
+          this.set({ attract: true, lang: 'zh' });
+      }, ATTRACT_IDLE_MS);
+    }
+  }
+
+  private restartAttractTimer(): void {
+    if (this.attractTimer === null) return;
+    clearTimeout(this.attractTimer);
+    this.attractTimer = null;
+    this.armAttractTimer(this.screenName());
   }
 
   /** Closing screens return to the grid by themselves; refund_pending → refunded keeps the same timer. */
@@ -200,8 +255,10 @@ export class KioskApp {
   }
 
   private dismiss(outTradeNo: string): void {
-    this.dismissed.add(outTradeNo);
-    if (this.model.sale?.outTradeNo === outTradeNo) this.set({ sale: null });
+    const sale = this.model.sale;
+    this.dismissed.set(outTradeNo, sale?.outTradeNo === outTradeNo ? sale.state : 'completed');
+    // The sale is over: the next customer starts in the default language.
+    if (sale?.outTradeNo === outTradeNo) this.set({ sale: null, lang: 'zh' });
     void this.refreshCatalog(); // stock changed
   }
 
@@ -243,12 +300,12 @@ export class KioskApp {
       this.cancelledByCustomer.has(sale.outTradeNo) &&
       (sale.state === 'expired' || sale.state === 'failed')
     ) {
-      this.dismissed.add(sale.outTradeNo);
+      this.dismissed.set(sale.outTradeNo, sale.state);
       if (this.model.sale?.outTradeNo === sale.outTradeNo) this.set({ sale: null });
       return;
     }
     const paidFor = !['created', 'awaiting_payment', 'expired', 'failed'].includes(sale.state);
-    this.set({ sale, pin: null, notice: null, cart: paidFor ? EMPTY_CART : this.model.cart });
+    this.set({ sale, pin: null, notice: null, attract: false, cart: paidFor ? EMPTY_CART : this.model.cart });
   }
 
   // ---- customer actions ----
@@ -275,7 +332,7 @@ export class KioskApp {
     this.cartTimer = null;
     // Mid-payment the cart is the sale's: look again later instead of pulling it away.
     if (this.model.sale !== null) this.cartTimer = setTimeout(() => this.cartIdle(), CART_IDLE_MS);
-    else this.set({ cart: EMPTY_CART });
+    else this.set({ cart: EMPTY_CART, lang: 'zh' });
   }
 
   private showNotice(notice: BilingualText): void {
@@ -324,7 +381,12 @@ export class KioskApp {
 
   private cornerTap(): void {
     // Only on the bare product grid: never over a customer's payment, dispensing or closing screen.
-    if (this.screenName() !== 'idle' || this.model.sale !== null || this.model.checkoutPending) {
+    const name = this.screenName();
+    if (
+      (name !== 'idle' && name !== 'out-of-service') ||
+      this.model.sale !== null ||
+      this.model.checkoutPending
+    ) {
       this.cornerTaps.reset();
       return;
     }
@@ -366,7 +428,7 @@ export class KioskApp {
     try {
       result = await requestMaintenanceUnlock(this.client, pin.digits);
     } catch {
-      result = { ok: false, reason: 'not_available' };
+      result = { ok: false, reason: 'not_available', retryAt: null };
     }
     if (this.model.pin === null || this.model.sale !== null) {
       // Closed meanwhile (timeout, or a sale took the screen): do not leave a session open behind it.
@@ -376,7 +438,13 @@ export class KioskApp {
     if (result.ok) {
       this.closePin();
       this.maintenance.open(result.token);
-    } else this.set({ pin: { digits: '', busy: false, message: UNLOCK_MESSAGES[result.reason] } });
+    } else {
+      const message =
+        result.reason === 'locked_out' && result.retryAt !== null
+          ? lockedOutMessage(result.retryAt - Date.now())
+          : UNLOCK_MESSAGES[result.reason];
+      this.set({ pin: { digits: '', busy: false, message } });
+    }
   }
 
   private maintenanceEnded(reason: MaintenanceEnd): void {
@@ -388,6 +456,15 @@ export class KioskApp {
     }
     void this.refreshCatalog(); // stock and enabled lanes may have changed
   }
+}
+
+/** "Too many attempts — try again in 5 min": whole minutes, rounded up, never less than one. */
+export function lockedOutMessage(msLeft: number): BilingualText {
+  const minutes = Math.max(1, Math.ceil(msLeft / 60_000));
+  return {
+    zh: `尝试次数过多，请 ${minutes} 分钟后再试`,
+    en: `Too many attempts — try again in ${minutes} min`,
+  };
 }
 
 /** Without a token the page shows nothing from the agent and opens no connection. */

@@ -18,9 +18,18 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** A bilingual label: Chinese first (the customer's language), English under it. */
+/**
+ * A bilingual label. Both languages are always in the page (each marked with its `lang`, for screen readers
+ * and fonts); the customer's chosen language (`#app[data-lang]`, zh-CN by default) is shown first and large,
+ * the other under it, smaller.
+ */
 export function bi(zh: string, en: string): HTMLSpanElement {
-  return h('span', { class: 'bi' }, h('span', { class: 'zh' }, zh), h('span', { class: 'en' }, en));
+  return h(
+    'span',
+    { class: 'bi' },
+    h('span', { class: 'zh', lang: 'zh-CN' }, zh),
+    h('span', { class: 'en', lang: 'en' }, en),
+  );
 }
 
 export function setHidden(el: HTMLElement, hidden: boolean): void {

@@ -72,6 +72,13 @@ export class MaintenanceController {
     });
   }
 
+  setPrice(lane: number, priceFen: number): Promise<void> {
+    return this.laneCall(lane, async () => {
+      this.replaceLane(await this.call('maintenance.setPrice', { lane, priceFen }));
+      return null;
+    });
+  }
+
   toggleLane(lane: number): Promise<void> {
     const current = this.state?.overview?.lanes.find((l) => l.lane === lane);
     if (current === undefined) return Promise.resolve();

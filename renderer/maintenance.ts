@@ -31,7 +31,12 @@ export function createTapCounter(required = CORNER_TAPS_REQUIRED, windowMs = COR
 
 export type MaintenanceUnlockResult =
   | { readonly ok: true; readonly token: string; readonly expiresAt: number }
-  | { readonly ok: false; readonly reason: 'wrong_pin' | 'locked_out' | 'not_available' | 'failed' };
+  | {
+      readonly ok: false;
+      readonly reason: 'wrong_pin' | 'locked_out' | 'not_available' | 'failed';
+      /** Locked out: when PINs are accepted again (epoch ms, the agent's clock). */
+      readonly retryAt: number | null;
+    };
 
 /**
  * Asks the agent to check a technician PIN. A wrong PIN and a lockout are answers; `unavailable` means no PIN
@@ -45,10 +50,10 @@ export async function requestMaintenanceUnlock(
   try {
     const answer = await client.invoke('maintenance.unlock', { pin });
     if (answer.unlocked) return { ok: true, token: answer.token, expiresAt: answer.expiresAt };
-    return { ok: false, reason: answer.reason };
+    return { ok: false, reason: answer.reason, retryAt: answer.retryAt };
   } catch (reason) {
     const error = toRpcCallError(reason);
-    if (error.code === 'unavailable') return { ok: false, reason: 'not_available' };
-    return { ok: false, reason: 'failed' };
+    if (error.code === 'unavailable') return { ok: false, reason: 'not_available', retryAt: null };
+    return { ok: false, reason: 'failed', retryAt: null };
   }
 }

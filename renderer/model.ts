@@ -33,8 +33,14 @@ export interface MaintenanceState {
   readonly results: ReadonlyMap<number, LaneResult>;
 }
 
+/** The customer's language: zh-CN by default; English on request, until the sale ends. */
+export type Language = 'zh' | 'en';
+
 export interface Model {
   readonly connection: ConnectionStatus;
+  readonly lang: Language;
+  /** The attract screen is up (nobody touched the kiosk for a while). */
+  readonly attract: boolean;
   /** Null until the first `kiosk.info` answer arrived. */
   readonly info: KioskInfo | null;
   readonly products: readonly ProductView[];
@@ -57,6 +63,8 @@ export interface Actions {
   clearCart(): void;
   checkout(): void;
   cancelPayment(): void;
+  /** Leave the attract screen for the product grid. */
+  wake(): void;
   /** Leave a closing screen (done, refund, expired, error) before its timer does. */
   backToIdle(): void;
   pinDigit(digit: string): void;
@@ -66,6 +74,8 @@ export interface Actions {
   /** Any touch on the maintenance screen: keeps the session from locking itself. */
   maintenanceTouched(): void;
   maintenanceSetStock(lane: number, stock: number): void;
+  /** A new price, in fen (the screen steps it by ¥0.10). */
+  maintenanceSetPrice(lane: number, priceFen: number): void;
   maintenanceToggleLane(lane: number): void;
   maintenanceTestVend(lane: number): void;
   maintenanceCheckLane(lane: number): void;

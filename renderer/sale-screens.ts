@@ -5,6 +5,8 @@ export type ScreenName =
   | 'loading'
   | 'locked'
   | 'idle'
+  | 'attract'
+  | 'out-of-service'
   | 'pin'
   | 'maintenance'
   | 'payment'
@@ -53,8 +55,11 @@ export function isActiveSale(sale: SaleView): boolean {
 }
 
 /**
- * Whether `incoming` should replace `current` on screen.
- * - a sale already dismissed (its closing screen was shown and timed out) never comes back;
+ * Whether `incoming` should replace `current` on screen. `dismissed` maps each sale whose closing screen was
+ * left to the state it was left in.
+ * - a sale already dismissed never comes back, except a late payment: a sale left as expired or failed (so
+ *   the customer was told "not charged") that turns out paid and is being refunded — that the customer
+ *   must see;
  * - the same sale moves only forwards (pushes and call responses can cross);
  * - a different sale may not take over the screen from a customer whose sale is still active
  *   (e.g. a late refund of the previous customer's order).
@@ -62,9 +67,15 @@ export function isActiveSale(sale: SaleView): boolean {
 export function shouldShowSale(
   current: SaleView | null,
   incoming: SaleView,
-  dismissed: ReadonlySet<string>,
+  dismissed: ReadonlyMap<string, SaleState>,
 ): boolean {
-  if (dismissed.has(incoming.outTradeNo)) return false;
+  const left = dismissed.get(incoming.outTradeNo);
+  if (left !== undefined) {
+    const latePayment =
+      (left === 'expired' || left === 'failed') &&
+      (incoming.state === 'refund_pending' || incoming.state === 'refunded');
+    if (!latePayment) return false;
+  }
   if (current === null) return true;
   if (current.outTradeNo === incoming.outTradeNo) return PROGRESS[incoming.state] >= PROGRESS[current.state];
   return !isActiveSale(current);

@@ -14,6 +14,8 @@ const laneConfig = z
     priceFen: z.number().int().min(1).max(10_000_000_000),
     stock: z.number().int().min(0),
     capacity: z.number().int().min(0),
+    /** A picture of the product (.png, .jpg, .webp, ≤ 256 KB), relative to the configuration file. */
+    image: z.string().min(1).max(256).optional(),
   })
   .strict();
 
@@ -66,9 +68,33 @@ export const agentConfigSchema = z
       .strict()
       .default({ paymentTimeoutSeconds: 120 }),
     host: z
-      .object({ port: z.number().int().min(0).max(65535).default(0) })
+      .object({
+        port: z.number().int().min(0).max(65535).default(0),
+        /**
+         * Present: the agent shows the screen itself (unattended browser host), starting Chromium full screen
+         * and starting it again whenever it exits (docs/ui.md). `args` are extra Chromium flags.
+         */
+        browser: z
+          .object({
+            executable: z.string().min(1).default('/usr/bin/chromium'),
+            args: z
+              .array(z.string().regex(/^--[a-z0-9-]+(=.*)?$/, 'a --flag'))
+              .max(32)
+              .default([]),
+          })
+          .strict()
+          .optional(),
+      })
       .strict()
       .default({ port: 0 }),
+    /** Who a customer calls when something went wrong; shown on every failure screen. */
+    support: z
+      .object({
+        phone: z.string().min(1).max(32).optional(),
+        text: z.string().min(1).max(120).optional(),
+      })
+      .strict()
+      .default({}),
     maintenance: z
       .object({
         /** A file holding the scrypt hash of the technicians' PIN (`kiosk-agent --hash-pin`). */
@@ -87,15 +113,21 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates a config file; relative file names inside it are resolved against its directory. */
-export function loadAgentConfig(file: string): AgentConfig {
-  let raw: unknown;
+/** Reads a config file's JSON; a ConfigError when it cannot be read or is not JSON. */
+export function readConfigJson(file: string): unknown {
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
   }
-  const config = parseAgentConfig(raw, file);
+}
+
+/** Reads and validates a config file; relative file names inside it are resolved against its directory. */
+export function loadAgentConfig(file: string): AgentConfig {
+  return resolveConfigPaths(parseAgentConfig(readConfigJson(file), file), file);
+}
+
+export function resolveConfigPaths(config: AgentConfig, file: string): AgentConfig {
   const base = path.dirname(path.resolve(file));
   const resolve = (p: string) => path.resolve(base, p);
   return {
@@ -107,6 +139,7 @@ export function loadAgentConfig(file: string): AgentConfig {
       alipayPublicKeyFile: resolve(config.alipay.alipayPublicKeyFile),
     },
     relay: { ...config.relay, tokenFile: resolve(config.relay.tokenFile) },
+    planogram: config.planogram.map((l) => (l.image === undefined ? l : { ...l, image: resolve(l.image) })),
     maintenance: config.maintenance.pinHashFile
       ? { pinHashFile: resolve(config.maintenance.pinHashFile) }
       : {},
@@ -115,17 +148,70 @@ export function loadAgentConfig(file: string): AgentConfig {
 
 export function parseAgentConfig(raw: unknown, source = 'config'): AgentConfig {
   const parsed = agentConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('\n');
-    throw new ConfigError(`${source} is invalid:\n${problems}`);
-  }
-  const lanes = parsed.data.planogram.map((l) => l.lane);
-  const duplicate = lanes.find((l, i) => lanes.indexOf(l) !== i);
-  if (duplicate !== undefined)
-    throw new ConfigError(`${source} is invalid:\n  planogram: lane ${duplicate} appears twice`);
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
+    ...configRuleProblems(raw),
+  ];
+  if (!parsed.success || problems.length > 0)
+    throw new ConfigError(`${source} is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return parsed.data;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function urlOf(value: unknown): URL | null {
+  if (typeof value !== 'string') return null;
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The mistakes the field schema cannot see, checked on the raw input so that they are listed together with
+ * the field errors (one pass, not "fix these, then learn about the next ones").
+ */
+export function configRuleProblems(raw: unknown): string[] {
+  const problems: string[] = [];
+  const obj = (v: unknown): Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const root = obj(raw);
+  const alipay = obj(root['alipay']);
+  const notify = urlOf(alipay['notifyUrl']);
+  if (notify && (notify.search !== '' || notify.hash !== '')) {
+    problems.push(
+      'alipay.notifyUrl: must not carry a query string or fragment (Alipay appends its own parameters ' +
+        'and drops or mangles yours); put everything in the path',
+    );
+  }
+  const gateway = urlOf(alipay['gatewayUrl']);
+  if (gateway && gateway.protocol !== 'https:' && !LOOPBACK_HOSTS.has(gateway.hostname)) {
+    problems.push(
+      `alipay.gatewayUrl: must be https:// (got ${gateway.protocol}//${gateway.host}); only a simulator on ` +
+        '127.0.0.1 may use http',
+    );
+  }
+  const planogram = Array.isArray(root['planogram']) ? root['planogram'] : [];
+  const seen = new Set<unknown>();
+  planogram.forEach((entry, index) => {
+    const lane = obj(entry);
+    if (typeof lane['lane'] === 'number') {
+      if (seen.has(lane['lane'])) problems.push(`planogram.${index}: lane ${lane['lane']} appears twice`);
+      seen.add(lane['lane']);
+    }
+    if (
+      typeof lane['stock'] === 'number' &&
+      typeof lane['capacity'] === 'number' &&
+      lane['stock'] > lane['capacity']
+    )
+      problems.push(
+        `planogram.${index}.stock: ${lane['stock']} is more than the lane's capacity ${lane['capacity']}`,
+      );
+  });
+  return problems;
 }
 
 /** Reads a secret file (key, token), trimming the trailing newline editors add. */

@@ -1,7 +1,8 @@
 // The secrets the configuration names, read and checked in one place: at start, and by
 // `kiosk-agent --check-config` before an operator restarts a kiosk. A file that exists but cannot be used is a
-// ConfigError naming the file, never a stack trace, and never the secret itself.
-import type { KeyObject } from 'node:crypto';
+// problem naming the file, never a stack trace, and never the secret itself. Every file is tried, so one
+// pass lists every bad file.
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { loadPrivateKey, loadPublicKey } from '../alipay/index.ts';
 import { parsePinHash } from '../maintenance/index.ts';
 import { ConfigError, readSecretFile, type AgentConfig } from './agent-config.ts';
@@ -14,26 +15,54 @@ export interface AgentSecrets {
   readonly pinHash: string | null;
 }
 
-export function loadAgentSecrets(config: AgentConfig): AgentSecrets {
-  const privateKey = asConfig(config.alipay.privateKeyFile, () =>
-    loadPrivateKey(readSecretFile(config.alipay.privateKeyFile, 'app private key')),
+/** Reads every secret file; `problems` lists each one that cannot be used (then `secrets` is null). */
+export function readAgentSecrets(config: AgentConfig): {
+  secrets: AgentSecrets | null;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  const attempt = <T>(file: string, load: () => T): T | null => {
+    try {
+      return load();
+    } catch (err) {
+      problems.push(err instanceof ConfigError ? err.message : `${file}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  const { privateKeyFile, alipayPublicKeyFile } = config.alipay;
+  const privateKey = attempt(privateKeyFile, () =>
+    loadPrivateKey(readSecretFile(privateKeyFile, 'app private key')),
   );
-  const alipayPublicKey = asConfig(config.alipay.alipayPublicKeyFile, () =>
-    loadPublicKey(readSecretFile(config.alipay.alipayPublicKeyFile, 'Alipay public key')),
+  const alipayPublicKey = attempt(alipayPublicKeyFile, () =>
+    loadPublicKey(readSecretFile(alipayPublicKeyFile, 'Alipay public key')),
   );
-  const relayToken = readSecretFile(config.relay.tokenFile, 'relay token');
+  if (privateKey && alipayPublicKey && createPublicKey(privateKey).equals(alipayPublicKey)) {
+    // The classic mix-up: the app's own public key (uploaded to Alipay) given where Alipay's belongs.
+    // Every notification would then fail verification and no payment could ever be confirmed by push.
+    problems.push(
+      `${alipayPublicKeyFile}: this is the public key of the app's own private key, not Alipay's; ` +
+        'download the "Alipay public key" (支付宝公钥) from the Alipay open platform',
+    );
+  }
+  const relayToken = attempt(config.relay.tokenFile, () =>
+    readSecretFile(config.relay.tokenFile, 'relay token'),
+  );
   const pinFile = config.maintenance.pinHashFile;
-  const pinHash = pinFile ? readSecretFile(pinFile, 'maintenance PIN hash') : null;
-  if (pinFile && pinHash) asConfig(pinFile, () => parsePinHash(pinHash));
-  return { privateKey, alipayPublicKey, relayToken, pinHash };
+  let pinHash: string | null = null;
+  if (pinFile) {
+    pinHash = attempt(pinFile, () => {
+      const text = readSecretFile(pinFile, 'maintenance PIN hash');
+      parsePinHash(text);
+      return text;
+    });
+  }
+  if (problems.length > 0 || !privateKey || !alipayPublicKey || relayToken === null)
+    return { secrets: null, problems };
+  return { secrets: { privateKey, alipayPublicKey, relayToken, pinHash }, problems };
 }
 
-/** Reports a key or hash file that exists but cannot be used as a configuration error naming the file. */
-function asConfig<T>(file: string, load: () => T): T {
-  try {
-    return load();
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`${file}: ${(err as Error).message}`);
-  }
+export function loadAgentSecrets(config: AgentConfig): AgentSecrets {
+  const { secrets, problems } = readAgentSecrets(config);
+  if (!secrets) throw new ConfigError(problems.join('\n'));
+  return secrets;
 }

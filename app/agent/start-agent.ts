@@ -11,7 +11,7 @@ import {
   type Dispenser,
 } from '../dispenser/index.ts';
 import { OutboxUploader, RelayClient } from '../link/index.ts';
-import { MaintenanceService, MaintenanceSessions, verifyPin } from '../maintenance/index.ts';
+import { MaintenanceService, MaintenanceSessions, RecentLog, verifyPin } from '../maintenance/index.ts';
 import {
   createDispatcher,
   createRpcHandlers,
@@ -24,6 +24,9 @@ import { SaleService } from '../sale/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
 import { loadAgentSecrets } from './agent-secrets.ts';
+import { prepareDataDir } from './data-dir.ts';
+import { loadProductImages } from './product-images.ts';
+import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOverrides {
   /** Opens the board's serial stream; the demo passes an in-memory port to the board simulator. */
@@ -44,10 +47,17 @@ export interface Agent {
 }
 
 export async function startAgent(config: AgentConfig, overrides: AgentOverrides = {}): Promise<Agent> {
-  const log = overrides.log ?? ((line: string) => console.error(`[agent] ${line}`));
+  const baseLog = overrides.log ?? ((line: string) => console.error(`[agent] ${line}`));
+  // The last lines are kept for the technicians' screen too.
+  const recentLog = new RecentLog(50, overrides.now ?? Date.now);
+  const log = (line: string): void => {
+    recentLog.add(line);
+    baseLog(line);
+  };
   const now = overrides.now ?? Date.now;
 
   const { privateKey, alipayPublicKey, relayToken, pinHash } = loadAgentSecrets(config);
+  prepareDataDir(config.dataDir); // fails at once on a path that cannot be made (e.g. under /proc)
 
   const store = openStore(path.join(config.dataDir, 'kiosk.sqlite'), now);
   store.lanes.seedIfEmpty(config.planogram.map((l) => ({ ...l, enabled: true })));
@@ -97,8 +107,23 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   if (!sessions) log('no maintenance PIN configured: the maintenance screen stays closed');
 
   const events = new EventHub();
-  const maintenance = new MaintenanceService(store, dispenser);
-  const deps = { kioskId: config.kioskId, demo: config.demo, store, sales, dispenser, maintenance, sessions };
+  const maintenance = new MaintenanceService(store, dispenser, {
+    relayLink: () => (relay?.delivering ? 'up' : 'down'),
+    recentLog,
+    now,
+  });
+  const deps = {
+    kioskId: config.kioskId,
+    demo: config.demo,
+    store,
+    sales,
+    dispenser,
+    maintenance,
+    sessions,
+    support: { phone: config.support.phone ?? null, text: config.support.text ?? null },
+    version: AGENT_VERSION,
+    images: loadProductImages(config.planogram, (problem) => log(`product picture not shown: ${problem}`)),
+  };
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
   );

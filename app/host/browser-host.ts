@@ -17,6 +17,8 @@ export interface BrowserHostOptions {
   readonly events: EventHub;
   readonly host?: string;
   readonly port?: number;
+  /** The token pages must present; default: a new random one. The unattended screen passes this boot's. */
+  readonly token?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -30,7 +32,7 @@ export interface BrowserHost {
 const MAX_FRAME_BYTES = 64 * 1024;
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
-  const token = randomBytes(32).toString('hex');
+  const token = options.token ?? randomBytes(32).toString('hex');
   const log = options.log ?? (() => {});
   let origin = '';
 

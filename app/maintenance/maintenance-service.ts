@@ -3,6 +3,9 @@
 import type { Dispenser, LaneStatus, MachineStatus, VendOutcome } from '../dispenser/dispenser.ts';
 import { vendOutcomeDetail } from '../dispenser/vend-outcome.ts';
 import type { LaneRow, RefundRow, Store } from '../store/index.ts';
+import { alipayLink, type LinkState } from './link-states.ts';
+import type { RecentLog } from './recent-log.ts';
+import { salesSummary, type SalesSummary } from './sales-summary.ts';
 
 export class MaintenanceError extends Error {
   override readonly name = 'MaintenanceError';
@@ -20,12 +23,27 @@ export interface MaintenanceOverview {
   readonly machine: MachineStatus | null;
   readonly openRefunds: readonly RefundRow[];
   readonly log: ReturnType<Store['maintenanceLog']['recent']>;
+  readonly links: {
+    readonly board: LinkState;
+    readonly relay: LinkState;
+    readonly alipay: { readonly state: LinkState; readonly detail: string };
+  };
+  readonly sales: SalesSummary;
+  readonly recentLog: readonly { at: number; line: string }[];
+}
+
+/** What the overview shows beyond the store and the board; all optional, shown as unknown when absent. */
+export interface MaintenanceSources {
+  readonly relayLink?: () => LinkState;
+  readonly recentLog?: RecentLog;
+  readonly now?: () => number;
 }
 
 export class MaintenanceService {
   constructor(
     private readonly store: Store,
     private readonly dispenser: Dispenser,
+    private readonly sources: MaintenanceSources = {},
   ) {}
 
   async overview(): Promise<MaintenanceOverview> {
@@ -44,7 +62,24 @@ export class MaintenanceService {
       machine,
       openRefunds: [...this.store.refunds.pending(), ...this.store.refunds.failed()],
       log: this.store.maintenanceLog.recent(),
+      links: {
+        board: this.dispenser.linkState,
+        relay: this.sources.relayLink?.() ?? 'unknown',
+        alipay: alipayLink(this.store.db),
+      },
+      sales: salesSummary(this.store.db, (this.sources.now ?? Date.now)()),
+      recentLog: this.sources.recentLog?.recent(30) ?? [],
     };
+  }
+
+  /** A new price for the lane's product; logged with the old and new price. */
+  setPrice(lane: number, priceFen: number): LaneRow {
+    const row = this.mustExist(lane);
+    this.store.db.transaction(() => {
+      this.store.lanes.setPrice(lane, priceFen);
+      this.store.maintenanceLog.record('set_price', lane, `${row.priceFen} → ${priceFen} fen`);
+    })();
+    return this.mustExist(lane);
   }
 
   async laneStatus(lane: number): Promise<LaneStatus> {

@@ -19,6 +19,12 @@ export const productView = z.object({
   stock: z.number().int().nonnegative(),
   /** False when the lane cannot sell now: empty, jammed, disabled by a technician or its board is offline. */
   available: z.boolean(),
+  /** The product's picture as a data: URL (png, jpeg, webp); null: the screen draws its fallback. */
+  image: z
+    .string()
+    .regex(/^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+$/)
+    .nullable()
+    .default(null),
 });
 export type ProductView = z.infer<typeof productView>;
 
@@ -54,14 +60,22 @@ export const saleView = z.object({
 });
 export type SaleView = z.infer<typeof saleView>;
 
+export const supportContact = z.object({ phone: z.string().nullable(), text: z.string().nullable() });
+export type SupportContact = z.infer<typeof supportContact>;
+
 export const kioskInfo = z.object({
   kioskId: z.string(),
   demo: z.boolean(),
   dispenserLink: z.enum(['up', 'down']),
+  /** Who a customer contacts (config `support`); shown on failure, refund and out-of-service screens. */
+  support: supportContact.default({ phone: null, text: null }),
+  /** The agent's version, shown to technicians. */
+  version: z.string().default(''),
 });
 export type KioskInfo = z.infer<typeof kioskInfo>;
 
 const maintenanceToken = z.string().regex(/^[0-9a-f]{64}$/);
+const linkState = z.enum(['up', 'down', 'unknown']);
 
 export const laneView = z.object({
   lane,
@@ -102,6 +116,26 @@ export const maintenanceOverview = z.object({
       detail: z.string().nullable(),
     }),
   ),
+  /** The links a sale needs: the board, the relay that pushes payments, and Alipay's gateway. */
+  links: z
+    .object({
+      board: linkState,
+      relay: linkState,
+      alipay: z.object({ state: linkState, detail: z.string() }),
+    })
+    .default({ board: 'unknown', relay: 'unknown', alipay: { state: 'unknown', detail: '' } }),
+  /** What was sold and kept (paid minus refunded), in fen: today and per day over the last seven days. */
+  sales: z
+    .object({
+      todayFen: fen,
+      todayOrders: z.number().int().nonnegative(),
+      weekFen: fen,
+      weekOrders: z.number().int().nonnegative(),
+      days: z.array(z.object({ day: z.string(), fen, orders: z.number().int().nonnegative() })),
+    })
+    .default({ todayFen: 0, todayOrders: 0, weekFen: 0, weekOrders: 0, days: [] }),
+  /** The agent's last log lines (never secrets), newest last. */
+  recentLog: z.array(z.object({ at: z.number().int(), line: z.string() })).default([]),
 });
 export type MaintenanceOverview = z.infer<typeof maintenanceOverview>;
 
@@ -157,6 +191,13 @@ export const requestChannels = {
   },
   'maintenance.setStock': {
     request: z.object({ token: maintenanceToken, lane, stock: z.number().int().min(0).max(9999) }).strict(),
+    response: laneView,
+  },
+  /** A new price for a lane's product (audited in the maintenance log); orders already made keep theirs. */
+  'maintenance.setPrice': {
+    request: z
+      .object({ token: maintenanceToken, lane, priceFen: z.number().int().min(1).max(10_000_000_000) })
+      .strict(),
     response: laneView,
   },
   'maintenance.setLaneEnabled': {

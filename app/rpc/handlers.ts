@@ -3,7 +3,7 @@ import type { Dispenser } from '../dispenser/dispenser.ts';
 import type { MaintenanceService, MaintenanceSessions } from '../maintenance/index.ts';
 import { CheckoutError, type SaleService } from '../sale/index.ts';
 import type { OrderRow, Store } from '../store/index.ts';
-import type { KioskInfo, ProductView, SaleView } from './contract.ts';
+import type { KioskInfo, ProductView, SaleView, SupportContact } from './contract.ts';
 import { RpcFailure, type RpcHandlers } from './dispatcher.ts';
 import { createMaintenanceHandlers } from './maintenance-handlers.ts';
 import { toSaleView } from './sale-view.ts';
@@ -16,6 +16,10 @@ export interface RpcHandlerDeps {
   readonly dispenser: Dispenser;
   readonly maintenance: MaintenanceService;
   readonly sessions: MaintenanceSessions | null;
+  readonly support?: SupportContact;
+  /** productId → picture (data: URL). */
+  readonly images?: ReadonlyMap<string, string>;
+  readonly version?: string;
 }
 
 export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
@@ -51,11 +55,19 @@ export function createRpcHandlers(deps: RpcHandlerDeps): RpcHandlers {
   };
 }
 
-export function describeKiosk(deps: Pick<RpcHandlerDeps, 'kioskId' | 'demo' | 'dispenser'>): KioskInfo {
-  return { kioskId: deps.kioskId, demo: deps.demo, dispenserLink: deps.dispenser.linkState };
+export function describeKiosk(
+  deps: Pick<RpcHandlerDeps, 'kioskId' | 'demo' | 'dispenser' | 'support' | 'version'>,
+): KioskInfo {
+  return {
+    kioskId: deps.kioskId,
+    demo: deps.demo,
+    dispenserLink: deps.dispenser.linkState,
+    support: deps.support ?? { phone: null, text: null },
+    version: deps.version ?? '',
+  };
 }
 
-export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser'>): ProductView[] {
+export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser' | 'images'>): ProductView[] {
   const online = deps.dispenser.linkState === 'up';
   return deps.store.lanes.list().map((l) => ({
     lane: l.lane,
@@ -64,6 +76,7 @@ export function listProducts(deps: Pick<RpcHandlerDeps, 'store' | 'dispenser'>):
     priceFen: l.priceFen,
     stock: l.stock,
     available: online && l.enabled && l.stock > 0,
+    image: deps.images?.get(l.productId) ?? null,
   }));
 }
 

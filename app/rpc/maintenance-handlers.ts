@@ -60,6 +60,15 @@ export function createMaintenanceHandlers(
             lastError: r.lastError,
           })),
           log: [...o.log],
+          links: o.links,
+          sales: {
+            todayFen: o.sales.today.fen,
+            todayOrders: o.sales.today.orders,
+            weekFen: o.sales.weekFen,
+            weekOrders: o.sales.weekOrders,
+            days: [...o.sales.week],
+          },
+          recentLog: [...o.recentLog],
         };
       }),
     'maintenance.laneStatus': async ({ token, lane }) => authorised(token, () => m.laneStatus(lane)),
@@ -70,6 +79,8 @@ export function createMaintenanceHandlers(
       }),
     'maintenance.setStock': async ({ token, lane, stock }) =>
       authorised(token, async () => toLaneView(await m.setStock(lane, stock))),
+    'maintenance.setPrice': async ({ token, lane, priceFen }) =>
+      authorised(token, () => toLaneView(m.setPrice(lane, priceFen))),
     'maintenance.setLaneEnabled': async ({ token, lane, enabled }) =>
       authorised(token, () => toLaneView(m.setEnabled(lane, enabled))),
   };

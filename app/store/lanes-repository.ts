@@ -72,6 +72,10 @@ export class LanesRepository {
     );
   }
 
+  setPrice(lane: number, priceFen: number): boolean {
+    return this.db.prepare('UPDATE lanes SET price_fen = ? WHERE lane = ?').run(priceFen, lane).changes === 1;
+  }
+
   decrementStock(lane: number): void {
     this.db.prepare('UPDATE lanes SET stock = stock - 1 WHERE lane = ? AND stock > 0').run(lane);
   }

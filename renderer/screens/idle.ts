@@ -6,6 +6,28 @@ import { isSellable, type Actions, type Model } from '../model.ts';
 import { formatFen } from '../money.ts';
 import type { ScreenView } from './screen.ts';
 
+/**
+ * The product's picture, or — without one, or when it does not decode — a plain tile with the name's first
+ * character, so a missing file never leaves a broken-image icon. Decorative: the name is in the tile as text.
+ */
+function productPicture(product: ProductView): HTMLElement {
+  const fallback = (): HTMLElement =>
+    h(
+      'span',
+      { class: 'tile-picture tile-picture-fallback', 'data-testid': `picture-fallback-${product.lane}` },
+      Array.from(product.name)[0] ?? '?',
+    );
+  if (product.image === null) return fallback();
+  const img = h('img', {
+    class: 'tile-picture',
+    src: product.image,
+    alt: '',
+    'data-testid': `picture-${product.lane}`,
+  });
+  img.addEventListener('error', () => img.replaceWith(fallback()), { once: true });
+  return img;
+}
+
 function productTile(
   product: ProductView,
   sellable: boolean,
@@ -22,10 +44,13 @@ function productTile(
       'aria-disabled': sellable ? 'false' : 'true',
     },
     h('span', { class: 'tile-lane' }, String(product.lane)),
+    productPicture(product),
     h('span', { class: 'tile-name' }, product.name),
     h('span', { class: 'tile-price', 'data-testid': `price-${product.lane}` }, formatFen(product.priceFen)),
   );
-  if (!product.available) tile.append(h('span', { class: 'tile-badge' }, bi('售罄', 'Sold out')));
+  // "Sold out" only when the lane is empty; a lane that cannot sell for another reason says so.
+  if (product.stock === 0) tile.append(h('span', { class: 'tile-badge' }, bi('售罄', 'Sold out')));
+  else if (!sellable) tile.append(h('span', { class: 'tile-badge' }, bi('暂停', 'Unavailable')));
   if (inCart > 0)
     tile.append(h('span', { class: 'tile-count', 'data-testid': `in-cart-${product.lane}` }, `×${inCart}`));
   tile.addEventListener('click', () => actions.addToCart(product.lane));
@@ -101,7 +126,7 @@ export function createIdleScreen(actions: Actions): ScreenView {
                   class: 'btn small',
                   type: 'button',
                   'data-testid': `remove-${line.product.lane}`,
-                  'aria-label': 'remove one',
+                  'aria-label': `减少一件 ${line.product.name} / remove one`,
                 },
                 '−',
               );

@@ -22,6 +22,14 @@ function createLaneRow(laneNo: number, actions: Actions): LaneRow {
   let current: LaneView | null = null;
   const name = h('td', { class: 'maint-name' });
   const stock = h('span', { class: 'maint-stock', 'data-testid': `maint-stock-${laneNo}` });
+  const price = h('span', { class: 'maint-price', 'data-testid': `maint-price-${laneNo}` });
+  const cheaper = button('−¥0.10', `maint-price-down-${laneNo}`, () => {
+    if (current !== null && current.priceFen > PRICE_STEP_FEN)
+      actions.maintenanceSetPrice(laneNo, current.priceFen - PRICE_STEP_FEN);
+  });
+  const dearer = button('+¥0.10', `maint-price-up-${laneNo}`, () => {
+    if (current !== null) actions.maintenanceSetPrice(laneNo, current.priceFen + PRICE_STEP_FEN);
+  });
   const minus = button('−', `maint-minus-${laneNo}`, () => {
     if (current !== null && current.stock > 0) actions.maintenanceSetStock(laneNo, current.stock - 1);
   });
@@ -50,6 +58,7 @@ function createLaneRow(laneNo: number, actions: Actions): LaneRow {
     { 'data-testid': `maint-lane-${laneNo}` },
     h('td', { class: 'maint-lane-no' }, String(laneNo)),
     name,
+    h('td', { class: 'maint-price-cell' }, cheaper, price, dearer),
     h('td', { class: 'maint-stock-cell' }, minus, stock, plus, full),
     h('td', {}, toggle),
     h('td', { class: 'maint-actions' }, test, check, result),
@@ -60,6 +69,9 @@ function createLaneRow(laneNo: number, actions: Actions): LaneRow {
       current = lane;
       const busy = state.busyLanes.has(laneNo);
       name.textContent = lane.name;
+      price.textContent = formatFen(lane.priceFen);
+      cheaper.disabled = busy || lane.priceFen <= PRICE_STEP_FEN;
+      dearer.disabled = busy;
       stock.textContent = `${lane.stock}/${lane.capacity}`;
       minus.disabled = busy || lane.stock <= 0;
       plus.disabled = busy || lane.stock >= lane.capacity;
@@ -94,6 +106,30 @@ function machineLine(overview: MaintenanceOverview): string[] {
   ];
 }
 
+/** Prices change in steps of ¥0.10 on the touch screen. */
+const PRICE_STEP_FEN = 10;
+
+function linkText(name: string, state: 'up' | 'down' | 'unknown', detail = ''): string {
+  const word = state === 'up' ? '● ok' : state === 'down' ? '✕ down' : '? unknown';
+  return `${name} ${word}${detail === '' ? '' : ` (${detail})`}`;
+}
+
+/** Seven bars, one per day, heights relative to the best day; the amount under each. */
+function salesChart(days: MaintenanceOverview['sales']['days']): HTMLElement[] {
+  const best = Math.max(1, ...days.map((d) => d.fen));
+  return days.map((d) => {
+    const bar = h('span', { class: 'maint-bar' });
+    bar.style.height = `${Math.round((d.fen / best) * 100)}%`;
+    return h(
+      'li',
+      { title: `${d.day}: ${formatFen(d.fen)} (${d.orders})` },
+      h('span', { class: 'maint-bar-box' }, bar),
+      h('span', { class: 'maint-bar-day' }, d.day.slice(5)),
+      h('span', { class: 'maint-bar-fen' }, formatFen(d.fen)),
+    );
+  });
+}
+
 function twoDigits(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -110,6 +146,11 @@ export function createMaintenanceScreen(actions: Actions): ScreenView {
   const body = h('tbody', {});
   const refunds = h('ul', { class: 'maint-refunds', 'data-testid': 'maint-refunds' });
   const log = h('ol', { class: 'maint-log', 'data-testid': 'maint-log' });
+  const links = h('p', { class: 'maint-links', 'data-testid': 'maint-links' });
+  const version = h('span', { class: 'maint-version', 'data-testid': 'maint-version' });
+  const salesTotals = h('p', { class: 'maint-sales-totals', 'data-testid': 'maint-sales' });
+  const chart = h('ol', { class: 'maint-chart', 'data-testid': 'maint-chart' });
+  const agentLog = h('ol', { class: 'maint-agent-log', 'data-testid': 'maint-agent-log' });
   const lock = button(
     bi('完成并锁定', 'Done — lock'),
     'maint-lock',
@@ -126,35 +167,44 @@ export function createMaintenanceScreen(actions: Actions): ScreenView {
       'header',
       { class: 'maint-header' },
       h('h1', {}, bi('维护', 'Maintenance')),
+      version,
       link,
       machine,
       refresh,
       lock,
     ),
     message,
-    h(
-      'table',
-      { class: 'maint-lanes' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, bi('货道', 'Lane')),
-          h('th', {}, bi('商品', 'Product')),
-          h('th', {}, bi('库存/容量', 'Stock/capacity')),
-          h('th', {}, bi('状态', 'Enabled')),
-          h('th', {}, bi('测试', 'Test')),
-        ),
-      ),
-      body,
-    ),
+    links,
     h(
       'div',
-      { class: 'maint-lists' },
-      h('div', {}, h('h2', {}, bi('待处理退款', 'Refunds needing attention')), refunds),
-      h('div', {}, h('h2', {}, bi('最近操作', 'Recent actions')), log),
+      { class: 'maint-body', 'data-scroll-list': '' },
+      h(
+        'table',
+        { class: 'maint-lanes' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, bi('货道', 'Lane')),
+            h('th', {}, bi('商品', 'Product')),
+            h('th', {}, bi('价格', 'Price')),
+            h('th', {}, bi('库存/容量', 'Stock/capacity')),
+            h('th', {}, bi('状态', 'Enabled')),
+            h('th', {}, bi('测试', 'Test')),
+          ),
+        ),
+        body,
+      ),
+      h(
+        'div',
+        { class: 'maint-lists' },
+        h('div', {}, h('h2', {}, bi('待处理退款', 'Refunds needing attention')), refunds),
+        h('div', {}, h('h2', {}, bi('最近操作', 'Recent actions')), log),
+        h('div', {}, h('h2', {}, bi('销售', 'Sales')), salesTotals, chart),
+        h('div', {}, h('h2', {}, bi('运行日志', 'Agent log')), agentLog),
+      ),
     ),
   );
   // Every touch keeps the session alive; capture so it counts even on disabled buttons.
@@ -171,6 +221,20 @@ export function createMaintenanceScreen(actions: Actions): ScreenView {
         link.textContent = '载入中… Loading…';
         return;
       }
+      version.textContent = model.info?.version ? `v${model.info.version}` : '';
+      links.textContent = [
+        linkText('主板 Board', overview.links.board),
+        linkText('中继 Relay', overview.links.relay),
+        linkText('支付宝 Alipay', overview.links.alipay.state, overview.links.alipay.detail),
+      ].join('   ');
+      const s = overview.sales;
+      salesTotals.textContent =
+        `今天 Today ${formatFen(s.todayFen)} (${s.todayOrders})   ` +
+        `7 天 7 days ${formatFen(s.weekFen)} (${s.weekOrders})`;
+      chart.replaceChildren(...salesChart(s.days));
+      agentLog.replaceChildren(
+        ...overview.recentLog.slice(-15).map((entry) => h('li', {}, `${clockTime(entry.at)} ${entry.line}`)),
+      );
       const online = overview.dispenserLink === 'up';
       link.textContent = online ? '主板在线 Board online' : '主板离线 Board offline';
       link.dataset.state = online ? 'online' : 'offline';

@@ -5,7 +5,10 @@ import type { Actions, Model } from '../model.ts';
 import { formatFen } from '../money.ts';
 import type { ScreenView } from './screen.ts';
 
-/** Big enough for a phone camera at arm's length; margin 4 is the quiet zone the QR spec asks for. */
+/**
+ * Drawn at this size, shown at the layout's --qr-size (pixelated, so modules stay sharp). Big enough for a
+ * phone camera at arm's length; margin 4 is the quiet zone the QR spec asks for.
+ */
 const QR_SIZE_PX = 360;
 
 /** `95_000` → `1:35`; never negative. */
@@ -36,9 +39,13 @@ export function createPaymentScreen(actions: Actions): ScreenView {
     { class: 'screen screen-payment' },
     h('h1', {}, bi('请用支付宝扫码支付', 'Scan to pay with Alipay')),
     h('div', { class: 'qr-frame' }, canvas, preparing),
-    amount,
-    h('p', { class: 'countdown' }, bi('剩余时间', 'Time left'), countdown),
-    cancel,
+    h(
+      'div',
+      { class: 'payment-info' },
+      amount,
+      h('p', { class: 'countdown' }, bi('剩余时间', 'Time left'), countdown),
+      cancel,
+    ),
   );
 
   let drawnCode: string | null = null;

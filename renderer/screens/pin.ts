@@ -16,6 +16,7 @@ export function createPinScreen(actions: Actions): ScreenView {
     key(d, `pin-key-${d}`, () => actions.pinDigit(d)),
   );
   const back = key('⌫', 'pin-back', () => actions.pinBackspace());
+  back.setAttribute('aria-label', '删除 Delete');
   const zero = key('0', 'pin-key-0', () => actions.pinDigit('0'));
   const ok = key('OK', 'pin-ok', () => actions.pinSubmit(), 'pin-key pin-ok');
   const close = h('button', { class: 'btn', type: 'button', 'data-testid': 'pin-close' }, bi('返回', 'Back'));
@@ -24,11 +25,15 @@ export function createPinScreen(actions: Actions): ScreenView {
   const element = h(
     'section',
     { class: 'screen screen-pin', 'data-testid': 'pin-pad' },
-    h('h1', {}, bi('维护 — 输入密码', 'Maintenance — enter PIN')),
-    dots,
-    message,
+    h(
+      'div',
+      { class: 'pin-side' },
+      h('h1', {}, bi('维护 — 输入密码', 'Maintenance — enter PIN')),
+      dots,
+      message,
+      close,
+    ),
     h('div', { class: 'pin-grid' }, ...digits, back, zero, ok),
-    close,
   );
   return {
     element,

@@ -16,3 +16,5 @@ export { createMemoryLine, LineUnpluggedError } from './memory-line.ts';
 export type { MemoryLine } from './memory-line.ts';
 export { startZdm8Sim } from './zdm8-sim.ts';
 export type { Zdm8Fault, Zdm8Sim, Zdm8SimOptions } from './zdm8-sim.ts';
+export { startVmcControlServer } from './control-server.ts';
+export type { VmcControlServer } from './control-server.ts';

@@ -39,7 +39,13 @@ export interface Stack {
   motorRuns(): Promise<Array<{ lane: number; result: string }>>;
 }
 
-export async function startStack(options: { boardArgs?: readonly string[] } = {}): Promise<Stack> {
+export interface StackOptions {
+  readonly boardArgs?: readonly string[];
+  /** Changes the agent's configuration before it is written (e.g. host.browser for the unattended screen). */
+  readonly agentConfig?: (config: Record<string, unknown>) => Record<string, unknown>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = tempDir('f2f-stack-');
   const appKeys = writeKeyPair(dir, 'app');
   const alipayKeys = writeKeyPair(dir, 'alipay');
@@ -104,7 +110,8 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
   };
   fs.writeFileSync(path.join(dir, 'maintenance-pin-hash'), hashPin(STACK_MAINTENANCE_PIN), { mode: 0o600 });
   const configFile = path.join(dir, 'agent.json');
-  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const written = options.agentConfig ? options.agentConfig(config) : config;
+  fs.writeFileSync(configFile, JSON.stringify(written, null, 2));
 
   const stack: Stack = {
     dir,

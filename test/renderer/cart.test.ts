@@ -18,6 +18,7 @@ const product = (lane: number, patch: Partial<ProductView> = {}): ProductView =>
   productId: `p${lane}`,
   name: `Item ${lane}`,
   priceFen: 100 * lane + 5,
+  image: null,
   stock: 20,
   available: true,
   ...patch,

@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { decodeQrOnScreen, sampleSale, useKioskUi, type KioskUiRig } from './harness.ts';
+import {
+  decodeQrOnScreen,
+  sampleSale,
+  tapMaintenanceCorner,
+  useKioskUi,
+  type KioskUiRig,
+} from './harness.ts';
 
 let rig: KioskUiRig;
 let page: Page;
@@ -56,14 +62,74 @@ describe('product grid', () => {
     assert.match(await text('cart-line-2'), /×3/);
   });
 
-  test('when the dispenser board goes offline the machine says so and nothing can be bought', async () => {
+  test('board offline: an out-of-service screen with the contact, not "Sold out"; back to the grid when it returns', async () => {
+    rig.agent.info = { ...rig.agent.info, support: { phone: '400-820-0000', text: null } };
     await page.getByTestId('product-1').click();
     rig.agent.info = { ...rig.agent.info, dispenserLink: 'down' };
     rig.agent.push('kiosk.updated', rig.agent.info);
-    await page.getByTestId('offline-notice').waitFor();
+    await waitScreen('out-of-service');
     assert.match(await text('offline-notice'), /Machine offline/);
-    assert.equal(await page.getByTestId('product-1').isDisabled(), true);
-    assert.equal(await page.getByTestId('product-2').isDisabled(), true);
+    assert.match(await text('out-of-service'), /暂停服务\s*Out of service/);
+    assert.match(await text('out-of-service-reason'), /The machine cannot dispense right now/);
+    assert.match(await text('out-of-service'), /No payment is taken now/);
+    assert.match(await text('support'), /Need help\? Call 400-820-0000/);
+    assert.doesNotMatch(await text('out-of-service'), /Sold out|售罄/);
+    assert.equal(await page.getByTestId('checkout').count(), 0, 'nothing can be bought');
+
+    rig.agent.info = { ...rig.agent.info, dispenserLink: 'up' };
+    rig.agent.push('kiosk.updated', rig.agent.info);
+    await waitScreen('idle');
+    assert.doesNotMatch(await text('product-1'), /Sold out/);
+    assert.match(await text('product-3'), /Sold out/, 'only the empty lane says sold out');
+  });
+
+  test('every product sold out: the out-of-service screen says so', async () => {
+    rig.agent.products = rig.agent.products.map((p) => ({ ...p, stock: 0, available: false }));
+    rig.agent.push('kiosk.updated', rig.agent.info);
+    await waitScreen('out-of-service');
+    assert.match(await text('out-of-service-reason'), /Everything is sold out/);
+  });
+
+  test('English on request shows English first; after the sale the next customer gets Chinese again', async () => {
+    assert.equal(await page.locator('main#app').getAttribute('data-lang'), 'zh');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    assert.equal(await text('lang-switch'), 'English');
+    await page.getByTestId('lang-switch').click();
+    assert.equal(await page.locator('main#app').getAttribute('data-lang'), 'en');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    assert.equal(await text('lang-switch'), '中文');
+    assert.equal(await page.getByTestId('lang-switch').getAttribute('lang'), 'zh-CN');
+    // English is laid out first: its box is above the Chinese one.
+    const box = async (sel: string) =>
+      (await page.locator(`[data-testid="checkout"] ${sel}`).boundingBox())!.y;
+    assert.ok((await box('.en')) < (await box('.zh')));
+    await startPayment();
+    rig.agent.push('sale.updated', {
+      ...rig.agent.current!,
+      state: 'completed',
+      items: rig.agent.current!.items.map((item) => ({ ...item, state: 'delivered' as const })),
+    });
+    await waitScreen('done');
+    assert.equal(await page.locator('main#app').getAttribute('data-lang'), 'en');
+    await page.getByTestId('back-to-idle').click();
+    await waitScreen('idle');
+    assert.equal(await page.locator('main#app').getAttribute('data-lang'), 'zh');
+  });
+
+  test('an untouched grid gives way to the attract screen; a tap brings the grid back', async () => {
+    await page.clock.fastForward(91_000);
+    await waitScreen('attract');
+    assert.match(await text('attract'), /Welcome/);
+    assert.match(await text('attract-products'), /可乐 Cola/);
+    assert.doesNotMatch(await text('attract-products'), /Green tea/, 'only what can be bought');
+    await page.getByTestId('attract').click();
+    await waitScreen('idle');
+  });
+
+  test('a cart in progress keeps the attract screen away', async () => {
+    await page.getByTestId('product-1').click();
+    await page.clock.fastForward(59_000);
+    assert.equal(await screen(page), 'idle');
   });
 
   test('an untouched cart is emptied after a minute', async () => {
@@ -143,25 +209,54 @@ describe('after payment', () => {
     assert.equal(await text('cart-total'), '¥0.00', 'the paid cart is gone');
   });
 
-  test('goods not dispensed: the screen says how much is being refunded, then that it has been', async () => {
-    await startPayment();
+  test('part delivered: take your other item, which item is refunded and how much, order number, contact', async () => {
+    rig.agent.info = { ...rig.agent.info, support: { phone: '400-820-0000', text: null } };
+    rig.agent.push('kiosk.updated', rig.agent.info);
+    await page.getByTestId('product-1').click();
+    await page.getByTestId('product-2').click();
+    await page.getByTestId('checkout').click();
+    await waitScreen('payment');
     const sale = rig.agent.current!;
     const items = [
       { ...sale.items[0]!, state: 'delivered' as const },
       { ...sale.items[1]!, state: 'not_delivered' as const },
     ];
-    rig.agent.push('sale.updated', { ...sale, state: 'refund_pending', items, refundFen: 350 });
+    rig.agent.push('sale.updated', { ...sale, state: 'refund_pending', items, refundFen: 5 });
     await waitScreen('refund');
-    assert.match(
+    assert.equal(await text('refund-headline'), '请取走已出货的 1 件商品Please take your other item');
+    assert.match(await text('refund-items'), /Not dispensed:.*矿泉水 Water\s*¥0\.05/);
+    assert.doesNotMatch(await text('refund-items'), /Cola/);
+    assert.equal(
       await text('refund-message'),
-      /1 item\(s\) could not be dispensed — ¥3\.50 is being refunded/,
+      '¥0.05 正在退回您的支付宝¥0.05 is being refunded to your Alipay',
     );
-    rig.agent.push('sale.updated', { ...sale, state: 'refunded', items, refundFen: 350 });
+    assert.match(await text('order-no'), /Order no\. K1_20250101_0001/);
+    assert.match(await text('support'), /Call 400-820-0000/);
+    rig.agent.push('sale.updated', { ...sale, state: 'refunded', items, refundFen: 5 });
     await page.getByTestId('refund-message').filter({ hasText: 'has been refunded' }).waitFor();
-    assert.match(await text('refund-message'), /¥3\.50 has been refunded/);
+    assert.match(await text('refund-message'), /¥0\.05 has been refunded to your Alipay/);
+    assert.match(await text('refund-next'), /The refund is done/);
   });
 
-  test('a failure shows the agent message as plain text', async () => {
+  test('a payment that arrives after the customer cancelled: its refund is shown with the amount', async () => {
+    await startPayment();
+    await page.getByTestId('cancel').click();
+    await waitScreen('idle');
+    const sale = rig.agent.current!;
+    rig.agent.push('sale.updated', { ...sale, state: 'refund_pending', qrCode: null, refundFen: 700 });
+    await waitScreen('refund');
+    assert.match(await text('refund-headline'), /Your payment arrived after the order was cancelled/);
+    assert.match(await text('refund-message'), /¥7\.00 is being refunded to your Alipay/);
+    assert.match(await text('order-no'), /K1_20250101_0001/);
+    assert.equal(await page.getByTestId('refund-items').isVisible(), false);
+    await page.getByTestId('back-to-idle').click();
+    await waitScreen('idle');
+    rig.agent.push('sale.updated', { ...sale, state: 'refunded', qrCode: null, refundFen: 700 });
+    rig.agent.push('sale.updated', sampleSale({ outTradeNo: 'K1_NEXT', state: 'completed', qrCode: null }));
+    await waitScreen('done'); // pushes arrive in order: the refunded update came first and stayed away
+  });
+
+  test('a failure says no money was taken, with the agent message as plain text', async () => {
     await startPayment();
     rig.agent.push('sale.updated', {
       ...rig.agent.current!,
@@ -169,8 +264,9 @@ describe('after payment', () => {
       message: '<img src=x onerror=alert(1)> 支付失败 Payment failed',
     });
     await waitScreen('error');
-    assert.equal(await text('error-message'), '<img src=x onerror=alert(1)> 支付失败 Payment failed');
-    assert.equal(await page.locator('[data-testid="error-message"] img').count(), 0);
+    assert.match(await text('error-message'), /The payment could not be started — you have not been charged/);
+    assert.equal(await text('error-detail'), '<img src=x onerror=alert(1)> 支付失败 Payment failed');
+    assert.equal(await page.locator('[data-testid="error-detail"] img').count(), 0);
   });
 
   test("a late update for an older sale does not take over a customer's payment screen", async () => {
@@ -187,7 +283,7 @@ describe('after payment', () => {
 describe('technician entry', () => {
   test('five taps on the corner open a PIN pad that hides digits; no PIN configured: not available', async () => {
     rig.agent.maintenance.pin = null;
-    for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+    await tapMaintenanceCorner(page);
     await waitScreen('pin');
     for (const d of ['1', '2', '3', '4']) await page.getByTestId(`pin-key-${d}`).click();
     assert.equal(await text('pin-dots'), '●●●●');
@@ -199,9 +295,21 @@ describe('technician entry', () => {
   });
 
   test('an abandoned PIN pad closes itself', async () => {
-    for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+    await tapMaintenanceCorner(page);
     await waitScreen('pin');
     await page.clock.fastForward(31_000);
     await waitScreen('idle');
+  });
+});
+
+describe('product pictures', () => {
+  test('a product shows its picture; a picture that does not decode and a product without one get the fallback', async () => {
+    const picture = page.getByTestId('picture-1');
+    await picture.waitFor();
+    assert.ok(await picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 16));
+    await page.getByTestId('picture-fallback-2').waitFor(); // the broken one was replaced
+    assert.equal(await page.getByTestId('picture-2').count(), 0);
+    assert.equal(await text('picture-fallback-2'), '矿');
+    assert.equal(await text('picture-fallback-3'), '绿');
   });
 });

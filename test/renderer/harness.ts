@@ -38,11 +38,45 @@ export const CSP =
 
 export const TOKEN = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
+/** A real 16×16 red PNG, as the agent sends a product picture. */
+export const SAMPLE_PICTURE = (() => {
+  const png = new PNG({ width: 16, height: 16 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([200, 30, 30, 255], i);
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+})();
+
+/** Shaped like a picture, but no image decoder takes it: the screen must fall back. */
+export const BROKEN_PICTURE = 'data:image/png;base64,bm90IGEgcGljdHVyZQ==';
+
 export function sampleProducts(): ProductView[] {
   return [
-    { lane: 1, productId: 'cola', name: '可乐 Cola', priceFen: 350, stock: 5, available: true },
-    { lane: 2, productId: 'water', name: '矿泉水 Water', priceFen: 5, stock: 3, available: true },
-    { lane: 3, productId: 'tea', name: '绿茶 Green tea', priceFen: 1200, stock: 0, available: false },
+    {
+      lane: 1,
+      productId: 'cola',
+      name: '可乐 Cola',
+      priceFen: 350,
+      stock: 5,
+      available: true,
+      image: SAMPLE_PICTURE,
+    },
+    {
+      lane: 2,
+      productId: 'water',
+      name: '矿泉水 Water',
+      priceFen: 5,
+      stock: 3,
+      available: true,
+      image: BROKEN_PICTURE,
+    },
+    {
+      lane: 3,
+      productId: 'tea',
+      name: '绿茶 Green tea',
+      priceFen: 1200,
+      stock: 0,
+      available: false,
+      image: null,
+    },
   ];
 }
 
@@ -97,6 +131,8 @@ export class FakeMaintenance {
   pin: string | null = MAINTENANCE_PIN;
   maxWrongPins = 5;
   wrongPins = 0;
+  /** When a lockout ends (epoch ms); null: five minutes after the refused try, as the agent does. */
+  lockedUntil: number | null = null;
   lanes: LaneView[] = sampleLanes();
   machine: MaintenanceOverview['machine'] = {
     doorOpen: false,
@@ -106,6 +142,13 @@ export class FakeMaintenance {
   };
   openRefunds: MaintenanceOverview['openRefunds'] = [];
   log: MaintenanceOverview['log'] = [];
+  links: MaintenanceOverview['links'] = {
+    board: 'up',
+    relay: 'up',
+    alipay: { state: 'up', detail: 'last QR code issued 2025-01-01 10:00 UTC' },
+  };
+  sales: MaintenanceOverview['sales'] = { todayFen: 0, todayOrders: 0, weekFen: 0, weekOrders: 0, days: [] };
+  recentLog: MaintenanceOverview['recentLog'] = [];
   /** What a test vend of a lane reports; lanes not listed are delivered. */
   readonly testVendAnswers = new Map<number, TestVendAnswer>();
   readonly laneStatusAnswers = new Map<number, LaneStatusAnswer>();
@@ -154,7 +197,7 @@ export class FakeMaintenance {
       'maintenance.unlock': ({ pin }) => {
         configured();
         if (this.wrongPins >= this.maxWrongPins)
-          return { unlocked: false, reason: 'locked_out', retryAt: Date.now() + 300_000 };
+          return { unlocked: false, reason: 'locked_out', retryAt: this.lockedUntil ?? Date.now() + 300_000 };
         if (pin !== this.pin) {
           this.wrongPins += 1;
           return { unlocked: false, reason: 'wrong_pin', retryAt: null };
@@ -177,6 +220,9 @@ export class FakeMaintenance {
           machine: this.dispenserLink() === 'up' ? this.machine : null,
           openRefunds: this.openRefunds,
           log: this.log,
+          links: { ...this.links, board: this.dispenserLink() },
+          sales: this.sales,
+          recentLog: this.recentLog,
         };
       },
       'maintenance.laneStatus': ({ token, lane }) => {
@@ -203,6 +249,11 @@ export class FakeMaintenance {
         record('set_stock', lane, `${row.stock} → ${stock}`);
         return update(lane, { stock });
       },
+      'maintenance.setPrice': ({ token, lane, priceFen }) => {
+        authorised(token);
+        record('set_price', lane, `${laneOf(lane).priceFen} → ${priceFen} fen`);
+        return update(lane, { priceFen });
+      },
       'maintenance.setLaneEnabled': ({ token, lane, enabled }) => {
         authorised(token);
         record(enabled ? 'enable_lane' : 'disable_lane', lane, '');
@@ -214,7 +265,13 @@ export class FakeMaintenance {
 
 /** A stand-in for the agent: answers the contract's channels from plain fields a test can change. */
 export class FakeAgent {
-  info: KioskInfo = { kioskId: 'K1', demo: true, dispenserLink: 'up' };
+  info: KioskInfo = {
+    kioskId: 'K1',
+    demo: true,
+    dispenserLink: 'up',
+    support: { phone: null, text: null },
+    version: '',
+  };
   products: ProductView[] = sampleProducts();
   current: SaleView | null = null;
   /** Every request received, in order, after validation. */
@@ -229,7 +286,13 @@ export class FakeAgent {
 
   reset(): void {
     this.maintenance = new FakeMaintenance(() => this.info.dispenserLink);
-    this.info = { kioskId: 'K1', demo: true, dispenserLink: 'up' };
+    this.info = {
+      kioskId: 'K1',
+      demo: true,
+      dispenserLink: 'up',
+      support: { phone: null, text: null },
+      version: '',
+    };
     this.products = sampleProducts();
     this.current = null;
     this.calls.length = 0;
@@ -318,7 +381,10 @@ export interface KioskUiRig {
   readonly agent: FakeAgent;
   readonly browser: Browser;
   /** A fresh browser context with Playwright's clock installed (time flows until a test fast-forwards). */
-  newPage(): Promise<{ context: BrowserContext; page: Page; consoleErrors: string[] }>;
+  newPage(viewport?: {
+    width: number;
+    height: number;
+  }): Promise<{ context: BrowserContext; page: Page; consoleErrors: string[] }>;
   close(): Promise<void>;
 }
 
@@ -384,8 +450,8 @@ export async function startKioskUiRig(): Promise<KioskUiRig> {
     url: `http://127.0.0.1:${port}/`,
     agent,
     browser,
-    async newPage() {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    async newPage(viewport = { width: 1280, height: 900 }) {
+      const context = await browser.newContext({ viewport });
       await context.clock.install();
       const page = await context.newPage();
       const consoleErrors: string[] = [];
@@ -460,4 +526,18 @@ export function useKioskUi(
       assert.deepEqual(consoleErrors, [], 'no CSP violations, script errors or failed loads');
     }
   });
+}
+
+/**
+ * Five taps on the hidden maintenance corner inside its 3 s tap window. The page's clock is held while they
+ * land, so the window is measured on a clock the test controls and a busy machine cannot stretch five clicks
+ * past it. The pause point lies a second ahead: the page's clock keeps running while the call travels to it.
+ */
+export async function tapMaintenanceCorner(
+  page: Page,
+  options: { keepPaused?: boolean } = {},
+): Promise<void> {
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
+  for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+  if (!options.keepPaused) await page.clock.resume();
 }

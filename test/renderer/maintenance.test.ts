@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { MAINTENANCE_PIN, useKioskUi, type KioskUiRig } from './harness.ts';
+import { MAINTENANCE_PIN, tapMaintenanceCorner, useKioskUi, type KioskUiRig } from './harness.ts';
 
 let rig: KioskUiRig;
 let page: Page;
@@ -17,7 +17,7 @@ const waitText = (testId: string, pattern: string | RegExp) =>
   page.getByTestId(testId).filter({ hasText: pattern }).waitFor();
 
 async function openPinPad(): Promise<void> {
-  for (let i = 0; i < 5; i++) await page.getByTestId('maintenance-corner').click();
+  await tapMaintenanceCorner(page);
   await waitScreen('pin');
 }
 
@@ -129,7 +129,7 @@ describe('maintenance screen', () => {
   test('an offline board shows as offline', async () => {
     rig.agent.info = { ...rig.agent.info, dispenserLink: 'down' };
     await page.reload();
-    await waitScreen('idle');
+    await waitScreen('out-of-service'); // the corner works there too
     await unlock();
     assert.match(await text('maint-link'), /offline/);
   });
@@ -225,6 +225,7 @@ describe('maintenance screen', () => {
     assert.deepEqual(rig.agent.callsTo('maintenance.lock').at(-1), { token });
     const sentBeforeLockReturned = callsWithToken(token).length;
     await page.clock.fastForward(310_000);
+    await page.getByTestId('attract').click(); // five quiet minutes brought the attract screen
     await page.getByTestId('product-1').click();
     assert.equal(callsWithToken(token).length, sentBeforeLockReturned, 'nothing carries the old token');
     assert.equal(rig.agent.maintenance.token, null);
@@ -246,5 +247,67 @@ describe('maintenance screen', () => {
     await waitScreen('idle');
     await until(() => rig.agent.callsTo('maintenance.lock').length === 1, 'the lock call');
     assert.equal(rig.agent.maintenance.token, null);
+  });
+});
+
+describe('technician toolbox', () => {
+  test('version, board/relay/Alipay links, sales today and this week with a bar per day, the agent log', async () => {
+    rig.agent.info = { ...rig.agent.info, version: '1.2.3' };
+    rig.agent.maintenance.links = {
+      board: 'up',
+      relay: 'down',
+      alipay: { state: 'up', detail: 'last QR code issued 2025-01-01 10:00 UTC' },
+    };
+    rig.agent.maintenance.sales = {
+      todayFen: 1250,
+      todayOrders: 3,
+      weekFen: 9005,
+      weekOrders: 20,
+      days: [0, 100, 2000, 0, 5655, 0, 1250].map((fen, i) => ({ day: `2025-01-0${i + 1}`, fen, orders: 1 })),
+    };
+    rig.agent.maintenance.recentLog = [{ at: Date.now(), line: 'relay: stream connected' }];
+    await page.reload();
+    await waitScreen('idle');
+    await unlock();
+    assert.equal(await text('maint-version'), 'v1.2.3');
+    assert.match(await text('maint-links'), /Board ● ok/);
+    assert.match(await text('maint-links'), /Relay ✕ down/);
+    assert.match(await text('maint-links'), /Alipay ● ok \(last QR code issued/);
+    assert.match(await text('maint-sales'), /Today ¥12\.50 \(3\)/);
+    assert.match(await text('maint-sales'), /7 days ¥90\.05 \(20\)/);
+    assert.equal(await page.locator('[data-testid="maint-chart"] li').count(), 7);
+    assert.match(await text('maint-chart'), /01-05¥56\.55/);
+    assert.match(await text('maint-agent-log'), /relay: stream connected/);
+  });
+
+  test('the price is stepped by ¥0.10 through the agent, and the change is in the log', async () => {
+    await unlock();
+    assert.equal(await text('maint-price-1'), '¥3.50');
+    await page.getByTestId('maint-price-up-1').click();
+    await waitText('maint-price-1', '¥3.60');
+    assert.equal(await page.getByTestId('maint-price-down-2').isDisabled(), true, '¥0.05 cannot lose ¥0.10');
+    await page.getByTestId('maint-price-down-1').click();
+    await waitText('maint-price-1', '¥3.50');
+    const prices = rig.agent.callsTo('maintenance.setPrice').map((p) => {
+      const { lane, priceFen } = p as { lane: number; priceFen: number };
+      return { lane, priceFen };
+    });
+    assert.deepEqual(prices, [
+      { lane: 1, priceFen: 360 },
+      { lane: 1, priceFen: 350 },
+    ]);
+    await waitText('maint-log', /set_price #1 360 → 350 fen/);
+  });
+
+  test('a locked-out PIN pad says how long until it accepts PINs again', async () => {
+    rig.agent.maintenance.maxWrongPins = 0;
+    await openPinPad();
+    // The page's clock is held, and the lockout ends 4½ minutes after it: "5 min" whatever the machine's load.
+    const held = (await page.evaluate(() => Date.now())) + 1000;
+    await page.clock.pauseAt(held);
+    rig.agent.maintenance.lockedUntil = held + 270_000;
+    await enterPin(MAINTENANCE_PIN);
+    await waitText('pin-message', /Too many attempts — try again in 5 min/);
+    assert.match(await text('pin-message'), /请 5 分钟后再试/);
   });
 });

@@ -51,7 +51,13 @@ test('with the per-boot token a screen can call the contract and receives pushed
   const messages: unknown[] = [];
   ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
   ws.send(JSON.stringify({ id: 7, channel: 'kiosk.info', payload: {} }));
-  events.publish('kiosk.updated', { kioskId: 'K1', demo: true, dispenserLink: 'up' });
+  events.publish('kiosk.updated', {
+    kioskId: 'K1',
+    demo: true,
+    dispenserLink: 'up',
+    support: { phone: null, text: null },
+    version: '',
+  });
   while (messages.length < 2) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(
     messages.find((m) => (m as { id?: number }).id === 7),

@@ -51,7 +51,13 @@ test('pushed events reach the kiosk window, validated, and stop after the bridge
     target: () => ({ send: (...args: unknown[]) => void sent.push(args), isDestroyed: () => false }),
     isTrustedUrl: () => true,
   });
-  const info = { kioskId: 'K1', demo: false, dispenserLink: 'down' as const };
+  const info = {
+    kioskId: 'K1',
+    demo: false,
+    dispenserLink: 'down' as const,
+    support: { phone: null, text: null },
+    version: '',
+  };
   events.publish('kiosk.updated', info);
   assert.deepEqual(sent, [[IPC_EVENT_CHANNEL, 'kiosk.updated', info]]);
   assert.throws(

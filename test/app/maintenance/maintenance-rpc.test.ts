@@ -137,3 +137,54 @@ test('the board\'s "fully loaded" button fills every lane in the agent too', asy
   await waitFor(() => h.agent.store.lanes.get(1)?.stock === 9, 'lane 1 to be full');
   assert.equal(h.agent.store.maintenanceLog.recent()[0]?.action, 'fully_loaded');
 });
+
+test("the technician's overview: today's and the week's sales net of refunds, link states, log lines; a price change is logged", async () => {
+  const { h, call } = await harnessWithPin();
+  const unlocked = await call('maintenance.unlock', { pin: '2468' });
+  assert.ok(unlocked.ok);
+  const token = (unlocked.result as { token: string }).token;
+  const overview = async () => {
+    const answer = await call('maintenance.overview', { token });
+    assert.ok(answer.ok, JSON.stringify(answer));
+    return answer.result as {
+      links: { board: string; relay: string; alipay: { state: string; detail: string } };
+      sales: { todayFen: number; todayOrders: number; weekFen: number; days: Array<{ fen: number }> };
+      recentLog: Array<{ line: string }>;
+      log: Array<{ action: string; lane: number | null; detail: string | null }>;
+    };
+  };
+  const before = await overview();
+  assert.equal(before.links.board, 'up');
+  assert.equal(before.links.alipay.state, 'unknown', 'no order yet');
+  assert.deepEqual([before.sales.todayFen, before.sales.todayOrders, before.sales.days.length], [0, 0, 7]);
+
+  // One sale delivered (lane 1), one with the jammed lane 2 refunded: only the first counts.
+  for (const lane of [1, 2]) {
+    const sale = await h.agent.sales.checkout([{ lane, quantity: 1 }]);
+    await h.pay(sale.outTradeNo);
+    await waitFor(
+      () =>
+        ['completed', 'refund_pending', 'refunded'].includes(
+          h.agent.store.orders.get(sale.outTradeNo)!.state,
+        ),
+      `sale on lane ${lane} to end`,
+    );
+  }
+  const after = await overview();
+  const lane1Price = h.agent.store.lanes.get(1)!.priceFen;
+  assert.equal(after.sales.todayFen, lane1Price);
+  assert.equal(after.sales.todayOrders, 1);
+  assert.equal(after.sales.weekFen, lane1Price);
+  assert.equal(after.sales.days.at(-1)?.fen, lane1Price, "today's bar");
+  assert.equal(after.links.alipay.state, 'up');
+  assert.match(after.links.alipay.detail, /last QR code issued/);
+  assert.ok(after.recentLog.length > 0, 'the agent log lines are there');
+
+  const priced = await call('maintenance.setPrice', { token, lane: 1, priceFen: 450 });
+  assert.equal(priced.ok && (priced.result as { priceFen: number }).priceFen, 450);
+  assert.equal(h.agent.store.lanes.get(1)?.priceFen, 450);
+  const logged = (await overview()).log.find((e) => e.action === 'set_price');
+  assert.deepEqual(logged && [logged.lane, logged.detail], [1, `${lane1Price} → 450 fen`]);
+  const refused = await call('maintenance.setPrice', { token, lane: 1, priceFen: 0 });
+  assert.equal(refused.ok, false, 'a zero price is refused by the contract');
+});

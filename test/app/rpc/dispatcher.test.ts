@@ -19,7 +19,13 @@ const refused = async (): Promise<never> => {
 
 function handlers(overrides: Partial<RpcHandlers> = {}): RpcHandlers {
   return {
-    'kiosk.info': async () => ({ kioskId: 'K1', demo: true, dispenserLink: 'up' }),
+    'kiosk.info': async () => ({
+      kioskId: 'K1',
+      demo: true,
+      dispenserLink: 'up',
+      support: { phone: null, text: null },
+      version: '',
+    }),
     'catalog.list': async () => ({ products: [] }),
     'sale.checkout': async () => sale,
     'sale.current': async () => null,
@@ -31,6 +37,7 @@ function handlers(overrides: Partial<RpcHandlers> = {}): RpcHandlers {
     'maintenance.testVend': refused,
     'maintenance.setStock': refused,
     'maintenance.setLaneEnabled': refused,
+    'maintenance.setPrice': refused,
     ...overrides,
   };
 }
