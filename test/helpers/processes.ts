@@ -19,11 +19,13 @@ export async function startProgram(
   program: 'kiosk-agent' | 'notify-relay' | 'alipay-sim' | 'vmc-sim',
   args: readonly string[],
   timeoutMs = 20_000,
+  /** Extra environment, e.g. NODE_OPTIONS for a benchmark's CPU profile. */
+  env: Readonly<Record<string, string>> = {},
 ): Promise<RunningProgram> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', `${program}.js`), ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -27,6 +27,7 @@ export interface Stack {
   readonly boardControlUrl: string;
   readonly relayToken: string;
   readonly alipayKeys: KeyPairFiles;
+  readonly appKeys: KeyPairFiles;
   readonly agentDbFile: string;
   agent: RunningProgram;
   relay: RunningProgram;
@@ -34,12 +35,22 @@ export interface Stack {
   restartRelay(): Promise<RunningProgram>;
   /** The kiosk screen URL (with the per-boot token) of the running agent. */
   agentUrl(): string;
-  startAgent(): Promise<RunningProgram>;
+  /** Starts the agent; `env` is added to its environment (a benchmark's NODE_OPTIONS, say). */
+  startAgent(env?: Readonly<Record<string, string>>): Promise<RunningProgram>;
   simJson<T>(pathname: string, body?: unknown): Promise<T>;
   motorRuns(): Promise<Array<{ lane: number; result: string }>>;
 }
 
-export async function startStack(options: { boardArgs?: readonly string[] } = {}): Promise<Stack> {
+export interface StackOptions {
+  readonly boardArgs?: readonly string[];
+  readonly planogram?: ReadonlyArray<(typeof STACK_PLANOGRAM)[number]>;
+  /** The relay URL the agent is given, from the relay's own (a proxy in front of it, say). */
+  readonly agentRelayUrl?: (relayUrl: string) => string | Promise<string>;
+  /** Leave the agent stopped: the caller starts it (to time or profile its start-up). */
+  readonly deferAgent?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = tempDir('f2f-stack-');
   const appKeys = writeKeyPair(dir, 'app');
   const alipayKeys = writeKeyPair(dir, 'alipay');
@@ -96,11 +107,11 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
       alipayPublicKeyFile: alipayKeys.publicKeyFile,
       notifyUrl: `${relayUrl}/alipay/notify`,
     },
-    relay: { url: relayUrl, tokenFile },
+    relay: { url: (await options.agentRelayUrl?.(relayUrl)) ?? relayUrl, tokenFile },
     dispenser: { driver: 'fafb', path: pty.b },
     sale: { paymentTimeoutSeconds: 120 },
     maintenance: { pinHashFile: path.join(dir, 'maintenance-pin-hash') },
-    planogram: STACK_PLANOGRAM,
+    planogram: options.planogram ?? STACK_PLANOGRAM,
   };
   fs.writeFileSync(path.join(dir, 'maintenance-pin-hash'), hashPin(STACK_MAINTENANCE_PIN), { mode: 0o600 });
   const configFile = path.join(dir, 'agent.json');
@@ -113,6 +124,7 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
     boardControlUrl: String(board.ready['controlUrl']),
     relayToken,
     alipayKeys,
+    appKeys,
     agentDbFile: path.join(dir, 'agent', 'kiosk.sqlite'),
     agent: undefined as unknown as RunningProgram,
     relay,
@@ -122,8 +134,8 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
       return stack.relay;
     },
     agentUrl: () => String(stack.agent.ready['url']),
-    startAgent: async () => {
-      stack.agent = await startProgram('kiosk-agent', ['--config', configFile, '--port', '0']);
+    startAgent: async (env = {}) => {
+      stack.agent = await startProgram('kiosk-agent', ['--config', configFile, '--port', '0'], 20_000, env);
       return stack.agent;
     },
     simJson: async <T>(pathname: string, body?: unknown): Promise<T> => {
@@ -143,6 +155,6 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
         result: string;
       }>,
   };
-  await stack.startAgent();
+  if (!options.deferAgent) await stack.startAgent();
   return stack;
 }

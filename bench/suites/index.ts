@@ -1,0 +1,8 @@
+// Every suite, in the order `npm run bench` runs them (the figures the issue asks for first).
+import type { Suite } from '../lib/suite.ts';
+import { boardLinkSuite } from './board-link.ts';
+import { confirmationSuite } from './confirmation.ts';
+import { cryptoSuite } from './crypto.ts';
+import { dispenserSuite } from './dispenser.ts';
+
+export const SUITES: readonly Suite[] = [confirmationSuite, boardLinkSuite, cryptoSuite, dispenserSuite];
