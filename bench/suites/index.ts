@@ -4,5 +4,12 @@ import { boardLinkSuite } from './board-link.ts';
 import { confirmationSuite } from './confirmation.ts';
 import { cryptoSuite } from './crypto.ts';
 import { dispenserSuite } from './dispenser.ts';
+import { relayCapacitySuite } from './relay-capacity.ts';
 
-export const SUITES: readonly Suite[] = [confirmationSuite, boardLinkSuite, cryptoSuite, dispenserSuite];
+export const SUITES: readonly Suite[] = [
+  confirmationSuite,
+  boardLinkSuite,
+  relayCapacitySuite,
+  cryptoSuite,
+  dispenserSuite,
+];
