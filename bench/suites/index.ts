@@ -5,11 +5,13 @@ import { confirmationSuite } from './confirmation.ts';
 import { cryptoSuite } from './crypto.ts';
 import { dispenserSuite } from './dispenser.ts';
 import { relayCapacitySuite } from './relay-capacity.ts';
+import { startupSuite } from './startup.ts';
 
 export const SUITES: readonly Suite[] = [
   confirmationSuite,
   boardLinkSuite,
   relayCapacitySuite,
+  startupSuite,
   cryptoSuite,
   dispenserSuite,
 ];

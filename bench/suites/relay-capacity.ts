@@ -172,7 +172,7 @@ export const relayCapacitySuite: Suite = {
         ...ids.flatMap((id) => ['--kiosk', `${id}:env:${TOKEN_ENV}`]),
       ],
       60_000,
-      { [TOKEN_ENV]: token },
+      { env: { [TOKEN_ENV]: token } },
     );
     const relayUrl = String(relay.ready['url']);
     const pid = relay.child.pid!;

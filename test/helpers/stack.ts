@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashPin } from '../../app/maintenance/index.ts';
 import { writeKeyPair, type KeyPairFiles } from './key-files.ts';
-import { startProgram, type RunningProgram } from './processes.ts';
+import { startProgram, type ProgramLaunch, type RunningProgram } from './processes.ts';
 import { startPtyPair } from './socat-pty.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -35,8 +35,8 @@ export interface Stack {
   restartRelay(): Promise<RunningProgram>;
   /** The kiosk screen URL (with the per-boot token) of the running agent. */
   agentUrl(): string;
-  /** Starts the agent; `env` is added to its environment (a benchmark's NODE_OPTIONS, say). */
-  startAgent(env?: Readonly<Record<string, string>>): Promise<RunningProgram>;
+  /** Starts the agent (a benchmark may add node flags or environment). */
+  startAgent(launch?: ProgramLaunch): Promise<RunningProgram>;
   simJson<T>(pathname: string, body?: unknown): Promise<T>;
   motorRuns(): Promise<Array<{ lane: number; result: string }>>;
 }
@@ -134,8 +134,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return stack.relay;
     },
     agentUrl: () => String(stack.agent.ready['url']),
-    startAgent: async (env = {}) => {
-      stack.agent = await startProgram('kiosk-agent', ['--config', configFile, '--port', '0'], 20_000, env);
+    startAgent: async (launch = {}) => {
+      stack.agent = await startProgram(
+        'kiosk-agent',
+        ['--config', configFile, '--port', '0'],
+        20_000,
+        launch,
+      );
       return stack.agent;
     },
     simJson: async <T>(pathname: string, body?: unknown): Promise<T> => {
