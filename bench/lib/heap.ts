@@ -16,6 +16,7 @@ export async function connectHeapReader(stderr: () => string): Promise<HeapReade
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  ws.on('error', () => {}); // the program exiting under us is the end of the run, not a failure
   let next = 1;
   const call = (method: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {

@@ -18,14 +18,17 @@ export async function startNoWebsocketProxy(target: string): Promise<string> {
         agent,
       },
       (answer) => {
+        answer.on('error', () => res.destroy());
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
     );
     out.on('error', () => res.destroy());
+    req.on('error', () => out.destroy());
     req.pipe(out);
   });
   server.on('upgrade', (_req, socket) => {
+    socket.on('error', () => socket.destroy());
     socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,7 @@
 // A kiosk selling for real, driven from outside: the four programs started by the tests' stack (alipay-sim,
 // notify-relay, vmc-sim on a socat PTY, kiosk-agent's browser host), a screen connected over the rpc
 // contract, and a sale timed from the buyer's payment to the vend intent committed and the motor started.
-import type { SaleView } from '../../app/rpc/contract.ts';
+import type { KioskInfo, SaleView } from '../../app/rpc/contract.ts';
 import { connectKioskRpc, type KioskRpc } from '../../test/helpers/kiosk-rpc.ts';
 import { startStack, type Stack, type StackOptions } from '../../test/helpers/stack.ts';
 import { nowMs } from './figures.ts';
@@ -97,9 +97,15 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
     lanes,
     connect: async () => {
       kiosk.rpc = await connectKioskRpc(stack.agentUrl());
+      let linkUp: (() => void) | null = null;
+      const boardLinkUp = new Promise<void>((resolve) => (linkUp = resolve));
       kiosk.rpc.onEvent((event, payload) => {
         if (event === 'sale.updated') onSale(payload as SaleView, nowMs());
+        if (event === 'kiosk.updated' && (payload as KioskInfo).dispenserLink === 'up') linkUp?.();
       });
+      // The ready line comes before the board's first POLL: nothing sells until the link is up.
+      if ((await kiosk.rpc.invoke<KioskInfo>('kiosk.info')).dispenserLink === 'up') linkUp!();
+      await boardLinkUp;
     },
     sell: async (lane) => {
       const c0 = nowMs();

@@ -28,7 +28,7 @@ export const boardLinkSuite: Suite = {
   name: 'board-link',
   title: 'POLL answer latency, agent idle and selling at full speed (vmc-sim POLLs every 100 ms)',
   async run({ quick, figures, progress }) {
-    const seconds = quick ? 3 : 30;
+    const seconds = quick ? 2 : 30;
     const kiosk = await startSellingKiosk({ sales: seconds * 10, pollMs: 100 });
     await kiosk.resetBoardStats();
     await sleep(quick ? 1000 : 5000);

@@ -33,7 +33,7 @@ const MODES: readonly Mode[] = [
     key: 'websocket.poll200',
     label: 'websocket push, POLL 200 ms',
     pollMs: 200,
-    sales: { quick: 8, full: 300 },
+    sales: { quick: 5, full: 150 },
     targets: true,
     anchor: true,
   },
@@ -41,7 +41,7 @@ const MODES: readonly Mode[] = [
     key: 'websocket.poll100',
     label: 'websocket push, POLL 100 ms',
     pollMs: 100,
-    sales: { quick: 8, full: 300 },
+    sales: { quick: 5, full: 150 },
     targets: true,
     anchor: true,
   },
@@ -49,7 +49,7 @@ const MODES: readonly Mode[] = [
     key: 'long_poll.poll200',
     label: 'long-poll fallback, POLL 200 ms',
     pollMs: 200,
-    sales: { quick: 4, full: 100 },
+    sales: { quick: 3, full: 50 },
     relay: (url) => startNoWebsocketProxy(url),
     targets: false,
     anchor: false,
@@ -58,7 +58,7 @@ const MODES: readonly Mode[] = [
     key: 'query.poll200',
     label: 'query fallback (relay unreachable), POLL 200 ms',
     pollMs: 200,
-    sales: { quick: 2, full: 30 },
+    sales: { quick: 1, full: 15 },
     relay: () => 'http://127.0.0.1:9',
     targets: false,
     anchor: false,
@@ -124,7 +124,7 @@ async function runMode(
         idle,
       );
     }
-    const anchor = mode.anchor ? startAnchor(kiosk.stack, ctx.quick ? 2 : 8, ctx.quick ? 2 : Infinity) : null;
+    const anchor = mode.anchor ? startAnchor(kiosk.stack, ctx.quick ? 1 : 8, ctx.quick ? 1 : Infinity) : null;
     const sales: SaleTiming[] = [];
     for (let i = 0; i < n; i++) sales.push(await kiosk.sell(laneFor(kiosk, i)));
     anchorSamples.push(...((await anchor?.stop()) ?? []));

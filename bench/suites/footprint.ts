@@ -40,7 +40,7 @@ export const footprintSuite: Suite = {
   name: 'footprint',
   title: "the agent's RSS, heap and SQLite size across many sales through the rpc contract",
   async run({ quick, figures, progress }) {
-    const sales = Number(process.env['BENCH_FOOTPRINT_SALES'] ?? (quick ? 40 : 1500));
+    const sales = Number(process.env['BENCH_FOOTPRINT_SALES'] ?? (quick ? 10 : 600));
     const every = Math.max(10, Math.floor(sales / 8));
     const kiosk = await startSellingKiosk({ sales, pollMs: 50, motorMs: 10, deferAgent: true });
     await kiosk.stack.startAgent({ nodeArgs: ['--inspect=127.0.0.1:0'] });

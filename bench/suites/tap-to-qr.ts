@@ -51,7 +51,7 @@ export const tapToQrSuite: Suite = {
     const taps: number[] = [];
     const rpc: number[] = [];
     const precreate: number[] = [];
-    for (let i = 0; i < (quick ? 5 : 150); i++) {
+    for (let i = 0; i < (quick ? 5 : 100); i++) {
       const tile = page.locator(`[data-testid="product-${1 + (i % 2)}"]`);
       await tile.click();
       taps.push((await page.evaluate(TAP_TO_QR)) as number);
