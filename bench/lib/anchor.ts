@@ -2,8 +2,8 @@
 // alipay.trade.query every 3 s until the trade succeeds. It runs against the same alipay-sim, interleaved with
 // the sales being measured, and records from the buyer's payment to the query answer that shows it paid.
 import { randomBytes } from 'node:crypto';
-import { AlipayClient, loadPrivateKey, loadPublicKey } from '../../app/alipay/index.ts';
-import { STACK_APP_ID, type Stack } from '../../test/helpers/stack.ts';
+import type { Stack } from '../../test/helpers/stack.ts';
+import { stackAlipayClient } from './stack-alipay.ts';
 import { nowMs } from './figures.ts';
 
 export const ANCHOR_QUERY_INTERVAL_MS = 3000;
@@ -17,13 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `workers` anchor kiosks, each selling one trade after another until stopped (or `limit` samples). */
 export function startAnchor(stack: Stack, workers: number, limit = Infinity): Anchor {
-  const client = new AlipayClient({
-    gatewayUrl: `${stack.simUrl}/gateway.do`,
-    appId: STACK_APP_ID,
-    privateKey: loadPrivateKey(stack.appKeys.privateKeyPem),
-    alipayPublicKey: loadPublicKey(stack.alipayKeys.publicKeyPem),
-    retries: 0,
-  });
+  const client = stackAlipayClient(stack);
   const latencies: number[] = [];
   let running = true;
   const worker = async () => {

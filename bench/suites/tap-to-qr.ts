@@ -2,12 +2,11 @@
 // checkout tap to the QR code painted on its canvas is taken inside the page (performance.now, one animation
 // frame after the pixels are there). Beside it, interleaved, the floor: one rpc round trip to the agent plus
 // one precreate round trip to alipay-sim — what no screen could beat.
-import { AlipayClient, loadPrivateKey, loadPublicKey } from '../../app/alipay/index.ts';
 import { launchChromium } from '../lib/browser.ts';
 import { nowMs } from '../lib/figures.ts';
 import { startSellingKiosk } from '../lib/selling-kiosk.ts';
+import { stackAlipayClient } from '../lib/stack-alipay.ts';
 import type { Suite } from '../lib/suite.ts';
-import { STACK_APP_ID } from '../../test/helpers/stack.ts';
 
 /**
  * Runs in the page: taps checkout, resolves with the ms until the QR canvas has dark pixels painted. Plain
@@ -39,13 +38,7 @@ export const tapToQrSuite: Suite = {
   async run({ quick, figures }) {
     const kiosk = await startSellingKiosk({ sales: 10 });
     const { stack } = kiosk;
-    const alipay = new AlipayClient({
-      gatewayUrl: `${stack.simUrl}/gateway.do`,
-      appId: STACK_APP_ID,
-      privateKey: loadPrivateKey(stack.appKeys.privateKeyPem),
-      alipayPublicKey: loadPublicKey(stack.alipayKeys.publicKeyPem),
-      retries: 0,
-    });
+    const alipay = stackAlipayClient(stack);
     const page = await (await launchChromium()).newPage({ viewport: { width: 1080, height: 1600 } });
     await page.goto(stack.agentUrl());
     const taps: number[] = [];
