@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
   callFrame: { url: string; functionName: string };
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -26,7 +26,12 @@ function nodeInternalOrigin(url: string): string {
 
 /** The origin a function belongs to, from its script URL. */
 export function originOf(url: string, functionName: string, root: string): string {
-  if (!url) return functionName.startsWith('(') ? functionName.slice(1, -1).replace(/ /g, '_') : 'native';
+  // No script: V8's own buckets, "(garbage collector)" and the like, or a native function (an RSA verify,
+  // a SQLite statement) named by what it does.
+  if (!url)
+    return functionName.startsWith('(')
+      ? functionName.slice(1, -1).replace(/ /g, '_')
+      : `native:${functionName || 'anonymous'}`;
   if (url.startsWith('node:')) return nodeInternalOrigin(url);
   const file = url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
   const nm = file.lastIndexOf('/node_modules/');
@@ -40,8 +45,11 @@ export function originOf(url: string, functionName: string, root: string): strin
 }
 
 /** Self time in ms per origin, largest first; idle time is left out. */
-export function selfTimeByOrigin(file: string, root: string): Array<[string, number]> {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+export function selfTimeByOrigin(profileOrFile: CpuProfile | string, root: string): Array<[string, number]> {
+  const profile =
+    typeof profileOrFile === 'string'
+      ? (JSON.parse(fs.readFileSync(profileOrFile, 'utf8')) as CpuProfile)
+      : profileOrFile;
   const origin = new Map(
     profile.nodes.map((n) => [n.id, originOf(n.callFrame.url, n.callFrame.functionName, root)]),
   );

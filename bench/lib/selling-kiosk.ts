@@ -3,6 +3,7 @@
 // contract, and a sale timed from the buyer's payment to the vend intent committed and the motor started.
 import type { KioskInfo, SaleView } from '../../app/rpc/contract.ts';
 import { connectKioskRpc, type KioskRpc } from '../../test/helpers/kiosk-rpc.ts';
+import type { ProgramLaunch } from '../../test/helpers/processes.ts';
 import { startStack, type Stack, type StackOptions } from '../../test/helpers/stack.ts';
 import { nowMs } from './figures.ts';
 
@@ -15,6 +16,8 @@ export interface SellingKioskOptions {
   readonly motorMs?: number;
   readonly agentRelayUrl?: StackOptions['agentRelayUrl'];
   readonly deferAgent?: boolean;
+  /** How the agent is started (node flags such as --inspect). */
+  readonly agentLaunch?: ProgramLaunch;
 }
 
 /** One sale, in epoch ms: t0 is when the buyer pays (alipay-sim then signs and POSTs the notify). */
@@ -76,7 +79,7 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
       capacity: 255,
     })),
     ...(options.agentRelayUrl ? { agentRelayUrl: options.agentRelayUrl } : {}),
-    ...(options.deferAgent ? { deferAgent: true } : {}),
+    deferAgent: true,
   });
 
   // The latest view of every sale and who waits for what, fed by the agent's sale.updated pushes.
@@ -142,7 +145,10 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
       await fetch(`${stack.boardControlUrl}/sim/stats/reset`, { method: 'POST' });
     },
   };
-  if (!options.deferAgent) await kiosk.connect();
+  if (!options.deferAgent) {
+    await stack.startAgent(options.agentLaunch);
+    await kiosk.connect();
+  }
   return kiosk;
 }
 

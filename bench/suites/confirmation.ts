@@ -7,6 +7,8 @@ import { startAnchor } from '../lib/anchor.ts';
 import type { FigureSet } from '../lib/figures.ts';
 import { startNoWebsocketProxy } from '../lib/no-websocket-proxy.ts';
 import { cpuShareOver } from '../lib/proc.ts';
+import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
+import { recordProfile } from '../lib/profile-figures.ts';
 import {
   laneFor,
   startSellingKiosk,
@@ -26,6 +28,8 @@ interface Mode {
   readonly targets: boolean;
   /** Run the anchor beside this mode. */
   readonly anchor: boolean;
+  /** After the measured sales, profile the agent over a few more (not counted in the figures). */
+  readonly profile?: boolean;
 }
 
 const MODES: readonly Mode[] = [
@@ -44,6 +48,7 @@ const MODES: readonly Mode[] = [
     sales: { quick: 5, full: 150 },
     targets: true,
     anchor: true,
+    profile: true,
   },
   {
     key: 'long_poll.poll200',
@@ -108,8 +113,10 @@ async function runMode(
   anchorSamples: number[],
 ): Promise<{ motorP50: number }> {
   const n = ctx.quick ? mode.sales.quick : mode.sales.full;
+  const profiled = mode.profile ? (ctx.quick ? 3 : 30) : 0;
   const kiosk = await startSellingKiosk({
-    sales: n,
+    sales: n + profiled,
+    ...(mode.profile ? { agentLaunch: { nodeArgs: [INSPECT_ARG] } } : {}),
     pollMs: mode.pollMs,
     ...(mode.relay ? { agentRelayUrl: mode.relay } : {}),
   });
@@ -129,6 +136,21 @@ async function runMode(
     for (let i = 0; i < n; i++) sales.push(await kiosk.sell(laneFor(kiosk, i)));
     anchorSamples.push(...((await anchor?.stop()) ?? []));
     ctx.progress(`${mode.label}: ${n} sales`);
+    if (profiled) {
+      // Where the agent's time goes per sale (push received → intent → vend → settle), profiled apart from
+      // the measured sales so the profiler's own cost does not colour them.
+      const inspector = await connectInspector(kiosk.stack.agent.log);
+      await inspector.startProfile();
+      for (let i = 0; i < profiled; i++) await kiosk.sell(laneFor(kiosk, n + i));
+      recordProfile(
+        ctx.figures,
+        `${mode.key}.agent_profile`,
+        `${mode.label}: agent CPU per sale`,
+        await inspector.stopProfile(),
+        { unit: 'sale', count: profiled },
+      );
+      inspector.close();
+    }
     return record(ctx.figures, mode, sales);
   } finally {
     await runCleanups();

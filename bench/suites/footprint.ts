@@ -2,7 +2,7 @@
 // (checkout, pay, vend, settle) while the agent's RSS (/proc), V8 heap after a full GC (inspector protocol)
 // and SQLite size (database + WAL) are sampled; the slope per 1,000 sales is a least-squares fit over the
 // samples after warm-up. Target: a flat heap, and a database bounded by the retention policy.
-import { connectHeapReader } from '../lib/heap.ts';
+import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
 import type { FigureSet } from '../lib/figures.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
 import { laneFor, startSellingKiosk } from '../lib/selling-kiosk.ts';
@@ -42,16 +42,19 @@ export const footprintSuite: Suite = {
   async run({ quick, figures, progress }) {
     const sales = Number(process.env['BENCH_FOOTPRINT_SALES'] ?? (quick ? 10 : 600));
     const every = Math.max(10, Math.floor(sales / 8));
-    const kiosk = await startSellingKiosk({ sales, pollMs: 50, motorMs: 10, deferAgent: true });
-    await kiosk.stack.startAgent({ nodeArgs: ['--inspect=127.0.0.1:0'] });
-    await kiosk.connect();
-    const heap = await connectHeapReader(kiosk.stack.agent.log);
+    const kiosk = await startSellingKiosk({
+      sales,
+      pollMs: 50,
+      motorMs: 10,
+      agentLaunch: { nodeArgs: [INSPECT_ARG] },
+    });
+    const heap = await connectInspector(kiosk.stack.agent.log);
     const pid = kiosk.stack.agent.child.pid!;
     const rss: Array<[number, number]> = [];
     const used: Array<[number, number]> = [];
     const db: Array<[number, number]> = [];
     const sample = async (done: number) => {
-      used.push([done, await heap.usedAfterGcMiB()]);
+      used.push([done, await heap.usedHeapAfterGcMiB()]);
       rss.push([done, rssMiB(pid)]);
       db.push([done, sqliteBytes(kiosk.stack.agentDbFile) / 2 ** 20]);
     };

@@ -10,7 +10,9 @@ import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { notifySignContent, signContent, loadPrivateKey } from '../../app/alipay/index.ts';
 import { nowMs, opsPerSecond, type FigureSet } from '../lib/figures.ts';
+import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
+import { recordProfile } from '../lib/profile-figures.ts';
 import type { Suite } from '../lib/suite.ts';
 import { writeKeyPair, type KeyPairFiles } from '../../test/helpers/key-files.ts';
 import { startProgram } from '../../test/helpers/processes.ts';
@@ -105,6 +107,48 @@ async function connectKiosks(
   return sockets;
 }
 
+/** When each notify's event reached its kiosk, and who waits for which. */
+class Arrivals {
+  readonly #at = new Map<string, number>();
+  readonly #waiters = new Map<string, (at: number) => void>();
+  arrived(outTradeNo: string, at: number): void {
+    if (this.#at.has(outTradeNo)) return; // a replay after reconnect: the first arrival counts
+    this.#at.set(outTradeNo, at);
+    this.#waiters.get(outTradeNo)?.(at);
+  }
+  when(outTradeNo: string): Promise<number> {
+    const at = this.#at.get(outTradeNo);
+    return at !== undefined ? Promise.resolve(at) : new Promise((r) => this.#waiters.set(outTradeNo, r));
+  }
+}
+
+/** POSTs every notify, `concurrency` at a time; resolves with each one's POST → kiosk latency. */
+async function deliver(
+  relayUrl: string,
+  batch: ReadonlyArray<{ outTradeNo: string; body: string }>,
+  concurrency: number,
+  arrivals: Arrivals,
+): Promise<number[]> {
+  const latencies: Array<Promise<number>> = [];
+  let next = 0;
+  const sender = async () => {
+    while (next < batch.length) {
+      const n = batch[next++]!;
+      const sentAt = nowMs();
+      latencies.push(arrivals.when(n.outTradeNo).then((at) => at - sentAt));
+      const res = await fetch(`${relayUrl}/alipay/notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body: n.body,
+      });
+      const answer = await res.text();
+      if (answer !== 'success') throw new Error(`relay answered ${res.status} ${answer}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  return Promise.all(latencies);
+}
+
 async function healthzRoundTrips(relayUrl: string, n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -174,17 +218,13 @@ export const relayCapacitySuite: Suite = {
         ...ids.flatMap((id) => ['--kiosk', `${id}:env:${TOKEN_ENV}`]),
       ],
       60_000,
-      { env: { [TOKEN_ENV]: token } },
+      { env: { [TOKEN_ENV]: token }, nodeArgs: [INSPECT_ARG] },
     );
     const relayUrl = String(relay.ready['url']);
     const pid = relay.child.pid!;
     const rssBefore = rssMiB(pid);
-    const received = new Map<string, number>();
-    let onAll: (() => void) | null = null;
-    const sockets = await connectKiosks(relayUrl, ids, token, (no, at) => {
-      if (!received.has(no)) received.set(no, at);
-      if (received.size === notifies) onAll?.();
-    });
+    const received = new Arrivals();
+    const sockets = await connectKiosks(relayUrl, ids, token, (no, at) => received.arrived(no, at));
     try {
       const rssHeld = rssMiB(pid);
       figures.value('websockets_held', 'kiosk websockets held at once', 'sockets', sockets.length, {
@@ -209,25 +249,8 @@ export const relayCapacitySuite: Suite = {
       progress(`signing ${notifies} notifies`);
       const key = loadPrivateKey(alipay.privateKeyPem);
       const batch = Array.from({ length: notifies }, (_, i) => signedNotify(key, ids[i % ids.length]!, i));
-      const sentAt = new Map<string, number>();
-      const allReceived = new Promise<void>((resolve) => (onAll = resolve));
       const t0 = nowMs();
-      let next = 0;
-      const sender = async () => {
-        while (next < batch.length) {
-          const n = batch[next++]!;
-          sentAt.set(n.outTradeNo, nowMs());
-          const res = await fetch(`${relayUrl}/alipay/notify`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-            body: n.body,
-          });
-          const answer = await res.text();
-          if (answer !== 'success') throw new Error(`relay answered ${res.status} ${answer}`);
-        }
-      };
-      await Promise.all(Array.from({ length: concurrency }, sender));
-      await allReceived;
+      const latencies = await deliver(relayUrl, batch, concurrency, received);
       const seconds = (nowMs() - t0) / 1000;
       const rate = notifies / seconds;
       figures.value(
@@ -241,7 +264,7 @@ export const relayCapacitySuite: Suite = {
         'notify_to_kiosk_ms',
         'notify POSTed → event at the kiosk (which acks at once)',
         'ms',
-        [...sentAt].map(([no, at]) => received.get(no)! - at),
+        latencies,
         { target: { op: '<', value: 100 }, targetOn: 'p99' },
       );
       figures.value('relay_rss_after_mib', `relay RSS after ${notifies} notifies`, 'MiB', rssMiB(pid));
@@ -251,6 +274,18 @@ export const relayCapacitySuite: Suite = {
         'bytes',
         sqliteBytes(path.join(dir, 'relay.sqlite')) / notifies,
       );
+      // Where the relay's time goes per notify: a further batch under the profiler, apart from the measured one.
+      const inspector = await connectInspector(relay.log);
+      const extra = Array.from({ length: notifies / 5 }, (_, i) =>
+        signedNotify(key, ids[i % ids.length]!, notifies + i),
+      );
+      await inspector.startProfile();
+      await deliver(relayUrl, extra, concurrency, received);
+      recordProfile(figures, 'relay_profile', 'relay CPU per notify', await inspector.stopProfile(), {
+        unit: 'notify',
+        count: extra.length,
+      });
+      inspector.close();
       limits.push(await measureLimits(dir, alipay, quick ? 200 : 1000));
       const limit = recordLimits(figures, limits);
       figures.value(

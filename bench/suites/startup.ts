@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../lib/browser.ts';
-import { selfTimeByOrigin } from '../lib/cpu-profile.ts';
+import { recordProfile } from '../lib/profile-figures.ts';
 import { nowMs } from '../lib/figures.ts';
 import { startSellingKiosk } from '../lib/selling-kiosk.ts';
 import type { Suite } from '../lib/suite.ts';
@@ -71,15 +71,6 @@ export const startupSuite: Suite = {
     await kiosk.stack.agent.stop();
     const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('kiosk-agent wrote no CPU profile');
-    const origins = selfTimeByOrigin(path.join(profileDir, file), repoRoot);
-    const total = origins.reduce((s, [, ms]) => s + ms, 0);
-    figures.value('profile.cpu_total_ms', 'CPU (not idle) from launch to exit, profiled start', 'ms', total);
-    for (const [origin, ms] of origins.slice(0, 8))
-      figures.value(
-        `profile.${origin.replace(/[^A-Za-z0-9_:/-]/g, '_')}_ms`,
-        `self time in ${origin}`,
-        'ms',
-        ms,
-      );
+    recordProfile(figures, 'profile', 'profiled start, launch to exit', path.join(profileDir, file));
   },
 };

@@ -16,6 +16,7 @@ test('originOf names packages, app folders and the parts of node start-up is spe
   assert.equal(originOf('node:internal/modules/esm/hooks', 'makeSyncRequest', root), 'node:loader_hooks_tsx');
   assert.equal(originOf('node:internal/deps/cjs-module-lexer/lexer', 'parse', root), 'node:module_compile');
   assert.equal(originOf('', '(garbage collector)', root), 'garbage_collector');
+  assert.equal(originOf('', 'verify', root), 'native:verify');
   assert.equal(originOf('file:///elsewhere/x.js', 'f', root), 'other');
 });
 

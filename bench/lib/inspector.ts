@@ -1,14 +1,20 @@
-// A program's V8 heap read from outside through the inspector protocol (the program is started with
-// --inspect=127.0.0.1:0): a full GC first, so that what is left is what the program holds.
+// A program's V8 read from outside through the inspector protocol (the program is started with
+// --inspect=127.0.0.1:0): its heap after a full GC, and CPU profiles of exactly the window being measured.
 import WebSocket from 'ws';
+import type { CpuProfile } from './cpu-profile.ts';
 
-export interface HeapReader {
+export interface Inspector {
   /** Used heap in MiB after a forced garbage collection. */
-  usedAfterGcMiB(): Promise<number>;
+  usedHeapAfterGcMiB(): Promise<number>;
+  startProfile(): Promise<void>;
+  stopProfile(): Promise<CpuProfile>;
   close(): void;
 }
 
-export async function connectHeapReader(stderr: () => string): Promise<HeapReader> {
+/** node flag that opens the inspector on a free loopback port. */
+export const INSPECT_ARG = '--inspect=127.0.0.1:0';
+
+export async function connectInspector(stderr: () => string): Promise<Inspector> {
   const url = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(stderr())?.[1];
   if (!url) throw new Error('the program did not print its inspector URL');
   const ws = new WebSocket(url);
@@ -18,7 +24,7 @@ export async function connectHeapReader(stderr: () => string): Promise<HeapReade
   });
   ws.on('error', () => {}); // the program exiting under us is the end of the run, not a failure
   let next = 1;
-  const call = (method: string) =>
+  const call = (method: string, params: Record<string, unknown> = {}) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const id = next++;
       const onMessage = (data: WebSocket.RawData) => {
@@ -33,13 +39,19 @@ export async function connectHeapReader(stderr: () => string): Promise<HeapReade
         else resolve(msg.result ?? {});
       };
       ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id, method }));
+      ws.send(JSON.stringify({ id, method, params }));
     });
   return {
-    usedAfterGcMiB: async () => {
+    usedHeapAfterGcMiB: async () => {
       await call('HeapProfiler.collectGarbage');
       return Number((await call('Runtime.getHeapUsage'))['usedSize']) / 2 ** 20;
     },
+    startProfile: async () => {
+      await call('Profiler.enable');
+      await call('Profiler.setSamplingInterval', { interval: 500 });
+      await call('Profiler.start');
+    },
+    stopProfile: async () => (await call('Profiler.stop'))['profile'] as CpuProfile,
     close: () => ws.close(),
   };
 }
