@@ -53,8 +53,10 @@ for (const suite of selected) {
   try {
     await suite.run({ quick, figures: set, progress: (l) => console.error(`  ${suite.name}: ${l}`) });
   } catch (err) {
-    failures.push({ suite: suite.name, error: (err as Error).stack ?? String(err) });
-    console.error(`bench: ${suite.name} FAILED: ${(err as Error).stack ?? String(err)}`);
+    const cause = (err as Error).cause;
+    const error = `${(err as Error).stack ?? String(err)}${cause ? `\ncause: ${String(cause)}` : ''}`;
+    failures.push({ suite: suite.name, error });
+    console.error(`bench: ${suite.name} FAILED: ${error}`);
   } finally {
     await runCleanups();
   }

@@ -5,6 +5,7 @@
 // the physical limits: RSA-2048 verifications per second on one core and fsync'd SQLite commits per second.
 import { createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
@@ -122,6 +123,35 @@ class Arrivals {
   }
 }
 
+/**
+ * One notify POST on its own connection, as Alipay's sender makes them (and so no keep-alive connection the
+ * relay may close just as it is reused). Resolves with the answer's body.
+ */
+function postNotify(url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** POSTs every notify, `concurrency` at a time; resolves with each one's POST → kiosk latency. */
 async function deliver(
   relayUrl: string,
@@ -136,13 +166,8 @@ async function deliver(
       const n = batch[next++]!;
       const sentAt = nowMs();
       latencies.push(arrivals.when(n.outTradeNo).then((at) => at - sentAt));
-      const res = await fetch(`${relayUrl}/alipay/notify`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body: n.body,
-      });
-      const answer = await res.text();
-      if (answer !== 'success') throw new Error(`relay answered ${res.status} ${answer}`);
+      const answer = await postNotify(`${relayUrl}/alipay/notify`, n.body);
+      if (answer !== 'success') throw new Error(`relay answered ${answer}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, sender));
