@@ -5,6 +5,8 @@ import { RPC_SUBPROTOCOL, type RpcError } from '../../app/rpc/contract.ts';
 
 export interface KioskRpc {
   invoke<T>(channel: string, payload?: unknown): Promise<T>;
+  /** Calls `listener` with every event the agent pushes (sale.updated, kiosk.updated). */
+  onEvent(listener: (event: string, payload: unknown) => void): void;
   close(): void;
 }
 
@@ -20,13 +22,17 @@ export async function connectKioskRpc(screenUrl: string): Promise<KioskRpc> {
   });
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const eventListeners: Array<(event: string, payload: unknown) => void> = [];
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as {
       id?: number;
       ok?: boolean;
       result?: unknown;
       error?: RpcError;
+      event?: string;
+      payload?: unknown;
     };
+    if (frame.event !== undefined) for (const l of eventListeners) l(frame.event, frame.payload);
     if (frame.id === undefined) return;
     const waiter = pending.get(frame.id);
     pending.delete(frame.id);
@@ -44,6 +50,7 @@ export async function connectKioskRpc(screenUrl: string): Promise<KioskRpc> {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
         ws.send(JSON.stringify({ id, channel, payload }));
       }),
+    onEvent: (listener) => eventListeners.push(listener),
     close: () => ws.close(),
   };
 }

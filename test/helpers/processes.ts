@@ -15,15 +15,23 @@ export interface RunningProgram {
   stop(): Promise<void>;
 }
 
+/** How a benchmark may start a program differently: extra environment, node flags (e.g. --cpu-prof). */
+export interface ProgramLaunch {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly nodeArgs?: readonly string[];
+}
+
 export async function startProgram(
   program: 'kiosk-agent' | 'notify-relay' | 'alipay-sim' | 'vmc-sim',
   args: readonly string[],
   timeoutMs = 20_000,
+  launch: ProgramLaunch = {},
 ): Promise<RunningProgram> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', `${program}.js`), ...args], {
+  const script = path.join(repoRoot, 'bin', `${program}.js`);
+  const child = spawn(process.execPath, [...(launch.nodeArgs ?? []), script, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...launch.env },
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashPin } from '../../app/maintenance/index.ts';
 import { writeKeyPair, type KeyPairFiles } from './key-files.ts';
-import { startProgram, type RunningProgram } from './processes.ts';
+import { startProgram, type ProgramLaunch, type RunningProgram } from './processes.ts';
 import { startPtyPair } from './socat-pty.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -27,6 +27,7 @@ export interface Stack {
   readonly boardControlUrl: string;
   readonly relayToken: string;
   readonly alipayKeys: KeyPairFiles;
+  readonly appKeys: KeyPairFiles;
   readonly agentDbFile: string;
   agent: RunningProgram;
   relay: RunningProgram;
@@ -34,7 +35,8 @@ export interface Stack {
   restartRelay(): Promise<RunningProgram>;
   /** The kiosk screen URL (with the per-boot token) of the running agent. */
   agentUrl(): string;
-  startAgent(): Promise<RunningProgram>;
+  /** Starts the agent (a benchmark may add node flags or environment). */
+  startAgent(launch?: ProgramLaunch): Promise<RunningProgram>;
   simJson<T>(pathname: string, body?: unknown): Promise<T>;
   motorRuns(): Promise<Array<{ lane: number; result: string }>>;
 }
@@ -43,6 +45,11 @@ export interface StackOptions {
   readonly boardArgs?: readonly string[];
   /** Changes the agent's configuration before it is written (e.g. host.browser for the unattended screen). */
   readonly agentConfig?: (config: Record<string, unknown>) => Record<string, unknown>;
+  readonly planogram?: ReadonlyArray<(typeof STACK_PLANOGRAM)[number]>;
+  /** The relay URL the agent is given, from the relay's own (a proxy in front of it, say). */
+  readonly agentRelayUrl?: (relayUrl: string) => string | Promise<string>;
+  /** Leave the agent stopped: the caller starts it (to time or profile its start-up). */
+  readonly deferAgent?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -102,11 +109,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       alipayPublicKeyFile: alipayKeys.publicKeyFile,
       notifyUrl: `${relayUrl}/alipay/notify`,
     },
-    relay: { url: relayUrl, tokenFile },
+    relay: { url: (await options.agentRelayUrl?.(relayUrl)) ?? relayUrl, tokenFile },
     dispenser: { driver: 'fafb', path: pty.b },
     sale: { paymentTimeoutSeconds: 120 },
     maintenance: { pinHashFile: path.join(dir, 'maintenance-pin-hash') },
-    planogram: STACK_PLANOGRAM,
+    planogram: options.planogram ?? STACK_PLANOGRAM,
   };
   fs.writeFileSync(path.join(dir, 'maintenance-pin-hash'), hashPin(STACK_MAINTENANCE_PIN), { mode: 0o600 });
   const configFile = path.join(dir, 'agent.json');
@@ -120,6 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     boardControlUrl: String(board.ready['controlUrl']),
     relayToken,
     alipayKeys,
+    appKeys,
     agentDbFile: path.join(dir, 'agent', 'kiosk.sqlite'),
     agent: undefined as unknown as RunningProgram,
     relay,
@@ -129,8 +137,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return stack.relay;
     },
     agentUrl: () => String(stack.agent.ready['url']),
-    startAgent: async () => {
-      stack.agent = await startProgram('kiosk-agent', ['--config', configFile, '--port', '0']);
+    startAgent: async (launch = {}) => {
+      stack.agent = await startProgram(
+        'kiosk-agent',
+        ['--config', configFile, '--port', '0'],
+        20_000,
+        launch,
+      );
       return stack.agent;
     },
     simJson: async <T>(pathname: string, body?: unknown): Promise<T> => {
@@ -150,6 +163,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         result: string;
       }>,
   };
-  await stack.startAgent();
+  if (!options.deferAgent) await stack.startAgent();
   return stack;
 }

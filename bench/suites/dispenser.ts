@@ -9,7 +9,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createFafbDispenser, openSerialPort } from '../app/dispenser/index.ts';
+import { createFafbDispenser, openSerialPort } from '../../app/dispenser/index.ts';
+import type { FigureSet } from '../lib/figures.ts';
+import type { Suite } from '../lib/suite.ts';
 
 interface Latency {
   n: number;
@@ -24,7 +26,7 @@ interface SimStats {
   answerLatencyMs: Latency;
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Keeps the event loop busy in slices of about `sliceMs` until stopped. */
@@ -69,7 +71,7 @@ async function simStats(controlUrl: string): Promise<SimStats> {
   return (await (await fetch(`${controlUrl}/sim/stats`)).json()) as SimStats;
 }
 
-export async function runDispenserBench(): Promise<void> {
+async function runDispenserBench(figures: FigureSet, quick: boolean): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-dispenser-'));
   const a = path.join(dir, 'kiosk');
   const b = path.join(dir, 'board');
@@ -108,7 +110,7 @@ export async function runDispenserBench(): Promise<void> {
     const driver = createFafbDispenser({ openPort: () => openSerialPort(a), dropSensor: true });
     while (driver.linkState !== 'up') await sleep(20);
 
-    const phase = async (label: string, ms: number, sliceMs: number): Promise<void> => {
+    const phase = async (key: string, label: string, ms: number, sliceMs: number): Promise<void> => {
       await fetch(`${controlUrl}/sim/stats/reset`, { method: 'POST' });
       const work = sliceMs > 0 ? busyLoad(path.join(dir, 'busy.sqlite'), sliceMs) : null;
       const end = Date.now() + ms;
@@ -124,15 +126,25 @@ export async function runDispenserBench(): Promise<void> {
       const done = work?.stop();
       const s = await simStats(controlUrl);
       const l = s.answerLatencyMs;
-      console.log(
-        `dispenser bench [${label}] POLL answer latency over ${l.n} POLLs: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms; ` +
-          `late (>100 ms) ${s.lateAnswers}, unanswered ${s.unanswered}; vends ${delivered}/${vends} delivered` +
-          (done ? `; load: ${done.slices} slices of ~${sliceMs} ms + commit, ${done.rows} SQLite rows` : ''),
+      const note =
+        `${delivered}/${vends} delivered` +
+        (done ? `; ${done.slices} slices of ~${sliceMs} ms, ${done.rows} rows` : '');
+      figures.value(`${key}.answer_p50_ms`, `POLL answer p50, driver ${label}`, 'ms', l.p50, { note });
+      figures.value(`${key}.answer_p99_ms`, `POLL answer p99, driver ${label}`, 'ms', l.p99, {
+        target: { op: '<', value: 20 },
+      });
+      figures.value(`${key}.answer_max_ms`, `POLL answer max, driver ${label}`, 'ms', l.max);
+      figures.value(
+        `${key}.late_or_unanswered`,
+        `POLLs late (>100 ms) or unanswered, driver ${label}`,
+        'POLLs',
+        s.lateAnswers + s.unanswered,
       );
     };
-    await phase('idle', 4000, 0);
-    await phase('busy, 5 ms SQLite slices', 8000, 5);
-    await phase('busy, 2 ms SQLite slices', 8000, 2);
+    const scale = quick ? 0.25 : 1;
+    await phase('idle', 'idle', 4000 * scale, 0);
+    await phase('busy_5ms', 'busy, 5 ms SQLite slices', 8000 * scale, 5);
+    await phase('busy_2ms', 'busy, 2 ms SQLite slices', 8000 * scale, 2);
     await driver.close();
   } finally {
     sim.kill('SIGTERM');
@@ -144,6 +156,8 @@ export async function runDispenserBench(): Promise<void> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  await runDispenserBench();
-}
+export const dispenserSuite: Suite = {
+  name: 'dispenser',
+  title: 'the FAFB driver alone under synthetic event-loop load (SQLite slices), POLL answer latency',
+  run: ({ figures, quick }) => runDispenserBench(figures, quick),
+};

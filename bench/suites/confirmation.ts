@@ -1,0 +1,184 @@
+// Payment confirmation as the customer feels it: from the buyer paying (alipay-sim signs and POSTs the notify
+// to the relay) to (a) the vend intent committed by the agent and (c) the motor started in vmc-sim's record,
+// for each way the payment can reach the kiosk — websocket push, long-poll fallback (websockets refused by a
+// proxy), query fallback (relay unreachable) — and at each POLL interval the board offers. Beside them, in the
+// same run, the anchor: a kiosk that polls alipay.trade.query every 3 s as the official demos do.
+import { startAnchor } from '../lib/anchor.ts';
+import type { FigureSet } from '../lib/figures.ts';
+import { startNoWebsocketProxy } from '../lib/no-websocket-proxy.ts';
+import { cpuShareOver } from '../lib/proc.ts';
+import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
+import { recordProfile } from '../lib/profile-figures.ts';
+import {
+  laneFor,
+  startSellingKiosk,
+  type SaleTiming,
+  type SellingKioskOptions,
+} from '../lib/selling-kiosk.ts';
+import type { Suite, SuiteContext } from '../lib/suite.ts';
+import { runCleanups } from '../../test/helpers/cleanup.ts';
+
+interface Mode {
+  readonly key: string;
+  readonly label: string;
+  readonly pollMs: number;
+  readonly sales: { quick: number; full: number };
+  readonly relay?: SellingKioskOptions['agentRelayUrl'];
+  /** Targets apply to the fast path only; the fallbacks are there to be correct, not fast. */
+  readonly targets: boolean;
+  /** Run the anchor beside this mode. */
+  readonly anchor: boolean;
+  /** After the measured sales, profile the agent over a few more (not counted in the figures). */
+  readonly profile?: boolean;
+}
+
+const MODES: readonly Mode[] = [
+  {
+    key: 'websocket.poll200',
+    label: 'websocket push, POLL 200 ms',
+    pollMs: 200,
+    sales: { quick: 5, full: 150 },
+    targets: true,
+    anchor: true,
+  },
+  {
+    key: 'websocket.poll100',
+    label: 'websocket push, POLL 100 ms',
+    pollMs: 100,
+    sales: { quick: 5, full: 150 },
+    targets: true,
+    anchor: true,
+    profile: true,
+  },
+  {
+    key: 'long_poll.poll200',
+    label: 'long-poll fallback, POLL 200 ms',
+    pollMs: 200,
+    sales: { quick: 3, full: 50 },
+    relay: (url) => startNoWebsocketProxy(url),
+    targets: false,
+    anchor: false,
+  },
+  {
+    key: 'query.poll200',
+    label: 'query fallback (relay unreachable), POLL 200 ms',
+    pollMs: 200,
+    sales: { quick: 1, full: 15 },
+    relay: () => 'http://127.0.0.1:9',
+    targets: false,
+    anchor: false,
+  },
+];
+
+function record(figures: FigureSet, mode: Mode, sales: readonly SaleTiming[]): { motorP50: number } {
+  const t = mode.targets;
+  figures.samples(
+    `${mode.key}.paid_ms`,
+    `${mode.label}: pay → paid committed`,
+    'ms',
+    sales.map((s) => s.paidCommittedAt - s.paidAt),
+  );
+  figures.samples(
+    `${mode.key}.intent_ms`,
+    `${mode.label}: (a) pay → vend intent committed (our share)`,
+    'ms',
+    sales.map((s) => s.intentAt - s.paidAt),
+    t ? { target: { op: '<', value: 25 }, targetOn: 'p99' } : {},
+  );
+  const motor = figures.samples(
+    `${mode.key}.motor_ms`,
+    `${mode.label}: (b, c) pay → vend frame / motor start`,
+    'ms',
+    sales.map((s) => s.motorAt - s.paidAt),
+    t ? { target: { op: '<=', value: mode.pollMs + 5 }, targetOn: 'p99' } : {},
+  );
+  figures.samples(
+    `${mode.key}.poll_wait_ms`,
+    `${mode.label}: vend intent → motor start (the board's POLL)`,
+    'ms',
+    sales.map((s) => s.motorAt - s.intentAt),
+  );
+  figures.samples(
+    `${mode.key}.checkout_ms`,
+    `${mode.label}: checkout rpc (with precreate)`,
+    'ms',
+    sales.map((s) => s.checkoutMs),
+  );
+  return { motorP50: motor.p50 };
+}
+
+async function runMode(
+  ctx: SuiteContext,
+  mode: Mode,
+  anchorSamples: number[],
+): Promise<{ motorP50: number }> {
+  const n = ctx.quick ? mode.sales.quick : mode.sales.full;
+  const profiled = mode.profile ? (ctx.quick ? 3 : 30) : 0;
+  const kiosk = await startSellingKiosk({
+    sales: n + profiled,
+    ...(mode.profile ? { agentLaunch: { nodeArgs: [INSPECT_ARG] } } : {}),
+    pollMs: mode.pollMs,
+    ...(mode.relay ? { agentRelayUrl: mode.relay } : {}),
+  });
+  try {
+    if (mode.targets) {
+      // The board link's cost at this POLL interval: the agent's CPU while it only answers POLLs.
+      const idle = await cpuShareOver(kiosk.stack.agent.child.pid!, ctx.quick ? 1000 : 5000);
+      ctx.figures.value(
+        `${mode.key}.idle_agent_cpu_pct`,
+        `${mode.label}: agent CPU while idle`,
+        '% core',
+        idle,
+      );
+    }
+    const anchor = mode.anchor ? startAnchor(kiosk.stack, ctx.quick ? 1 : 8, ctx.quick ? 1 : Infinity) : null;
+    const sales: SaleTiming[] = [];
+    for (let i = 0; i < n; i++) sales.push(await kiosk.sell(laneFor(kiosk, i)));
+    anchorSamples.push(...((await anchor?.stop()) ?? []));
+    ctx.progress(`${mode.label}: ${n} sales`);
+    if (profiled) {
+      // Where the agent's time goes per sale (push received → intent → vend → settle), profiled apart from
+      // the measured sales so the profiler's own cost does not colour them.
+      const inspector = await connectInspector(kiosk.stack.agent.log);
+      await inspector.startProfile();
+      for (let i = 0; i < profiled; i++) await kiosk.sell(laneFor(kiosk, n + i));
+      recordProfile(
+        ctx.figures,
+        `${mode.key}.agent_profile`,
+        `${mode.label}: agent CPU per sale`,
+        await inspector.stopProfile(),
+        { unit: 'sale', count: profiled },
+      );
+      inspector.close();
+    }
+    return record(ctx.figures, mode, sales);
+  } finally {
+    await runCleanups();
+  }
+}
+
+export const confirmationSuite: Suite = {
+  name: 'confirmation',
+  title: 'payment → vend intent → motor start, websocket / long-poll / query, beside the 3 s query anchor',
+  async run(ctx) {
+    const anchor: number[] = [];
+    const motorP50: Record<string, number> = {};
+    for (const mode of MODES) motorP50[mode.key] = (await runMode(ctx, mode, anchor)).motorP50;
+    const a = ctx.figures.samples(
+      'anchor.query_3s_ms',
+      'anchor: pay → paid seen by a kiosk querying every 3 s',
+      'ms',
+      anchor,
+    );
+    for (const poll of [200, 100]) {
+      const ours = motorP50[`websocket.poll${poll}`]!;
+      ctx.figures.value(
+        `anchor_over_ours.poll${poll}`,
+        `anchor p50 (paid seen) / ours p50 (motor started), POLL ${poll} ms`,
+        'x',
+        a.p50 / ours,
+        poll === 100 ? { target: { op: '>=', value: 25 } } : {},
+      );
+    }
+  },
+};

@@ -1,0 +1,77 @@
+// How the agent holds up over months, compressed: sales driven one after another through the rpc contract
+// (checkout, pay, vend, settle) while the agent's RSS (/proc), V8 heap after a full GC (inspector protocol)
+// and SQLite size (database + WAL) are sampled; the slope per 1,000 sales is a least-squares fit over the
+// samples after warm-up. Target: a flat heap, and a database bounded by the retention policy.
+import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
+import type { FigureSet } from '../lib/figures.ts';
+import { rssMiB, sqliteBytes } from '../lib/proc.ts';
+import { laneFor, startSellingKiosk } from '../lib/selling-kiosk.ts';
+import type { Suite } from '../lib/suite.ts';
+
+/** Least-squares slope of y over x. */
+function slope(points: ReadonlyArray<readonly [number, number]>): number {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+function series(
+  figures: FigureSet,
+  key: string,
+  label: string,
+  unit: string,
+  points: Array<[number, number]>,
+): void {
+  const last = points[points.length - 1]!;
+  figures.value(`${key}_at_end`, `${label} after ${last[0]} sales`, unit, last[1]);
+  // Warm-up (first sample) excluded: caches, JIT and the first WAL checkpoint are not growth.
+  figures.value(
+    `${key}_per_1000_sales`,
+    `${label}: slope per 1,000 sales`,
+    `${unit}/1000 sales`,
+    slope(points.slice(1)) * 1000,
+  );
+}
+
+export const footprintSuite: Suite = {
+  name: 'footprint',
+  title: "the agent's RSS, heap and SQLite size across many sales through the rpc contract",
+  async run({ quick, figures, progress }) {
+    const sales = Number(process.env['BENCH_FOOTPRINT_SALES'] ?? (quick ? 10 : 600));
+    const every = Math.max(10, Math.floor(sales / 8));
+    const kiosk = await startSellingKiosk({
+      sales,
+      pollMs: 50,
+      motorMs: 10,
+      agentLaunch: { nodeArgs: [INSPECT_ARG] },
+    });
+    const heap = await connectInspector(kiosk.stack.agent.log);
+    const pid = kiosk.stack.agent.child.pid!;
+    const rss: Array<[number, number]> = [];
+    const used: Array<[number, number]> = [];
+    const db: Array<[number, number]> = [];
+    const sample = async (done: number) => {
+      used.push([done, await heap.usedHeapAfterGcMiB()]);
+      rss.push([done, rssMiB(pid)]);
+      db.push([done, sqliteBytes(kiosk.stack.agentDbFile) / 2 ** 20]);
+    };
+    try {
+      await sample(0);
+      for (let i = 0; i < sales; i++) {
+        await kiosk.sell(laneFor(kiosk, i));
+        if ((i + 1) % every === 0) {
+          await sample(i + 1);
+          progress(`${i + 1} sales`);
+        }
+      }
+    } finally {
+      heap.close();
+    }
+    series(figures, 'heap_mib', 'agent V8 heap after GC', 'MiB', used);
+    series(figures, 'rss_mib', 'agent RSS', 'MiB', rss);
+    series(figures, 'sqlite_mib', 'agent SQLite (db + WAL)', 'MiB', db);
+  },
+};
