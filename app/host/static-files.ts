@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import { BadRequest } from './error-boundary.ts';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,7 +30,9 @@ export function contentSecurityPolicy(origin: string): string {
 }
 
 export function serveStatic(root: string, urlPath: string, origin: string, res: ServerResponse): void {
-  const relative = decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath);
+  const relative = decodePath(urlPath === '/' ? '/index.html' : urlPath);
+  // A NUL byte is no file name (and fs would throw on it).
+  if (relative.includes('\0')) return notFound(res);
   const file = path.resolve(root, '.' + relative);
   // Never serve anything outside the renderer directory, whatever the path says.
   if (!file.startsWith(path.resolve(root) + path.sep)) return notFound(res);
@@ -45,6 +48,15 @@ export function serveStatic(root: string, urlPath: string, origin: string, res: 
     });
     res.end(data);
   });
+}
+
+/** Percent-decodes a request path; one that does not decode (`/%E0%A4%A`) is a bad request, not a crash. */
+function decodePath(urlPath: string): string {
+  try {
+    return decodeURIComponent(urlPath);
+  } catch {
+    throw new BadRequest('request path is not valid percent-encoded UTF-8');
+  }
 }
 
 function notFound(res: ServerResponse): void {
