@@ -12,8 +12,8 @@ import type {
   QueryResult,
   RefundResult,
 } from '../../../app/alipay/outcome.ts';
-import type { Dispenser, VendOutcome } from '../../../app/dispenser/dispenser.ts';
-import { SaleService, type PaymentGateway } from '../../../app/sale/index.ts';
+import type { Dispenser, DispenserEvent, LinkState, VendOutcome } from '../../../app/dispenser/dispenser.ts';
+import { SaleService, type PaymentGateway, type SaleServiceOptions } from '../../../app/sale/index.ts';
 import { openStore, type OrderRow, type Store } from '../../../app/store/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
@@ -83,13 +83,25 @@ export function paidTrade(totalFen: number): AlipayOutcome<QueryResult> {
 /** A board that is always up and vends what the test says; records every lane it was asked to turn. */
 export class ScriptedBoard implements Dispenser {
   readonly capabilities = { dropSensor: true, lift: false };
-  readonly linkState = 'up' as const;
+  linkState: LinkState = 'up';
   readonly vends: number[] = [];
-  outcome: (lane: number) => VendOutcome = () => ({ kind: 'delivered', dropConfirmed: true });
+  outcome: (lane: number) => VendOutcome | Promise<VendOutcome> = () => ({
+    kind: 'delivered',
+    dropConfirmed: true,
+  });
+  private readonly listeners = new Set<(event: DispenserEvent) => void>();
 
   vend(lane: number): Promise<VendOutcome> {
     this.vends.push(lane);
     return Promise.resolve(this.outcome(lane));
+  }
+  /** Changes the link state and tells listeners, as a driver does when the board comes and goes. */
+  setLink(state: LinkState): void {
+    this.linkState = state;
+    for (const l of [...this.listeners]) l({ type: 'link', state, detail: state });
+  }
+  listenerCount(): number {
+    return this.listeners.size;
   }
   laneStatus(lane: number) {
     return Promise.resolve({ lane, state: 'ok' as const, detail: 'ok' });
@@ -97,8 +109,9 @@ export class ScriptedBoard implements Dispenser {
   machineStatus() {
     return Promise.resolve({ doorOpen: false, temperatureC: null, lift: null, detail: 'ok' });
   }
-  onEvent(): () => void {
-    return () => undefined;
+  onEvent(listener: (event: DispenserEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
   close(): Promise<void> {
     return Promise.resolve();
@@ -117,7 +130,12 @@ export interface SaleRig {
   notify(outTradeNo: string, totalAmount: string, extra?: Record<string, string>): string;
 }
 
-export function startSaleRig(): SaleRig {
+export interface SaleRigOptions extends SaleServiceOptions {
+  /** Extra lanes beyond water (lane 1, 200 fen) and cola (lane 2, 350 fen). */
+  readonly lanes?: ReadonlyArray<{ lane: number; name: string; priceFen: number; stock: number }>;
+}
+
+export function startSaleRig(options: SaleRigOptions = {}): SaleRig {
   const dir = tempDir('f2f-sale-rig-');
   const clock = { now: Date.parse('2026-11-29T08:00:00Z') };
   const store = openStore(path.join(dir, 'kiosk.sqlite'), () => clock.now);
@@ -125,24 +143,28 @@ export function startSaleRig(): SaleRig {
   store.lanes.seedIfEmpty([
     { lane: 1, productId: 'W', name: 'Water', priceFen: 200, stock: 5, capacity: 10, enabled: true },
     { lane: 2, productId: 'C', name: 'Cola', priceFen: 350, stock: 5, capacity: 10, enabled: true },
+    ...(options.lanes ?? []).map((l) => ({ ...l, productId: `P${l.lane}`, capacity: 10, enabled: true })),
   ]);
   const gateway = new ScriptedGateway();
   const board = new ScriptedBoard();
   const logs: string[] = [];
-  const sales = new SaleService({
-    kioskId: 'KT',
-    store,
-    gateway: gateway.port,
-    dispenser: board,
-    alipay: {
-      appId: RIG_APP_ID,
-      publicKey: keys.publicKey,
-      notifyUrl: 'https://relay.invalid/alipay/notify',
+  const sales = new SaleService(
+    {
+      kioskId: 'KT',
+      store,
+      gateway: gateway.port,
+      dispenser: board,
+      alipay: {
+        appId: RIG_APP_ID,
+        publicKey: keys.publicKey,
+        notifyUrl: 'https://relay.invalid/alipay/notify',
+      },
+      paymentTimeoutMs: RIG_TIMEOUT_MS,
+      now: () => clock.now,
+      log: (line) => logs.push(line),
     },
-    paymentTimeoutMs: RIG_TIMEOUT_MS,
-    now: () => clock.now,
-    log: (line) => logs.push(line),
-  });
+    options,
+  );
   onCleanup(() => sales.stop());
   return {
     sales,
