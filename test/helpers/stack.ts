@@ -7,6 +7,7 @@ import path from 'node:path';
 import { hashPin } from '../../app/maintenance/index.ts';
 import { writeKeyPair, type KeyPairFiles } from './key-files.ts';
 import { startProgram, type RunningProgram } from './processes.ts';
+import { startSerialTap, type SerialTap } from './serial-tap.ts';
 import { startPtyPair } from './socat-pty.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -36,10 +37,14 @@ export interface Stack {
   agentUrl(): string;
   startAgent(): Promise<RunningProgram>;
   simJson<T>(pathname: string, body?: unknown): Promise<T>;
-  motorRuns(): Promise<Array<{ lane: number; result: string }>>;
+  motorRuns(): Promise<Array<{ lane: number; result: string; dropSeen: boolean }>>;
+  /** The wire tap between board and kiosk, when started with `serialTap`. */
+  readonly tap: SerialTap | null;
 }
 
-export async function startStack(options: { boardArgs?: readonly string[] } = {}): Promise<Stack> {
+export async function startStack(
+  options: { boardArgs?: readonly string[]; serialTap?: boolean } = {},
+): Promise<Stack> {
   const dir = tempDir('f2f-stack-');
   const appKeys = writeKeyPair(dir, 'app');
   const alipayKeys = writeKeyPair(dir, 'alipay');
@@ -59,7 +64,11 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
     '--kiosk',
     `${STACK_KIOSK_ID}:@${tokenFile}`,
   ];
-  const pty = await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
+  // The board and the kiosk on the two ends of one PTY pair, or with a tap in between that sees motor starts.
+  const tap = options.serialTap ? await startSerialTap(dir) : null;
+  const pty = tap
+    ? { a: tap.boardPath, b: tap.kioskPath }
+    : await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
   const [sim, relay, board] = await Promise.all([
     startProgram('alipay-sim', [
       '--port',
@@ -116,6 +125,7 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
     agentDbFile: path.join(dir, 'agent', 'kiosk.sqlite'),
     agent: undefined as unknown as RunningProgram,
     relay,
+    tap,
     restartRelay: async () => {
       await stack.relay.stop();
       stack.relay = await startProgram('notify-relay', relayArgs(new URL(relayUrl).port));
@@ -141,6 +151,7 @@ export async function startStack(options: { boardArgs?: readonly string[] } = {}
       (await (await fetch(`${stack.boardControlUrl}/sim/motor-runs`)).json()) as Array<{
         lane: number;
         result: string;
+        dropSeen: boolean;
       }>,
   };
   await stack.startAgent();
