@@ -4,6 +4,7 @@
 // would refuse to send is left out. The host must answer or close each exchange and keep serving.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { pick, randomInt, seededRandom, type Random } from '../helpers/seeded-random.ts';
 
 export interface BrowserHostFuzzStats {
   readonly seed: number;
@@ -14,21 +15,8 @@ export interface BrowserHostFuzzStats {
   readonly statuses: Readonly<Record<string, number>>;
 }
 
-/** mulberry32: a small seeded generator, so a failing run is repeated exactly from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rand = () => number;
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-const int = (r: Rand, n: number) => Math.floor(r() * n);
+type Rand = Random;
+const int = randomInt;
 const bytes = (r: Rand, n: number) => Buffer.from(Array.from({ length: n }, () => int(r, 256)));
 
 const METHODS = [
