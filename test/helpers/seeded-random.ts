@@ -1,16 +1,9 @@
-// mulberry32: a small seeded generator, so a fuzz or chaos run that fails is repeated exactly from its seed.
-export type Random = () => number;
+// Seeded randomness for fuzz and chaos runs, so a run that fails is repeated exactly from its seed. The
+// generator is vmc-sim's own (mulberry32), which its random faults already use.
+import { seededRandom } from '../../sim/vmc/faults.ts';
 
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
+export type Random = () => number;
 
 export const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 export const randomInt = (r: Random, n: number): number => Math.floor(r() * n);
