@@ -2,7 +2,7 @@
 // what the board is told to turn, what the customer is owed, and what is on disk after each step. Quick enough
 // for mutation testing; sale-service.test.ts runs the same lifecycle against the real simulators.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { CANCEL_RETRY_MS, CheckoutError } from '../../../app/sale/index.ts';
 import { REFUND_RETRY_MS } from '../../../app/sale/refunds.ts';
 import { BOARD_WAIT_MS } from '../../../app/sale/vending.ts';
@@ -553,5 +553,81 @@ describe('the background loop', () => {
     await Promise.all([rig.sales.tick(), rig.sales.tick()]);
     assert.equal(rig.gateway.calls.filter((c) => c.method === 'query').length, 1);
     assert.equal(rig.order(order.outTradeNo).state, 'awaiting_payment');
+  });
+});
+
+describe('an offline board', () => {
+  test('a paid vend waits at most BOARD_WAIT_MS for the board, then is tried (and the driver says not sent)', async () => {
+    const rig = startSaleRig();
+    const order = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    rig.board.linkState = 'down';
+    rig.board.outcome = () => ({ kind: 'not_delivered', reason: 'board offline; vend not sent' });
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      await rig.sales.handleNotification(rig.notify(order.outTradeNo, '2.00'));
+      mock.timers.tick(BOARD_WAIT_MS - 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(rig.board.vends, [], 'still waiting for the board');
+      mock.timers.tick(1);
+    } finally {
+      mock.timers.reset();
+    }
+    await settled(rig);
+    assert.deepEqual(rig.board.vends, [1]);
+    assert.equal(rig.board.listenerCount(), 0);
+    assert.equal(rig.order(order.outTradeNo).state, 'refunded');
+  });
+});
+
+describe('what the technician log says', () => {
+  test('payments, vends, refunds, refusals, cancels and rejected notifications each leave one plain line', async () => {
+    const rig = startSaleRig();
+    rig.board.outcome = (lane) =>
+      lane === 1
+        ? { kind: 'delivered', dropConfirmed: true }
+        : { kind: 'not_delivered', reason: 'no answer' };
+    const no = await paidOrder(rig, [
+      { lane: 1, quantity: 1 },
+      { lane: 2, quantity: 1 },
+    ]);
+    const bad = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    await rig.sales.handleNotification(rig.notify(bad.outTradeNo, '9.99'));
+    rig.gateway.cancel = () => ({ kind: 'unknown', detail: 'timeout' });
+    await rig.sales.cancel(bad.outTradeNo);
+    rig.gateway.refund = () => ({ kind: 'business_failure', code: '40004', subCode: 'ACQ.X', subMsg: 'no' });
+    rig.board.outcome = () => ({ kind: 'not_delivered', reason: 'no answer' });
+    const refused = await paidOrder(rig, [{ lane: 2, quantity: 1 }]);
+    for (const line of [
+      `order ${no} paid (550 fen, via notify)`,
+      `vend ${no}#1 lane 1: delivered (drop confirmed)`,
+      `vend ${no}#2 lane 2: not_delivered (no answer)`,
+      `refund ${no}_R1: 350 fen confirmed by Alipay`,
+      'notification rejected: business check failed: amount_mismatch',
+      `cancel of ${bad.outTradeNo} not confirmed yet (unknown); will try again`,
+      `refund ${refused}_R1 refused: ACQ.X: no — needs a technician`,
+    ])
+      assert.ok(rig.logs.includes(line), `${line}\nlogged:\n${rig.logs.join('\n')}`);
+  });
+
+  test('a refund found already made at Alipay, and a precreate that failed, say so', async () => {
+    const rig = startSaleRig();
+    rig.board.outcome = () => ({ kind: 'not_delivered', reason: 'no answer' });
+    rig.gateway.refund = () => ({ kind: 'business_failure', code: '40004', subCode: 'ACQ.X', subMsg: 'no' });
+    rig.gateway.query = () => ({
+      kind: 'success',
+      value: { tradeStatus: 'TRADE_CLOSED', tradeNo: 't', totalFen: 200 },
+    });
+    const no = await paidOrder(rig, [{ lane: 1, quantity: 1 }]);
+    rig.gateway.port.precreate = () => Promise.resolve({ kind: 'unknown', detail: 'socket hang up' });
+    const failed = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    rig.gateway.port.precreate = () =>
+      Promise.resolve({ kind: 'business_failure', code: '40004', subCode: 'ACQ.Y', subMsg: 'refused' });
+    const refused = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    for (const line of [
+      `refund ${no}_R1: trade already fully refunded at Alipay`,
+      `precreate for ${failed.outTradeNo} failed (unknown: socket hang up)`,
+      `precreate for ${refused.outTradeNo} failed (ACQ.Y: refused)`,
+    ])
+      assert.ok(rig.logs.includes(line), `${line}\nlogged:\n${rig.logs.join('\n')}`);
   });
 });
