@@ -138,3 +138,87 @@ describe('a payment that lands on an expired order', () => {
     assert.deepEqual(rig.gateway.refunds(), []);
   });
 });
+
+describe('which notifications are taken as payment', () => {
+  const reasonOf = (v: { accepted: boolean; reason?: string }) => (v.accepted ? '' : v.reason);
+
+  test('a body that does not parse, or that another key signed, is rejected with its reason', async () => {
+    const rig = startSaleRig({ forgeNotifies: true });
+    const no = await buyWater(rig);
+    const forged = await rig.sales.handleNotification(rig.notify(no, '2.00'));
+    assert.equal(reasonOf(forged), 'signature does not verify with the Alipay public key');
+    const malformed = await rig.sales.handleNotification('a=1&a=2');
+    assert.match(reasonOf(malformed) ?? '', /^malformed notification: ./);
+    await rig.sales.stop();
+    assert.equal(rig.order(no).state, 'awaiting_payment');
+    assert.ok(
+      rig.logs.includes('notification rejected: signature does not verify with the Alipay public key'),
+    );
+  });
+
+  test('another app, an unknown order or another seller is rejected, each for its own reason', async () => {
+    const rig = startSaleRig({ sellerId: '2088000000000001' });
+    const no = await buyWater(rig);
+    const seller = { seller_id: '2088000000000001' };
+    const answers = [
+      await rig.sales.handleNotification(rig.notify(no, '2.00', { ...seller, app_id: '2021000000000999' })),
+      await rig.sales.handleNotification(rig.notify('KT_unknown', '2.00', seller)),
+      await rig.sales.handleNotification(rig.notify(no, '2.00', { seller_id: '2088000000000002' })),
+      await rig.sales.handleNotification(rig.notify(no, '2.00')),
+    ];
+    assert.deepEqual(answers.map(reasonOf), [
+      'business check failed: app_id_mismatch',
+      'business check failed: unknown_order',
+      'business check failed: seller_id_mismatch',
+      'business check failed: seller_id_mismatch',
+    ]);
+    assert.equal(rig.order(no).state, 'awaiting_payment');
+    assert.equal((await rig.sales.handleNotification(rig.notify(no, '2.00', seller))).accepted, true);
+    await rig.sales.stop();
+    assert.equal(rig.order(no).state, 'completed');
+  });
+
+  test('a closed-trade or still-waiting notification is acknowledged but pays nothing', async () => {
+    const rig = startSaleRig();
+    const no = await buyWater(rig);
+    const closed = await rig.sales.handleNotification(
+      rig.notify(no, '2.00', { trade_status: 'TRADE_CLOSED' }),
+    );
+    assert.deepEqual(closed, { accepted: true, outTradeNo: no, kind: 'closed' });
+    const waiting = await rig.sales.handleNotification(
+      rig.notify(no, '2.00', { trade_status: 'WAIT_BUYER_PAY' }),
+    );
+    assert.deepEqual(waiting, { accepted: true, outTradeNo: no, kind: 'pending' });
+    const other = await rig.sales.handleNotification(
+      rig.notify(no, '2.00', { notify_type: 'something_else' }),
+    );
+    assert.deepEqual(other, { accepted: true, outTradeNo: '', kind: 'other' });
+    await rig.sales.stop();
+    assert.equal(rig.order(no).state, 'awaiting_payment');
+    assert.deepEqual(rig.board.vends, []);
+  });
+
+  test('an accepted payment notification is kept as received (by notify_id, or by order and status without one)', async () => {
+    const rig = startSaleRig();
+    const no = await buyWater(rig);
+    const body = rig.notify(no, '2.00', { notify_id: '' });
+    assert.deepEqual(await rig.sales.handleNotification(body), {
+      accepted: true,
+      outTradeNo: no,
+      kind: 'payment',
+    });
+    await rig.sales.stop();
+    const kept = rig.store.db
+      .prepare('SELECT notify_id, out_trade_no, trade_status, source, body FROM payment_notifications')
+      .all();
+    assert.deepEqual(kept, [
+      {
+        notify_id: `${no}:TRADE_SUCCESS`,
+        out_trade_no: no,
+        trade_status: 'TRADE_SUCCESS',
+        source: 'relay',
+        body,
+      },
+    ]);
+  });
+});

@@ -22,6 +22,7 @@ export const RIG_APP_ID = '2021000000000007';
 export const RIG_TIMEOUT_MS = 120_000;
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const forger = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 export interface GatewayCall {
   readonly method: 'precreate' | 'query' | 'cancel' | 'refund';
@@ -133,6 +134,10 @@ export interface SaleRig {
 export interface SaleRigOptions extends SaleServiceOptions {
   /** Extra lanes beyond water (lane 1, 200 fen) and cola (lane 2, 350 fen). */
   readonly lanes?: ReadonlyArray<{ lane: number; name: string; priceFen: number; stock: number }>;
+  /** The merchant's seller id: notifications for another seller are then rejected. */
+  readonly sellerId?: string;
+  /** Signs notifications with another key than the one the kiosk trusts (a forger). */
+  readonly forgeNotifies?: boolean;
 }
 
 export function startSaleRig(options: SaleRigOptions = {}): SaleRig {
@@ -156,6 +161,7 @@ export function startSaleRig(options: SaleRigOptions = {}): SaleRig {
       dispenser: board,
       alipay: {
         appId: RIG_APP_ID,
+        ...(options.sellerId ? { sellerId: options.sellerId } : {}),
         publicKey: keys.publicKey,
         notifyUrl: 'https://relay.invalid/alipay/notify',
       },
@@ -175,7 +181,12 @@ export function startSaleRig(options: SaleRigOptions = {}): SaleRig {
     logs,
     order: (outTradeNo) => store.orders.mustGet(outTradeNo),
     notify: (outTradeNo, totalAmount, extra = {}) =>
-      signedNotify(keys.privateKey, outTradeNo, totalAmount, extra),
+      signedNotify(
+        options.forgeNotifies ? forger.privateKey : keys.privateKey,
+        outTradeNo,
+        totalAmount,
+        extra,
+      ),
   };
 }
 
@@ -185,7 +196,7 @@ function signedNotify(
   totalAmount: string,
   extra: Record<string, string>,
 ): string {
-  const params: Record<string, string> = {
+  const all: Record<string, string> = {
     app_id: RIG_APP_ID,
     notify_id: `n-${outTradeNo}-${totalAmount}`,
     notify_type: 'trade_status_sync',
@@ -196,6 +207,8 @@ function signedNotify(
     trade_status: 'TRADE_SUCCESS',
     ...extra,
   };
+  // A field set to '' is left out, as Alipay leaves out fields it has no value for.
+  const params = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== ''));
   // Alipay signs trade notifications without sign_type, then adds it.
   return new URLSearchParams({
     ...params,
