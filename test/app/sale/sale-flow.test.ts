@@ -78,6 +78,7 @@ describe('checkout', () => {
         (e: unknown) => e,
       );
       assert.ok(err instanceof CheckoutError);
+      assert.equal(err.name, 'CheckoutError');
       assert.equal(err.code, code);
       assert.match(err.message, message);
     };
@@ -97,6 +98,13 @@ describe('checkout', () => {
       /lane 1 has only 5 left/,
     );
     assert.deepEqual(rig.gateway.calls, [], 'nothing refused reached Alipay');
+    // Stock is counted per lane: five waters and a cola is fine.
+    rig.store.lanes.setEnabled(2, true);
+    const mixed = await rig.sales.checkout([
+      { lane: 1, quantity: 5 },
+      { lane: 2, quantity: 1 },
+    ]);
+    await rig.sales.cancel(mixed.outTradeNo);
     const first = await rig.sales.checkout([{ lane: 1, quantity: 5 }]);
     await refused(
       [{ lane: 1, quantity: 1 }],
@@ -147,6 +155,7 @@ describe('vending', () => {
     assert.equal(rig.order(no).state, 'completed');
     assert.equal(rig.order(no).message, null);
     assert.deepEqual(rig.board.vends, [1, 2, 2]);
+    assert.deepEqual(rig.board.txns, [`${no}#1`, `${no}#2`, `${no}#3`]);
     assert.deepEqual(
       rig.order(no).items.map((i) => [i.vendState, i.vendDetail]),
       [
@@ -175,6 +184,10 @@ describe('vending', () => {
     assert.equal(rig.order(no).state, 'refunded');
     assert.equal(rig.order(no).message, '1 item(s) could not be dispensed');
     assert.deepEqual(rig.gateway.refunds(), [{ fen: 200, outRequestNo: `${no}_R1` }]);
+    assert.equal(
+      rig.gateway.calls.find((c) => c.method === 'refund')?.input['reason'],
+      'goods not delivered',
+    );
     assert.equal(rig.store.lanes.get(1)?.stock, 5);
     assert.equal(rig.store.lanes.get(1)?.enabled, true);
     assert.equal(rig.store.lanes.get(2)?.stock, 4);
@@ -233,6 +246,10 @@ describe('vending', () => {
     assert.equal(rig.store.lanes.get(1)?.stock, 4);
     assert.equal(rig.store.lanes.get(2)?.stock, 4);
     assert.equal(rig.store.lanes.get(1)?.enabled, true, 'no board fault code: the lane stays in service');
+    // Unverified even with a board code (a drop sensor that saw nothing): the lane stays in service too.
+    rig.board.outcome = () => ({ kind: 'unverified', reason: 'no drop seen (0x05)', code: 5 });
+    await paidOrder(rig, [{ lane: 1, quantity: 1 }]);
+    assert.equal(rig.store.lanes.get(1)?.enabled, true);
   });
 
   test('a delivery without a drop sensor counts as delivered', async () => {
@@ -243,24 +260,35 @@ describe('vending', () => {
     assert.equal(rig.order(no).items[0]?.vendDetail, 'motor ran (no drop sensor)');
   });
 
-  test('with the board offline a paid vend waits for it to come back, then vends', async () => {
+  test('with the board offline a paid vend waits for it to come back, then vends at once', async () => {
     const rig = startSaleRig();
     const order = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
     rig.board.linkState = 'down';
-    await rig.sales.handleNotification(rig.notify(order.outTradeNo, '2.00'));
-    assert.deepEqual(rig.board.vends, [], 'nothing is sent to an offline board');
-    assert.equal(rig.board.listenerCount(), 1);
-    rig.board.setLink('down'); // other events do not end the wait
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(rig.board.vends, []);
-    rig.board.setLink('up');
+    // Timers stand still: only the board's link event can end the wait.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      await rig.sales.handleNotification(rig.notify(order.outTradeNo, '2.00'));
+      assert.deepEqual(rig.board.vends, [], 'nothing is sent to an offline board');
+      assert.equal(rig.board.listenerCount(), 1);
+      rig.board.setLink('down'); // other events do not end the wait
+      await turns(5);
+      assert.deepEqual(rig.board.vends, []);
+      rig.board.setLink('up');
+      await turns(5);
+      assert.deepEqual(rig.board.vends, [1]);
+    } finally {
+      mock.timers.reset();
+    }
     await settled(rig);
-    assert.deepEqual(rig.board.vends, [1]);
     assert.equal(rig.board.listenerCount(), 0, 'the wait stopped listening');
     assert.equal(rig.order(order.outTradeNo).state, 'completed');
-    assert.ok(BOARD_WAIT_MS >= 5_000);
   });
 });
+
+/** Lets `n` rounds of pending I/O callbacks and promise jobs run. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 describe('refunds', () => {
   test('a refund without an answer stays owed and is asked again, with the same number, only after the retry spacing', async () => {
@@ -305,8 +333,12 @@ describe('refunds', () => {
         closed
           ? { kind: 'success', value: { tradeStatus: 'TRADE_CLOSED', tradeNo: 't', totalFen: 200 } }
           : paidTrade(200);
+      const seen: string[] = [];
+      rig.sales.onChange((o) => seen.push(o.state));
       const no = await paidOrder(rig, [{ lane: 1, quantity: 1 }]);
       const refund = rig.store.refunds.forOrder(no)[0];
+      assert.equal(seen.at(-1), 'refunded', 'the screen is told the order ended');
+      assert.deepEqual(rig.gateway.calls.find((c) => c.method === 'query')?.input, { outTradeNo: no });
       assert.equal(rig.order(no).state, 'refunded');
       if (closed) {
         assert.equal(refund?.state, 'succeeded');
@@ -629,5 +661,113 @@ describe('what the technician log says', () => {
       `precreate for ${refused.outTradeNo} failed (ACQ.Y: refused)`,
     ])
       assert.ok(rig.logs.includes(line), `${line}\nlogged:\n${rig.logs.join('\n')}`);
+  });
+});
+
+describe('the service itself', () => {
+  test('a listener that unsubscribed hears nothing more', async () => {
+    const rig = startSaleRig();
+    const heard: string[] = [];
+    const off = rig.sales.onChange((o) => heard.push(o.state));
+    const order = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    off();
+    await rig.sales.cancel(order.outTradeNo);
+    assert.deepEqual(heard, ['created', 'awaiting_payment']);
+  });
+
+  test('a payment is confirmed once: a second confirmation (query after notify) neither logs nor vends again', async () => {
+    const rig = startSaleRig();
+    const order = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    await rig.sales.handleNotification(rig.notify(order.outTradeNo, '2.00'));
+    await rig.sales.handleNotification(rig.notify(order.outTradeNo, '2.00', { notify_id: 'again' }));
+    await settled(rig);
+    assert.equal(rig.logs.filter((l) => l.startsWith(`order ${order.outTradeNo} paid`)).length, 1);
+    const events = rig.store.db
+      .prepare('SELECT event, detail FROM order_events WHERE out_trade_no = ? AND event = ?')
+      .all(order.outTradeNo, 'awaiting_payment->paid');
+    assert.deepEqual(events, [{ event: 'awaiting_payment->paid', detail: 'via notify' }]);
+  });
+
+  test('a payment that arrives while the QR code is still being created is taken and vended', async () => {
+    const rig = startSaleRig();
+    let answer: (v: { kind: 'success'; value: { qrCode: string; outTradeNo: string } }) => void = () =>
+      undefined;
+    rig.gateway.port.precreate = (input) =>
+      new Promise(
+        (resolve) =>
+          (answer = () => resolve({ kind: 'success', value: { qrCode: 'q', outTradeNo: input.outTradeNo } })),
+      );
+    const checkout = rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    await turns(2);
+    const [open] = rig.store.orders.listOpen();
+    assert.equal(open?.state, 'created');
+    assert.equal((await rig.sales.handleNotification(rig.notify(open!.outTradeNo, '2.00'))).accepted, true);
+    answer({ kind: 'success', value: { qrCode: 'q', outTradeNo: open!.outTradeNo } });
+    await checkout;
+    await settled(rig);
+    assert.equal(rig.order(open!.outTradeNo).state, 'completed');
+    assert.deepEqual(rig.board.vends, [1]);
+  });
+
+  test('a failure in background work is logged, not lost', async () => {
+    const rig = startSaleRig();
+    rig.board.outcome = () => ({ kind: 'not_delivered', reason: 'no answer' });
+    rig.gateway.refund = () => {
+      throw new Error('gateway exploded');
+    };
+    await paidOrder(rig, [{ lane: 1, quantity: 1 }]);
+    assert.ok(rig.logs.includes('sale error: gateway exploded'));
+  });
+
+  test('a non-payment notification starts no work', async () => {
+    const rig = startSaleRig();
+    const order = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    await rig.sales.handleNotification(
+      rig.notify(order.outTradeNo, '2.00', { trade_status: 'TRADE_CLOSED' }),
+    );
+    await settled(rig);
+    assert.deepEqual(
+      rig.logs.filter((l) => l.startsWith('sale error')),
+      [],
+    );
+  });
+
+  test('the loop only queries orders that await payment, and a second late notification asks no second refund', async () => {
+    const rig = startSaleRig();
+    rig.board.outcome = () => ({ kind: 'not_delivered', reason: 'no answer' });
+    rig.gateway.refund = () => ({ kind: 'unknown', detail: 'timeout' });
+    await paidOrder(rig, [{ lane: 1, quantity: 1 }]);
+    rig.clock.now += RIG_TIMEOUT_MS + 1;
+    await rig.sales.tick();
+    assert.equal(
+      rig.gateway.calls.filter((c) => c.method === 'query').length,
+      0,
+      'a refund-pending order is not queried',
+    );
+
+    const late = await rig.sales.checkout([{ lane: 2, quantity: 1 }]);
+    rig.gateway.cancel = () => ({ kind: 'unknown', detail: 'timeout' });
+    await rig.sales.cancel(late.outTradeNo);
+    await rig.sales.handleNotification(rig.notify(late.outTradeNo, '3.50'));
+    await rig.sales.handleNotification(rig.notify(late.outTradeNo, '3.50', { notify_id: 'resent' }));
+    await settled(rig);
+    assert.equal(rig.gateway.refunds().filter((r) => r.outRequestNo === `${late.outTradeNo}_RL`).length, 1);
+  });
+
+  test('start() twice runs one loop, and stop() stops it', async () => {
+    const rig = startSaleRig();
+    const order = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);
+    mock.timers.enable({ apis: ['setInterval'] });
+    try {
+      rig.sales.start(1000);
+      rig.sales.start(1000);
+      await rig.sales.stop();
+      rig.clock.now = (order.expiresAt ?? 0) + 1;
+      mock.timers.tick(5000);
+      await turns(5);
+      assert.equal(rig.order(order.outTradeNo).state, 'awaiting_payment', 'no loop runs after stop()');
+    } finally {
+      mock.timers.reset();
+    }
   });
 });

@@ -86,14 +86,17 @@ export class ScriptedBoard implements Dispenser {
   readonly capabilities = { dropSensor: true, lift: false };
   linkState: LinkState = 'up';
   readonly vends: number[] = [];
+  /** The transaction label each vend was sent with (`<out_trade_no>#<position>`). */
+  readonly txns: string[] = [];
   outcome: (lane: number) => VendOutcome | Promise<VendOutcome> = () => ({
     kind: 'delivered',
     dropConfirmed: true,
   });
   private readonly listeners = new Set<(event: DispenserEvent) => void>();
 
-  vend(lane: number): Promise<VendOutcome> {
+  vend(lane: number, txn: string): Promise<VendOutcome> {
     this.vends.push(lane);
+    this.txns.push(txn);
     return Promise.resolve(this.outcome(lane));
   }
   /** Changes the link state and tells listeners, as a driver does when the board comes and goes. */
