@@ -94,6 +94,11 @@ describe('payment confirmed by a notification pushed by the relay', () => {
     assert.equal(rig.order(no).state, 'completed');
     assert.deepEqual(rig.board.vends, [1]);
     assert.deepEqual(rig.gateway.refunds(), []);
+    assert.deepEqual(
+      rig.store.db.prepare('SELECT notify_id FROM payment_notifications').all(),
+      [{ notify_id: `n-${no}-2.00` }],
+      'kept once, under the notify_id Alipay gave it',
+    );
   });
 });
 
