@@ -92,6 +92,10 @@ const config = {
           enableNodeCliInspectArguments: false,
           enableCookieEncryption: true,
           onlyLoadAppFromAsar: true,
+          // The app's asar is checked against the hash embedded at build time (where the platform enforces it).
+          enableEmbeddedAsarIntegrityValidation: true,
+          // The renderer is served from app:// (main/app-scheme.ts); file:// pages get no extra powers.
+          grantFileProtocolExtraPrivileges: false,
         },
       }
     : {}),

@@ -1,5 +1,5 @@
 // Lint rules that enforce the component boundaries of DESIGN.md:
-// - renderer/ reaches the agent only through the rpc contract (app/rpc/contract.ts);
+// - renderer/ reaches the agent only through the rpc contract (app/rpc/contract.ts), and imports only its types;
 // - app/ never imports electron, nor the hosts, the relay, the simulators or the demo wiring;
 // - backend-bridge/ and sim/ import from app/ only app/alipay/;
 // - only main/ may import electron.
@@ -12,7 +12,7 @@ const electronBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'coverage/**', 'reports/**', '.stryker-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -97,7 +97,9 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      // typescript-eslint's version of the rule, because it can tell `import type` from a value import.
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [electronBan],
@@ -116,6 +118,12 @@ export default tseslint.config(
                 '**/demo/**',
               ],
               message: 'renderer/ reaches the agent only through the rpc contract (app/rpc/contract.ts).',
+            },
+            {
+              group: ['**/app/rpc/contract.ts', '**/app/rpc/contract'],
+              allowTypeImports: true,
+              message:
+                'renderer/ imports only types from the rpc contract (`import type`): its validation code stays in the agent, out of the renderer bundle.',
             },
           ],
         },

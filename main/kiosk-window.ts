@@ -1,23 +1,12 @@
 // The one fullscreen kiosk window and its hardening (research/electron.md §1): sandboxed, context-isolated,
-// no navigation away from the bundled renderer, no new windows, no permissions, no menu, and a reload when
+// no permissions, no menu, devtools only in the demo, the renderer from app://kiosk/, and a reload when
 // the renderer dies (the "white screen after hours" kiosk failure).
 import { app, BrowserWindow, Menu, powerSaveBlocker, session } from 'electron';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { APP_ENTRY_URL } from '../app/host/app-protocol.ts';
 import { isBlockedKioskKey } from '../app/host/kiosk-keys.ts';
 import { RendererCrashPolicy } from '../app/host/renderer-crash-policy.ts';
 
-export function isRendererUrl(url: string, rendererDir: string): boolean {
-  try {
-    const parsed = new URL(url);
-    const root = pathToFileURL(rendererDir + path.sep).href;
-    return parsed.protocol === 'file:' && parsed.href.startsWith(root);
-  } catch {
-    return false;
-  }
-}
-
-export function createKioskWindow(rendererDir: string, preloadFile: string, demo: boolean): BrowserWindow {
+export function createKioskWindow(preloadFile: string, demo: boolean): BrowserWindow {
   Menu.setApplicationMenu(null);
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
@@ -38,14 +27,13 @@ export function createKioskWindow(rendererDir: string, preloadFile: string, demo
       nodeIntegrationInWorker: false,
       webviewTag: false,
       spellcheck: false,
+      // A customer must not open a console on the sale screen; the demo keeps it for developers.
+      devTools: demo,
     },
   });
+  // Navigation, redirects, new windows, webviews and devtools: main/web-contents-policy.ts, for every web
+  // contents the app creates.
   const wc = window.webContents;
-  wc.on('will-navigate', (event, url) => {
-    if (!isRendererUrl(url, rendererDir)) event.preventDefault();
-  });
-  wc.on('will-redirect', (event) => event.preventDefault());
-  wc.setWindowOpenHandler(() => ({ action: 'deny' }));
   wc.on('before-input-event', (event, input) => {
     if (isBlockedKioskKey(input)) event.preventDefault();
   });
@@ -64,6 +52,6 @@ export function createKioskWindow(rendererDir: string, preloadFile: string, demo
   const blocker = powerSaveBlocker.start('prevent-display-sleep');
   window.on('closed', () => powerSaveBlocker.stop(blocker));
   window.once('ready-to-show', () => window.show());
-  void window.loadFile(path.join(rendererDir, 'index.html'));
+  void window.loadURL(APP_ENTRY_URL);
   return window;
 }

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { loadAgentConfig, startAgent, type Agent } from '../app/agent/index.ts';
 import { bridgeRpcOverIpc } from '../app/host/ipc-bridge.ts';
 import { startDemo } from '../demo/start-demo.ts';
-import { createKioskWindow, isRendererUrl } from './kiosk-window.ts';
+import { isAppUrl } from '../app/host/app-protocol.ts';
+import { registerAppScheme, serveAppScheme } from './app-scheme.ts';
+import { createKioskWindow } from './kiosk-window.ts';
+import { lockDownWebContents } from './web-contents-policy.ts';
 
 // dist/main/main.cjs → dist/renderer and dist/main/preload.cjs
 const rendererDir = path.join(__dirname, '..', 'renderer');
@@ -31,14 +34,15 @@ async function boot(): Promise<void> {
     shutdown = () => demo.close();
   }
 
-  let window: BrowserWindow | null = createKioskWindow(rendererDir, preloadFile, !file);
+  serveAppScheme(rendererDir);
+  let window: BrowserWindow | null = createKioskWindow(preloadFile, !file);
   window.on('closed', () => (window = null));
   const unbridge = bridgeRpcOverIpc({
     ipcMain,
     dispatch: agent.dispatch,
     events: agent.events,
     target: () => window?.webContents ?? null,
-    isTrustedUrl: (url) => isRendererUrl(url, rendererDir),
+    isTrustedUrl: isAppUrl,
   });
 
   let quitting = false;
@@ -51,6 +55,11 @@ async function boot(): Promise<void> {
     void shutdown().finally(() => app.exit(0));
   });
 }
+
+// Before the app is ready, as Electron requires: the privileged app:// scheme, and the policy every web contents
+// gets when it is created (devtools only in the demo profile, which runs without a configuration).
+registerAppScheme();
+lockDownWebContents(app, { devTools: !configPath() });
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

@@ -5,3 +5,5 @@ export * from './kiosk-keys.ts';
 export * from './renderer-crash-policy.ts';
 export * from './screen-handover.ts';
 export * from './screen-browser.ts';
+export * from './app-protocol.ts';
+export * from './error-boundary.ts';

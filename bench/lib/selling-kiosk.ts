@@ -124,7 +124,7 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
       const paidAt = nowMs();
       await stack.simJson('/sim/pay', { outTradeNo: no });
       const [paidCommittedAt, intentAt, completedAt] = await Promise.all([paidCommitted, intent, settled]);
-      const runs = (await stack.motorRuns()) as Array<{ lane: number; result: string; at: string }>;
+      const runs = await stack.motorRuns();
       const run = runs[runsBefore];
       if (!run || runs.length !== runsBefore + 1 || run.result !== 'dispensed')
         throw new Error(

@@ -39,16 +39,35 @@ function readOrder(stack: Stack, outTradeNo: string): { order: OrderRow | undefi
   }
 }
 
-/** Kill points: what must be true in the agent's database before the kill. */
-const KILL_POINTS: ReadonlyArray<{ name: string; when: (o: ReturnType<typeof readOrder>) => boolean }> = [
+/**
+ * Kill points. A motor kill point waits for the board itself to report its nth motor start of the sale (the
+ * "0x04 01 dispensing" status, seen on the wire by the serial tap), so the kill lands while that motor turns —
+ * not merely after the agent committed its intent, which is before the command even reaches the board.
+ */
+type KillPoint =
+  | { readonly name: string; readonly motorStart: number }
+  | { readonly name: string; readonly when: (o: ReturnType<typeof readOrder>) => boolean };
+const KILL_POINTS: readonly KillPoint[] = [
   { name: 'payment just sent, before the agent saw it', when: () => true },
-  { name: 'first motor turning', when: (o) => o.items[0]?.vend_state === 'vending' },
+  { name: 'first motor turning', motorStart: 1 },
   { name: 'between the two items', when: (o) => o.items[0]?.vend_state === 'delivered' },
-  { name: 'second motor turning', when: (o) => o.items[1]?.vend_state === 'vending' },
+  { name: 'second motor turning', motorStart: 2 },
 ];
 
+/** Resolves at the board's nth motor start from now. */
+function nthMotorStart(stack: Stack, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const off = stack.tap!.onMotorStart(() => {
+      if (++seen < n) return;
+      off();
+      resolve();
+    });
+  });
+}
+
 test('killing the agent at any point of a sale never loses money or goods and never vends twice', async () => {
-  const stack = await startStack({ boardArgs: ['--motor-ms', '400'] });
+  const stack = await startStack({ boardArgs: ['--motor-ms', '400'], serialTap: true });
   let runsBefore = 0;
   for (const point of KILL_POINTS) {
     const rpc = await connectKioskRpc(stack.agentUrl());
@@ -64,12 +83,15 @@ test('killing the agent at any point of a sale never loses money or goods and ne
       ],
     });
     rpc.close();
+    const motorTurning = 'motorStart' in point ? nthMotorStart(stack, point.motorStart) : null;
     await stack.simJson('/sim/pay', { outTradeNo: sale.outTradeNo });
-    await waitFor(
-      () => point.when(readOrder(stack, sale.outTradeNo)),
-      `kill point "${point.name}"`,
-      () => stack.agent.log(),
-    );
+    if (motorTurning) await motorTurning;
+    else
+      await waitFor(
+        () => 'when' in point && point.when(readOrder(stack, sale.outTradeNo)),
+        `kill point "${point.name}"`,
+        () => stack.agent.log(),
+      );
     stack.agent.child.kill('SIGKILL');
     await stack.agent.stop();
 
@@ -84,6 +106,9 @@ test('killing the agent at any point of a sale never loses money or goods and ne
     const ledger = await stack.simJson<Ledger>('/sim/ledger');
     const runs = (await stack.motorRuns()).slice(runsBefore);
     runsBefore += runs.length;
+    if ('motorStart' in point) {
+      assert.ok(runs.length >= point.motorStart, `${point.name}: the board ran the motor the kill landed on`);
+    }
 
     const paid = ledger.payments
       .filter((p) => p.outTradeNo === sale.outTradeNo)

@@ -17,3 +17,14 @@ const fafb = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/fuz
   env: { ...process.env, FAFB_FUZZ_ROUNDS: String(Math.max(400, Math.floor(iterations / 10))) },
 });
 if (fafb.status !== 0) process.exit(fafb.status ?? 1);
+
+// The raw-HTTP fuzz of a running kiosk-agent's browser host: at least 100,000 requests, then a sale.
+const browserHost = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', 'test/fuzz/browser-host.test.ts'],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, BROWSER_HOST_FUZZ_REQUESTS: String(Math.max(100_000, iterations / 2)) },
+  },
+);
+if (browserHost.status !== 0) process.exit(browserHost.status ?? 1);

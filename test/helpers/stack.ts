@@ -7,6 +7,8 @@ import path from 'node:path';
 import { hashPin } from '../../app/maintenance/index.ts';
 import { writeKeyPair, type KeyPairFiles } from './key-files.ts';
 import { startProgram, type ProgramLaunch, type RunningProgram } from './processes.ts';
+import { startSerialTap, type SerialTap } from './serial-tap.ts';
+import type { MotorRun } from '../../sim/vmc/index.ts';
 import { startPtyPair } from './socat-pty.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -38,7 +40,9 @@ export interface Stack {
   /** Starts the agent (a benchmark may add node flags or environment). */
   startAgent(launch?: ProgramLaunch): Promise<RunningProgram>;
   simJson<T>(pathname: string, body?: unknown): Promise<T>;
-  motorRuns(): Promise<Array<{ lane: number; result: string }>>;
+  motorRuns(): Promise<MotorRun[]>;
+  /** The wire tap between board and kiosk, when started with `serialTap`. */
+  readonly tap: SerialTap | null;
 }
 
 export interface StackOptions {
@@ -50,6 +54,8 @@ export interface StackOptions {
   readonly agentRelayUrl?: (relayUrl: string) => string | Promise<string>;
   /** Leave the agent stopped: the caller starts it (to time or profile its start-up). */
   readonly deferAgent?: boolean;
+  /** Put a wire tap between board and kiosk (the board's own motor-start signal, for chaos kill points). */
+  readonly serialTap?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -72,7 +78,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     '--kiosk',
     `${STACK_KIOSK_ID}:@${tokenFile}`,
   ];
-  const pty = await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
+  // The board and the kiosk on the two ends of one PTY pair, or with a tap in between that sees motor starts.
+  const tap = options.serialTap ? await startSerialTap(dir) : null;
+  const pty = tap
+    ? { a: tap.boardPath, b: tap.kioskPath }
+    : await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
   const [sim, relay, board] = await Promise.all([
     startProgram('alipay-sim', [
       '--port',
@@ -131,6 +141,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     agentDbFile: path.join(dir, 'agent', 'kiosk.sqlite'),
     agent: undefined as unknown as RunningProgram,
     relay,
+    tap,
     restartRelay: async () => {
       await stack.relay.stop();
       stack.relay = await startProgram('notify-relay', relayArgs(new URL(relayUrl).port));
@@ -158,10 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return (await res.json()) as T;
     },
     motorRuns: async () =>
-      (await (await fetch(`${stack.boardControlUrl}/sim/motor-runs`)).json()) as Array<{
-        lane: number;
-        result: string;
-      }>,
+      (await (await fetch(`${stack.boardControlUrl}/sim/motor-runs`)).json()) as MotorRun[],
   };
   if (!options.deferAgent) await stack.startAgent();
   return stack;

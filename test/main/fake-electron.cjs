@@ -10,6 +10,8 @@ const readline = require('node:readline');
 
 const report = (msg) => process.stdout.write(JSON.stringify(msg) + '\n');
 const handlers = new Map();
+const protocols = new Map();
+let appReady = false;
 const windows = [];
 
 class WebContents extends EventEmitter {
@@ -19,6 +21,9 @@ class WebContents extends EventEmitter {
   }
   setWindowOpenHandler(fn) {
     this.windowOpenHandler = fn;
+  }
+  closeDevTools() {
+    this.devToolsClosed = true;
   }
   send(channel, ...args) {
     this.sent.push([channel, ...args]);
@@ -34,10 +39,17 @@ class BrowserWindow extends EventEmitter {
     this.options = options;
     this.webContents = new WebContents();
     windows.push(this);
+    // As Electron does: every new web contents is announced on the app before anything loads in it.
+    app.emit('web-contents-created', {}, this.webContents);
     report({ type: 'window', webPreferences: options.webPreferences, kiosk: options.kiosk });
   }
   loadFile(file) {
     report({ type: 'loadFile', file });
+    setImmediate(() => this.emit('ready-to-show'));
+    return Promise.resolve();
+  }
+  loadURL(url) {
+    report({ type: 'loadURL', url });
     setImmediate(() => this.emit('ready-to-show'));
     return Promise.resolve();
   }
@@ -51,7 +63,7 @@ class BrowserWindow extends EventEmitter {
 const app = new EventEmitter();
 Object.assign(app, {
   requestSingleInstanceLock: () => true,
-  whenReady: () => Promise.resolve(),
+  whenReady: () => Promise.resolve().then(() => (appReady = true)),
   getPath: () => process.env.FAKE_ELECTRON_USER_DATA || os.tmpdir(),
   relaunch: () => report({ type: 'relaunch' }),
   quit: () => {
@@ -82,6 +94,14 @@ const electron = {
     },
   },
   powerSaveBlocker: { start: () => 1, stop: () => {} },
+  protocol: {
+    registerSchemesAsPrivileged: (schemes) =>
+      report({ type: 'privileged-schemes', schemes, ready: appReady }),
+    handle: (scheme, fn) => {
+      protocols.set(scheme, fn);
+      report({ type: 'protocol-handle', scheme });
+    },
+  },
   ipcMain: {
     handle: (channel, fn) => {
       handlers.set(channel, fn);
@@ -100,6 +120,43 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
       ? await handler({ senderFrame: { url: cmd.url } }, cmd.channel, cmd.payload)
       : null;
     report({ type: 'result', id: cmd.id, result });
+  } else if (cmd.type === 'fetch') {
+    // A request from the renderer to a registered custom protocol.
+    const handler = protocols.get(new URL(cmd.url).protocol.replace(':', ''));
+    const res = handler ? await handler({ url: cmd.url, method: 'GET' }) : null;
+    report({
+      type: 'response',
+      id: cmd.id,
+      status: res ? res.status : null,
+      headers: res ? Object.fromEntries(res.headers) : null,
+      body: res ? await res.text() : null,
+    });
+  } else if (cmd.type === 'web-contents') {
+    // What Electron would do in a web contents: navigate, redirect, open a window, attach a webview, open
+    // devtools. The window's own web contents, or a fresh one (a webview's, say) announced on the app.
+    let contents = windows[0] && windows[0].webContents;
+    if (cmd.fresh) {
+      contents = new WebContents();
+      app.emit('web-contents-created', {}, contents);
+    }
+    const event = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
+    let answer = null;
+    if (cmd.action === 'open')
+      answer = contents.windowOpenHandler ? contents.windowOpenHandler({ url: cmd.url }) : null;
+    else if (cmd.action === 'devtools') contents.emit('devtools-opened');
+    else contents.emit(cmd.action, event, cmd.url);
+    report({
+      type: 'web-contents',
+      id: cmd.id,
+      prevented: event.defaultPrevented,
+      answer,
+      devToolsClosed: Boolean(contents.devToolsClosed),
+    });
   } else if (cmd.type === 'quit') {
     app.quit();
   }

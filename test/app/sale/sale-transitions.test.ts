@@ -34,3 +34,32 @@ test('out_trade_no carries the kiosk id, fits Alipay (≤64, [A-Za-z0-9_]) and d
   assert.equal(seen.size, 1000);
   assert.throws(() => allocateOutTradeNo('bad_id', at));
 });
+
+test('a kiosk id is 1 to 32 letters and digits, nothing else anywhere in it', () => {
+  const at = new Date('2026-11-22T07:30:12Z');
+  for (const bad of ['', '!A', 'A!', 'A B', 'A'.repeat(33)])
+    assert.throws(() => allocateOutTradeNo(bad, at), /kiosk id must match/, JSON.stringify(bad));
+  assert.match(allocateOutTradeNo('A'.repeat(32), at), /^A{32}_20261122073012_[0-9a-f]{10}$/);
+  assert.match(allocateOutTradeNo('z9', at), /^z9_20261122073012_/);
+});
+
+test('every state the store knows is in the table, and only `expired` among the final states can move on', () => {
+  assert.deepEqual(Object.keys(SALE_TRANSITIONS).sort(), [
+    'awaiting_payment',
+    'completed',
+    'created',
+    'expired',
+    'failed',
+    'paid',
+    'refund_pending',
+    'refunded',
+    'vending',
+  ]);
+  assert.deepEqual([...FINAL_STATES].sort(), ['completed', 'expired', 'failed', 'refunded']);
+  assert.deepEqual(SALE_TRANSITIONS.created, ['awaiting_payment', 'failed', 'expired']);
+  assert.deepEqual(SALE_TRANSITIONS.awaiting_payment, ['paid', 'expired']);
+  assert.deepEqual(SALE_TRANSITIONS.paid, ['vending']);
+  assert.deepEqual(SALE_TRANSITIONS.vending, ['completed', 'refund_pending']);
+  assert.deepEqual(SALE_TRANSITIONS.refund_pending, ['refunded']);
+  assert.deepEqual(SALE_TRANSITIONS.expired, ['refund_pending', 'refunded']);
+});

@@ -1,0 +1,293 @@
+// The chaos harness: real processes (alipay-sim, notify-relay, vmc-sim behind a serial tap on socat PTYs,
+// kiosk-agent), a seeded stream of sales with random carts and payments (on time, late, notified twice,
+// never), board faults, relay restarts and kill -9 of the agent — aimed mostly at a motor the board reports
+// turning, and right after a notify. Each sale is let settle before the next, everything is let settle at the
+// end, and then the three ground truths are reconciled (reconcile.ts).
+import Database from 'better-sqlite3';
+import { waitFor } from '../helpers/agent-harness.ts';
+import { connectKioskRpc } from '../helpers/kiosk-rpc.ts';
+import { pick, randomInt, seededRandom, weighted, type Random } from '../helpers/seeded-random.ts';
+import { STACK_MAINTENANCE_PIN, startStack, type Stack } from '../helpers/stack.ts';
+import {
+  reconcile,
+  type AgentOrder,
+  type LedgerEntry,
+  type Reconciliation,
+  type SaleRecord,
+} from './reconcile.ts';
+
+export interface ChaosOptions {
+  readonly sales: number;
+  readonly seed: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly sales: number;
+  readonly kills: Record<string, number>;
+  readonly faults: Record<string, number>;
+  readonly relayRestarts: number;
+  readonly reconciliation: Reconciliation;
+}
+
+type Payment = 'on_time' | 'twice_notified' | 'late' | 'never';
+type Kill = 'none' | 'motor_turning' | 'after_notify' | 'random_moment';
+const BOARD_FAULTS = ['jam', 'no_drop', 'motor_missing', 'motor_not_stop'] as const;
+const LANES = [1, 2, 3];
+/** How long one sale may take to settle (a refund retried, a board that took a lane out of service). */
+const SALE_SETTLE_MS = 90_000;
+/** At the end: long enough for an unconfirmed cancel to be asked again (every 30 s). */
+const FINAL_SETTLE_MS = 150_000;
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => undefined);
+  const r = seededRandom(options.seed);
+  const stack = await startStack({ boardArgs: ['--motor-ms', '700'], serialTap: true });
+  const kills: Record<string, number> = {};
+  const faults: Record<string, number> = {};
+  let relayRestarts = 0;
+  const sales: SaleRecord[] = [];
+  const tally = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
+
+  for (let n = 0; n < options.sales; n++) {
+    await readyToSell(stack);
+    if (r() < 0.03) {
+      await stack.restartRelay();
+      relayRestarts++;
+    }
+    if (r() < 0.15) {
+      const kind = pick(r, BOARD_FAULTS);
+      await boardFault(stack, { kind, lane: pick(r, LANES), times: 1 });
+      tally(faults, kind);
+    }
+    const payment = weighted<Payment>(r, { on_time: 60, twice_notified: 15, late: 10, never: 15 });
+    const kill = weighted<Kill>(r, { none: 60, motor_turning: 20, after_notify: 10, random_moment: 10 });
+    const runsBefore = (await stack.motorRuns()).length;
+    const outTradeNo = await sell(stack, r, payment, kill, (k) => tally(kills, k));
+    if (outTradeNo === null) continue;
+    await waitFor(
+      () => settledEnough(stack, outTradeNo),
+      `sale ${n} (${outTradeNo}) to settle`,
+      () => stack.agent.log(),
+      SALE_SETTLE_MS,
+    );
+    const runs = (await stack.motorRuns()).slice(runsBefore);
+    sales.push({ outTradeNo, payment, runs });
+    const state = readOrders(stack).get(outTradeNo)?.state;
+    const seen = runs.map((run) => `${run.lane}:${run.result}${run.dropSeen ? '+drop' : ''}`).join(' ');
+    log(`sale ${n + 1}/${options.sales} ${outTradeNo}: ${payment}, kill ${kill}, runs [${seen}], ${state}`);
+  }
+
+  await waitFor(
+    () => openOrders(stack) === 0,
+    'every order to settle',
+    () => stack.agent.log(),
+    FINAL_SETTLE_MS,
+  ).catch((err: Error) => log(err.message.split('\n')[0] ?? '')); // left open: reported as a violation below
+  const ledger = await stack.simJson<{ payments: LedgerEntry[]; refunds: LedgerEntry[] }>('/sim/ledger');
+  return {
+    seed: options.seed,
+    sales: sales.length,
+    kills,
+    faults,
+    relayRestarts,
+    reconciliation: reconcile(sales, ledger, readOrders(stack)),
+  };
+}
+
+/** One sale from checkout to payment, with the kill planned for it. Returns its out_trade_no. */
+async function sell(
+  stack: Stack,
+  r: Random,
+  payment: Payment,
+  kill: Kill,
+  killed: (what: string) => void,
+): Promise<string | null> {
+  const lines = LANES.filter(() => r() < 0.5).map((lane) => ({ lane, quantity: 1 + randomInt(r, 2) }));
+  const cart = lines.length ? lines : [{ lane: pick(r, LANES), quantity: 1 }];
+  const rpc = await connectKioskRpc(stack.agentUrl());
+  let sale: { outTradeNo: string };
+  try {
+    sale = await rpc.invoke<{ outTradeNo: string }>('sale.checkout', { items: cart });
+    if (payment === 'never' || payment === 'late') {
+      // A late payment: the customer walked away, the kiosk ended the order, and Alipay did not confirm the
+      // cancel in time, so the buyer's payment still went through.
+      if (payment === 'late')
+        await stack.simJson('/sim/faults', { serviceUnavailableNext: 4, methods: ['alipay.trade.cancel'] });
+      await rpc.invoke('sale.cancel', { outTradeNo: sale.outTradeNo });
+    }
+  } finally {
+    rpc.close();
+  }
+  if (payment === 'never') {
+    if (kill === 'random_moment') await killAgent(stack, killed, 'random moment');
+    return sale.outTradeNo;
+  }
+  if (payment === 'twice_notified') await stack.simJson('/sim/faults', { notify: 'duplicate' });
+  const items = cart.reduce((n, line) => n + line.quantity, 0);
+  const motorTurning = kill === 'motor_turning' ? motorStart(stack, 1 + randomInt(r, items)) : null;
+  await stack.simJson('/sim/pay', { outTradeNo: sale.outTradeNo });
+  await stack.simJson('/sim/faults', { reset: true });
+  if (kill === 'after_notify') await killAgent(stack, killed, 'right after a notify');
+  if (kill === 'random_moment') {
+    await new Promise((resolve) => setTimeout(resolve, randomInt(r, 1_500)));
+    await killAgent(stack, killed, 'random moment');
+  }
+  if (motorTurning) {
+    // The board reports the motor starting, or the sale ends without that many motor starts (a lane the
+    // board refused, a payment that came late): then there is no turning motor to kill on.
+    const landed = await Promise.race([
+      motorTurning.started.then(() => true),
+      waitFor(
+        () => settledEnough(stack, sale.outTradeNo),
+        'the sale',
+        () => '',
+        SALE_SETTLE_MS,
+      ).then(() => false),
+    ]);
+    motorTurning.cancel();
+    if (landed) await killAgent(stack, killed, 'while a motor turned');
+  }
+  return sale.outTradeNo;
+}
+
+async function killAgent(stack: Stack, killed: (what: string) => void, what: string): Promise<void> {
+  stack.agent.child.kill('SIGKILL');
+  await stack.agent.stop();
+  killed(what);
+  await stack.startAgent();
+}
+
+/** Resolves at the board's nth motor start from now. */
+function motorStart(stack: Stack, n: number): { started: Promise<void>; cancel: () => void } {
+  let off: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => {
+    let seen = 0;
+    off = stack.tap!.onMotorStart(() => {
+      if (++seen < n) return;
+      off();
+      resolve();
+    });
+  });
+  return { started, cancel: () => off() };
+}
+
+/** Restocks and returns lanes to service between sales, as a technician would, once the board link is up. */
+async function readyToSell(stack: Stack): Promise<void> {
+  const rpc = await connectKioskRpc(stack.agentUrl());
+  try {
+    await waitFor(
+      async () => (await rpc.invoke<{ dispenserLink: string }>('kiosk.info')).dispenserLink === 'up',
+      'the board link',
+      () => stack.agent.log(),
+      30_000,
+    );
+    const lanes = readLanes(stack);
+    if (lanes.some((l) => l.stock < 4)) {
+      await fetch(`${stack.boardControlUrl}/sim/fully-loaded`, { method: 'POST' });
+      await waitFor(
+        () => readLanes(stack).every((l) => l.stock >= 4),
+        'the restock',
+        () => stack.agent.log(),
+      );
+    }
+    const disabled = lanes.filter((l) => l.enabled === 0);
+    if (disabled.length) {
+      const session = await rpc.invoke<{ token: string }>('maintenance.unlock', {
+        pin: STACK_MAINTENANCE_PIN,
+      });
+      for (const l of disabled)
+        await rpc.invoke('maintenance.setLaneEnabled', { token: session.token, lane: l.lane, enabled: true });
+      await rpc.invoke('maintenance.lock', { token: session.token });
+    }
+  } finally {
+    rpc.close();
+  }
+}
+
+async function boardFault(stack: Stack, fault: { kind: string; lane: number; times: number }): Promise<void> {
+  const res = await fetch(`${stack.boardControlUrl}/sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  if (res.status !== 200) throw new Error(`vmc-sim fault ${JSON.stringify(fault)}: ${await res.text()}`);
+}
+
+function withDb<T>(stack: Stack, read: (db: Database.Database) => T): T {
+  const db = new Database(stack.agentDbFile, { readonly: true, fileMustExist: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+function readLanes(stack: Stack): Array<{ lane: number; stock: number; enabled: number }> {
+  return withDb(stack, (db) => db.prepare('SELECT lane, stock, enabled FROM lanes').all()) as Array<{
+    lane: number;
+    stock: number;
+    enabled: number;
+  }>;
+}
+
+/** The sale needs nothing more from the customer or the board: final, or only a refund still owed. */
+function settledEnough(stack: Stack, outTradeNo: string): boolean {
+  const state = withDb(stack, (db) =>
+    db.prepare('SELECT state FROM orders WHERE out_trade_no = ?').get(outTradeNo),
+  ) as { state: string } | undefined;
+  return ['completed', 'refunded', 'expired', 'failed', 'refund_pending'].includes(state?.state ?? '');
+}
+
+function openOrders(stack: Stack): number {
+  return withDb(stack, (db) => {
+    const open = db
+      .prepare(
+        `SELECT count(*) AS n FROM orders WHERE state IN ('created','awaiting_payment','paid','vending','refund_pending')
+           OR cancel_pending = 1`,
+      )
+      .get() as { n: number };
+    return open.n;
+  });
+}
+
+function readOrders(stack: Stack): Map<string, AgentOrder> {
+  return withDb(stack, (db) => {
+    const orders = db.prepare('SELECT out_trade_no, state FROM orders').all() as Array<{
+      out_trade_no: string;
+      state: string;
+    }>;
+    const items = db.prepare(
+      'SELECT lane, price_fen, vend_state FROM order_items WHERE out_trade_no = ? ORDER BY position',
+    );
+    return new Map(
+      orders.map((o) => [
+        o.out_trade_no,
+        {
+          state: o.state,
+          items: (
+            items.all(o.out_trade_no) as Array<{ lane: number; price_fen: number; vend_state: string }>
+          ).map((i) => ({ lane: i.lane, priceFen: i.price_fen, vendState: i.vend_state })),
+        },
+      ]),
+    );
+  });
+}
+
+/** The report as an operator reads it: counts first, then every violation on its own line. */
+export function formatChaosReport(report: ChaosReport): string {
+  const { violations, ambiguousRuns, counts } = report.reconciliation;
+  const byKind: Record<string, number> = {};
+  for (const v of violations) byKind[v.kind] = (byKind[v.kind] ?? 0) + 1;
+  const kills = Object.values(report.kills).reduce((s, n) => s + n, 0);
+  return [
+    `chaos seed ${report.seed}: ${report.sales} sales`,
+    `kills: ${kills} ${JSON.stringify(report.kills)}`,
+    `board faults: ${JSON.stringify(report.faults)}; relay restarts: ${report.relayRestarts}`,
+    `sales by payment and end state: ${JSON.stringify(counts)}`,
+    `ambiguous motor runs (no drop seen, interrupted; shown apart): ${ambiguousRuns}`,
+    `violations: ${violations.length} ${JSON.stringify(byKind)}`,
+    ...violations.map((v) => `  ${v.kind} ${v.outTradeNo}: ${v.detail}`),
+  ].join('\n');
+}
