@@ -51,12 +51,15 @@ const ConfigFile = z
       .optional(),
     kiosks: z.array(KioskEntry).optional(),
     retentionDays: z.number().int().min(2).max(3650).optional(),
-    trustProxy: z.boolean().optional(),
+    trustProxy: z.union([z.boolean(), z.literal('loopback')]).optional(),
     limits: z
       .object({
         maxNotifyBytes: z.number().int().positive().optional(),
         maxOutboxBytes: z.number().int().positive().optional(),
         badNotifiesPerMinute: z.number().int().positive().optional(),
+        maxConnections: z.number().int().min(16).optional(),
+        headersTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+        requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
       })
       .strict()
       .optional(),

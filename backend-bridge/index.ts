@@ -3,12 +3,15 @@
 import type { KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { KioskAuthenticator } from './auth.ts';
 import { openRelayDb } from './db.ts';
 import { RelayConfigError } from './errors.ts';
 import { EventStore } from './event-store.ts';
-import { sendJson, sendText } from './http-util.ts';
+import { answerClientError } from './client-error.ts';
+import { requestTarget, sendJson, sendText } from './http-util.ts';
+import type { TrustProxy } from './http-util.ts';
 import { handleLongPoll, handleOutbox } from './kiosk-api.ts';
 import type { KioskApiDeps } from './kiosk-api.ts';
 import { KioskHub } from './kiosk-hub.ts';
@@ -38,11 +41,20 @@ export interface RelayOptions {
     maxNotifyBytes?: number;
     /** Largest telemetry batch body (bytes). Default 1 MiB. */
     maxOutboxBytes?: number;
-    /** Rejected notifies allowed per client address per minute before it gets 429 unchecked. Default 60. */
+    /** Rejected notifies allowed per client address per minute before its failures get 429. Default 60. */
     badNotifiesPerMinute?: number;
+    /** Open HTTP connections (websockets included) beyond which new ones are closed at once. Default 10 000. */
+    maxConnections?: number;
+    /** Time a client has to send its request headers (then 408 and the socket is closed). Default 10 000 ms. */
+    headersTimeoutMs?: number;
+    /** Time a client has to send its whole request (then 408). Default 30 000 ms. */
+    requestTimeoutMs?: number;
   };
-  /** Behind a reverse proxy: take the client address for rate limiting from X-Forwarded-For. Default false. */
-  trustProxy?: boolean;
+  /**
+   * Whose X-Forwarded-For names the client for rate limiting: `'loopback'` (default) a proxy on this
+   * machine's loopback, `true` any peer, `false` none.
+   */
+  trustProxy?: TrustProxy;
   /** Days to keep acked events, notifications and telemetry (unacked events are always kept). Default 90. */
   retentionDays?: number;
   /** Websocket heartbeat interval. Default 30 000 ms. */
@@ -94,7 +106,9 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   pruneTimer.unref();
   const auth = new KioskAuthenticator(opts.kiosks);
   // The gauges read the hub at scrape time; the hub is created right after.
+  let openSockets = 0;
   const relayMetrics: RelayMetrics = new RelayMetrics({
+    httpConnections: () => openSockets,
     kiosksConnected: () => hub.connectedCount,
     longPollWaiting: () => hub.waitingCount,
     deadLetters: () => store.deadLetterCount(),
@@ -114,7 +128,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     metrics: relayMetrics,
     limiter: new BadNotifyLimiter(opts.limits?.badNotifiesPerMinute ?? 60),
     maxBodyBytes: opts.limits?.maxNotifyBytes ?? 64 * 1024,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: opts.trustProxy ?? 'loopback',
     onStored: (kioskId) => hub.wake(kioskId),
     log,
     now,
@@ -131,7 +145,8 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   const inflight = new Set<ServerResponse>();
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    const url = requestTarget(req.url);
+    if (url === undefined) return sendText(res, 400, 'bad request target\n', true);
     const path = url.pathname;
     const method = req.method ?? 'GET';
 
@@ -184,7 +199,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     return sendJson(res, 405, { error: 'method_not_allowed' });
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: connectionsCheckMs(opts) }, (req, res) => {
     inflight.add(res);
     res.on('close', () => inflight.delete(res));
     if (closing) res.setHeader('connection', 'close');
@@ -201,12 +216,26 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     });
   });
   // Bound how long a client may take to send its request (slowloris); long-poll waiting happens after that.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.headersTimeout = opts.limits?.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = opts.limits?.requestTimeoutMs ?? 30_000;
+  // Checked this often against those two bounds (Node's default, 30 s, would let a socket outlive them).
+  server.maxConnections = opts.limits?.maxConnections ?? 10_000;
+  server.on('connection', (socket: Socket) => {
+    openSockets++;
+    socket.once('close', () => openSockets--);
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The upgrade socket leaves the HTTP server's care: it needs its own error handler, and nothing a
+    // request can contain may throw out of this event (it would end the process).
+    socket.on('error', () => socket.destroy());
+    try {
+      hub.handleUpgrade(req, socket, head);
+    } catch (err) {
+      log(JSON.stringify({ msg: 'upgrade failed', error: err instanceof Error ? err.message : String(err) }));
+      socket.destroy();
+    }
+  });
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -248,6 +277,12 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     return closed;
   };
   return { url, close };
+}
+
+/** Timeouts are enforced by a periodic sweep; sweep often enough that neither is overstayed by much. */
+function connectionsCheckMs(opts: RelayOptions): number {
+  const shortest = Math.min(opts.limits?.headersTimeoutMs ?? 10_000, opts.limits?.requestTimeoutMs ?? 30_000);
+  return Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
 }
 
 function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {

@@ -5,7 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { KioskAuthenticator } from './auth.ts';
+import { refuseUpgrade } from './client-error.ts';
 import type { EventStore } from './event-store.ts';
+import { requestTarget } from './http-util.ts';
 import type { RelayMetrics } from './metrics.ts';
 import { CLOSE_GOING_AWAY, CLOSE_REPLACED, StreamSession } from './stream-session.ts';
 
@@ -49,14 +51,15 @@ export class KioskHub {
 
   /** HTTP upgrade handler: authenticates before the websocket handshake completes. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname;
-    const match = STREAM_PATH.exec(path);
+    const target = requestTarget(req.url);
+    if (target === undefined) return refuseUpgrade(socket, 400, 'Bad Request');
+    const match = STREAM_PATH.exec(target.pathname);
     const kioskId = match?.[1];
-    if (this.#closing) return refuse(socket, 503, 'Service Unavailable');
-    if (kioskId === undefined) return refuse(socket, 404, 'Not Found');
+    if (this.#closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (kioskId === undefined) return refuseUpgrade(socket, 404, 'Not Found');
     if (!this.opts.auth.check(kioskId, req.headers)) {
       this.opts.log(JSON.stringify({ msg: 'stream refused', kioskId, reason: 'bad token' }));
-      return refuse(socket, 401, 'Unauthorized');
+      return refuseUpgrade(socket, 401, 'Unauthorized');
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new StreamSession(kioskId, ws, this.opts.store, this.opts.metrics, this.opts.log);
@@ -122,10 +125,4 @@ export class KioskHub {
       s.ws.ping();
     }
   }
-}
-
-function refuse(socket: Duplex, status: number, text: string): void {
-  // Destroy only once the status line is flushed, so the client sees why (ws's own abortHandshake does this).
-  socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
