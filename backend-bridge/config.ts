@@ -60,6 +60,7 @@ const ConfigFile = z
         maxConnections: z.number().int().min(16).optional(),
         headersTimeoutMs: z.number().int().min(100).max(600_000).optional(),
         requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+        keepAliveTimeoutMs: z.number().int().min(100).max(600_000).optional(),
       })
       .strict()
       .optional(),

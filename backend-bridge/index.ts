@@ -49,6 +49,8 @@ export interface RelayOptions {
     headersTimeoutMs?: number;
     /** Time a client has to send its whole request (then 408). Default 30 000 ms. */
     requestTimeoutMs?: number;
+    /** How long an idle keep-alive connection is kept open. Default 5 000 ms. */
+    keepAliveTimeoutMs?: number;
   };
   /**
    * Whose X-Forwarded-For names the client for rate limiting: `'loopback'` (default) a proxy on this
@@ -218,7 +220,8 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   // Bound how long a client may take to send its request (slowloris); long-poll waiting happens after that.
   server.headersTimeout = opts.limits?.headersTimeoutMs ?? 10_000;
   server.requestTimeout = opts.limits?.requestTimeoutMs ?? 30_000;
-  // Checked this often against those two bounds (Node's default, 30 s, would let a socket outlive them).
+  server.keepAliveTimeout = opts.limits?.keepAliveTimeoutMs ?? 5_000;
+  // Beyond the cap Node closes a new socket at once, before it costs anything but the accept.
   server.maxConnections = opts.limits?.maxConnections ?? 10_000;
   server.on('connection', (socket: Socket) => {
     openSockets++;
