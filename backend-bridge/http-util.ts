@@ -1,5 +1,5 @@
-// Small HTTP helpers: bounded body reading and plain responses.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Small HTTP helpers: bounded body reading, answers, request targets and client addresses.
+import type { IncomingMessage } from 'node:http';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -28,7 +28,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      // Not read at all: the answer closes the connection (see sendText), so nothing more is consumed.
+      // Not read at all: the answer closes the connection (see bodyLeftUnread), so nothing more is consumed.
       reject(new BodyTooLargeError(limit));
       return;
     }
@@ -65,31 +65,27 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** What a handler answers; the HTTP layer (routes.ts) writes it. */
+export interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export function textAnswer(status: number, text: string): Answer {
+  return { status, contentType: 'text/plain; charset=utf-8', body: text };
+}
+
+export function jsonAnswer(status: number, value: unknown): Answer {
+  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) };
+}
+
 /**
- * An answer given before the request body was read to its end closes the connection: otherwise Node would
- * read (and discard) the rest to reach the next request, however long the sender keeps sending.
+ * An answer given before the request body was read to its end must close the connection: otherwise Node
+ * reads (and discards) the rest to reach the next request, however long the sender keeps sending.
  */
-function mustClose(res: ServerResponse): boolean {
-  return !res.req.complete || res.req.readableLength > 0;
-}
-
-export function sendText(res: ServerResponse, status: number, text: string, close = false): void {
-  send(res, status, 'text/plain; charset=utf-8', text, close);
-}
-
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), false);
-}
-
-function send(res: ServerResponse, status: number, type: string, text: string, close: boolean): void {
-  const body = Buffer.from(text, 'utf8');
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': body.length,
-    'cache-control': 'no-store',
-    ...(close || mustClose(res) ? { connection: 'close' } : {}),
-  });
-  res.end(body);
+export function bodyLeftUnread(req: IncomingMessage): boolean {
+  return !req.complete || req.readableLength > 0;
 }
 
 /** The path and query of a request target, or undefined when it is not one (`//[`, `*`, garbage). */

@@ -8,6 +8,7 @@ import type { KioskAuthenticator } from './auth.ts';
 import { refuseUpgrade } from './client-error.ts';
 import type { EventStore } from './event-store.ts';
 import { requestTarget } from './http-util.ts';
+import type { RelayLogger } from './logging.ts';
 import type { RelayMetrics } from './metrics.ts';
 import { CLOSE_GOING_AWAY, CLOSE_REPLACED, StreamSession } from './stream-session.ts';
 
@@ -18,7 +19,7 @@ export interface HubOptions {
   auth: KioskAuthenticator;
   metrics: RelayMetrics;
   pingIntervalMs: number;
-  log: (line: string) => void;
+  log: RelayLogger;
 }
 
 export class KioskHub {
@@ -58,7 +59,7 @@ export class KioskHub {
     if (this.#closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (kioskId === undefined) return refuseUpgrade(socket, 404, 'Not Found');
     if (!this.opts.auth.check(kioskId, req.headers)) {
-      this.opts.log(JSON.stringify({ msg: 'stream refused', kioskId, reason: 'bad token' }));
+      this.opts.log.warn({ kioskId, reason: 'bad token' }, 'stream refused');
       return refuseUpgrade(socket, 401, 'Unauthorized');
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
@@ -70,7 +71,7 @@ export class KioskHub {
         if (this.#sessions.get(kioskId) === session) this.#sessions.delete(kioskId);
       });
       ws.on('error', () => ws.terminate());
-      this.opts.log(JSON.stringify({ msg: 'stream connected', kioskId, replaced: previous !== undefined }));
+      this.opts.log.info({ kioskId, replaced: previous !== undefined }, 'stream connected');
     });
   }
 
@@ -117,7 +118,7 @@ export class KioskHub {
   #beat(): void {
     for (const s of this.#sessions.values()) {
       if (!s.isAlive) {
-        this.opts.log(JSON.stringify({ msg: 'stream dead, terminating', kioskId: s.kioskId }));
+        this.opts.log.warn({ kioskId: s.kioskId }, 'stream dead, terminating');
         s.ws.terminate();
         continue;
       }

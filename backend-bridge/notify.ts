@@ -3,7 +3,7 @@
 // forged or damaged notification can never reach a kiosk.
 import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { classifyNotify, notifySignContent, parseNotifyBody, verifyNotify } from '../app/alipay/index.ts';
 import type { EventStore, StoreOutcome } from './event-store.ts';
 import {
@@ -13,9 +13,10 @@ import {
   clientAddress,
   mediaType,
   readBody,
-  sendText,
+  textAnswer,
 } from './http-util.ts';
-import type { TrustProxy } from './http-util.ts';
+import type { Answer, TrustProxy } from './http-util.ts';
+import type { RelayLogger } from './logging.ts';
 import type { RejectReason, RelayMetrics } from './metrics.ts';
 import type { BadNotifyLimiter } from './rate-limit.ts';
 import { kioskIdFromOutTradeNo } from './routing.ts';
@@ -37,7 +38,7 @@ export interface NotifyDeps {
   /** Whose X-Forwarded-For (last entry) names the client for rate limiting. */
   trustProxy: TrustProxy;
   onStored: (kioskId: string, seq: number) => void;
-  log: (line: string) => void;
+  log: RelayLogger;
   now: () => Date;
 }
 
@@ -124,26 +125,21 @@ function dedupKey(params: Record<string, string>): string {
  * junk): a notify that verifies is stored and answered `success` whoever sent it, so forgeries sent
  * through the same proxy as Alipay can never block a genuine notify (issue 9, finding 4).
  */
-export async function handleNotify(
-  req: IncomingMessage,
-  res: ServerResponse,
-  deps: NotifyDeps,
-): Promise<void> {
+export async function handleNotify(req: IncomingMessage, deps: NotifyDeps): Promise<Answer> {
   deps.metrics.notifiesReceived++;
   const ip = clientAddress(req, deps.trustProxy);
   const limited = deps.limiter.isLimited(ip);
-  const reject = (status: number, reason: RejectReason, detail: string): void => {
+  const reject = (status: number, reason: RejectReason, detail: string): Answer => {
     const finalReason = limited && status < 500 && reason !== 'incomplete' ? 'rate_limited' : reason;
     deps.metrics.reject(finalReason);
     if (finalReason !== 'rate_limited' && finalReason !== 'incomplete') deps.limiter.recordRejection(ip);
     // A limited sender's failures are not logged one by one: that is what it would flood.
-    if (!limited) deps.log(JSON.stringify({ msg: 'notify rejected', reason, detail, ip }));
-    if (res.headersSent || req.socket.destroyed) return;
-    sendText(res, finalReason === 'rate_limited' ? 429 : status, 'fail');
+    if (!limited) deps.log.info({ reason, detail, ip }, 'notify rejected');
+    return textAnswer(finalReason === 'rate_limited' ? 429 : status, 'fail');
   };
 
   if (mediaType(req.headers['content-type']) !== 'application/x-www-form-urlencoded') {
-    // Answered without reading the body; sendText closes the connection so none of it is read later.
+    // Answered without reading the body; the answer closes the connection so none of it is read later.
     return reject(
       415,
       'unsupported_media_type',
@@ -169,28 +165,25 @@ export async function handleNotify(
   } catch (err) {
     // Not durable, so not `success`: Alipay will resend and nothing is lost.
     deps.metrics.reject('store_failed');
-    deps.log(
-      JSON.stringify({ msg: 'notify store failed', error: err instanceof Error ? err.message : String(err) }),
-    );
-    sendText(res, 503, 'fail');
-    return;
+    deps.log.error({ error: err instanceof Error ? err.message : String(err) }, 'notify store failed');
+    return textAnswer(503, 'fail');
   }
   if (!verdict.ok) return reject(verdict.reason === 'malformed' ? 400 : 200, verdict.reason, verdict.detail);
 
   const { result } = verdict;
   deps.metrics.accept(result.outcome);
-  deps.log(
-    JSON.stringify({
-      msg: 'notify accepted',
+  deps.log.info(
+    {
       outcome: result.outcome,
       notifyId: verdict.notifyId,
       outTradeNo: verdict.outTradeNo,
       ...(result.outcome === 'stored' ? { kioskId: result.kioskId, seq: result.seq } : {}),
       ...(result.outcome === 'duplicate' && !result.sameBody ? { note: 'resend with a different body' } : {}),
-    }),
+    },
+    'notify accepted',
   );
-  sendText(res, 200, 'success');
   if (result.outcome === 'stored') deps.onStored(result.kioskId, result.seq);
+  return textAnswer(200, 'success');
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { EventStore } from './event-store.ts';
+import type { RelayLogger } from './logging.ts';
 import type { RelayMetrics } from './metrics.ts';
 
 const SEQ = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -30,7 +31,7 @@ export class StreamSession {
     readonly ws: WebSocket,
     private readonly store: EventStore,
     private readonly metrics: RelayMetrics,
-    private readonly log: (line: string) => void,
+    private readonly log: RelayLogger,
   ) {
     ws.on('pong', () => {
       this.isAlive = true;
@@ -47,7 +48,7 @@ export class StreamSession {
       if (text === null) throw new Error('binary frame');
       parsed = KioskMessage.parse(JSON.parse(text));
     } catch {
-      this.log(JSON.stringify({ msg: 'stream message refused', kioskId: this.kioskId }));
+      this.log.warn({ kioskId: this.kioskId }, 'stream message refused');
       this.ws.close(CLOSE_BAD_MESSAGE, 'expected {"type":"hello","lastSeq":N} or {"type":"ack","seq":N}');
       return;
     }
@@ -56,13 +57,9 @@ export class StreamSession {
       if (parsed.lastSeq > lastSeq) {
         // The kiosk has seen more than this log holds: the database was replaced or restored from an old
         // backup. Events numbered up to the kiosk's lastSeq would be skipped by it; an operator must look.
-        this.log(
-          JSON.stringify({
-            msg: 'kiosk ahead of relay log',
-            kioskId: this.kioskId,
-            kioskLastSeq: parsed.lastSeq,
-            lastSeq,
-          }),
+        this.log.warn(
+          { kioskId: this.kioskId, kioskLastSeq: parsed.lastSeq, lastSeq },
+          'kiosk ahead of relay log',
         );
       }
       // The kiosk holds everything up to lastSeq: that is an ack, and delivery resumes right after it.
