@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { fastify } from 'fastify';
+import { fastify, LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { answerClientError } from './client-error.ts';
 import { bodyLeftUnread, jsonAnswer, textAnswer } from './http-util.ts';
@@ -27,7 +27,8 @@ export async function buildRelayApp(
   const requestTimeout = limits.requestTimeoutMs ?? 30_000;
   const app = fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would be most of the log; the handlers log what matters (outcomes, refusals).
+    logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: answerClientError,
     requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5_000,

@@ -26,6 +26,7 @@ export interface KioskApiDeps {
 }
 
 const NonNegInt = /^(0|[1-9][0-9]{0,15})$/;
+const EPOCH = /^[A-Za-z0-9-]{1,64}$/;
 
 function intParam(value: string | null, fallback: number): number | undefined {
   if (value === null || value === '') return fallback;
@@ -45,19 +46,27 @@ export async function handleLongPoll(
   req: IncomingMessage,
   deps: KioskApiDeps,
 ): Promise<Answer> {
-  const after = intParam(query.get('after'), 0);
+  const asked = intParam(query.get('after'), 0);
   const wait = intParam(query.get('wait'), 0);
-  if (after === undefined || wait === undefined) {
-    return jsonAnswer(400, { error: 'bad_request', message: 'after and wait must be non-negative integers' });
+  const kioskEpoch = query.get('epoch') ?? undefined;
+  if (asked === undefined || wait === undefined || (kioskEpoch !== undefined && !EPOCH.test(kioskEpoch))) {
+    return jsonAnswer(400, {
+      error: 'bad_request',
+      message: 'after and wait must be non-negative integers, epoch as the relay sent it',
+    });
   }
+  // As on the stream: the answer names the epoch and the point delivery resumed from, which is behind
+  // `after` only when this log lost what the kiosk saw (a restored backup); the kiosk then resynchronises.
+  const after = deps.store.resumePoint(kioskId, kioskEpoch, asked);
+  const epoch = deps.store.epoch;
   deps.store.ack(kioskId, after);
   const ready = (): Answer | undefined => {
     const events = deps.store.eventsAfter(kioskId, after, LONG_POLL_LIMIT);
     if (events.length === 0) return undefined;
     deps.metrics.push('longpoll', events.length);
-    return jsonAnswer(200, { events });
+    return jsonAnswer(200, { epoch, after, events });
   };
-  const empty = jsonAnswer(200, { events: [] });
+  const empty = jsonAnswer(200, { epoch, after, events: [] });
   const now = ready();
   if (now !== undefined || wait === 0) return now ?? empty;
 

@@ -35,6 +35,7 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
   const now = (): Date => new Date();
   const db = openRelayDb(opts.dbPath);
   const store = new EventStore(db);
+  store.beginEpoch(now().toISOString());
   const auth = new KioskAuthenticator(opts.kiosks);
   // The gauges read the context at scrape time; the hub is created right after.
   const metrics: RelayMetrics = new RelayMetrics({

@@ -9,7 +9,7 @@ import type { RelayMetrics } from './metrics.ts';
 
 const SEQ = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const KioskMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), lastSeq: SEQ }),
+  z.object({ type: z.literal('hello'), lastSeq: SEQ, epoch: z.string().min(1).max(64).optional() }),
   z.object({ type: z.literal('ack'), seq: SEQ }),
 ]);
 
@@ -53,18 +53,29 @@ export class StreamSession {
       return;
     }
     if (parsed.type === 'hello') {
-      const { lastSeq } = this.store.cursor(this.kioskId);
-      if (parsed.lastSeq > lastSeq) {
-        // The kiosk has seen more than this log holds: the database was replaced or restored from an old
-        // backup. Events numbered up to the kiosk's lastSeq would be skipped by it; an operator must look.
-        this.log.warn(
-          { kioskId: this.kioskId, kioskLastSeq: parsed.lastSeq, lastSeq },
-          'kiosk ahead of relay log',
+      const resumeAfter = this.store.resumePoint(this.kioskId, parsed.epoch, parsed.lastSeq);
+      const epoch = this.store.epoch;
+      if (resumeAfter !== parsed.lastSeq || (parsed.epoch !== undefined && parsed.epoch !== epoch)) {
+        // A new epoch (the relay restarted) is routine; a resume point behind the kiosk means this log lost
+        // what the kiosk saw (an older backup was restored): it resynchronises from the point both share.
+        const level = resumeAfter < parsed.lastSeq ? 'warn' : 'info';
+        this.log[level](
+          {
+            kioskId: this.kioskId,
+            kioskEpoch: parsed.epoch,
+            kioskLastSeq: parsed.lastSeq,
+            epoch,
+            resumeAfter,
+          },
+          resumeAfter < parsed.lastSeq
+            ? 'kiosk ahead of relay log: resynchronising'
+            : 'kiosk joins new epoch',
         );
       }
-      // The kiosk holds everything up to lastSeq: that is an ack, and delivery resumes right after it.
-      this.store.ack(this.kioskId, parsed.lastSeq);
-      this.#sentSeq = parsed.lastSeq;
+      // The kiosk holds everything up to the resume point: that is an ack, and delivery resumes right after.
+      this.store.ack(this.kioskId, resumeAfter);
+      this.#sentSeq = resumeAfter;
+      this.ws.send(JSON.stringify({ type: 'welcome', epoch, lastSeq: resumeAfter }));
       this.pump();
     } else {
       this.store.ack(this.kioskId, parsed.seq);

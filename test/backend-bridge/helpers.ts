@@ -98,13 +98,19 @@ export interface StreamFrame {
 /** A kiosk-side websocket that queues frames so tests can await them one by one. */
 export class TestStream {
   readonly frames: StreamFrame[] = [];
+  /** The relay's answers to hello: {type:'welcome', epoch, lastSeq} (where delivery resumes). */
+  readonly welcomes: Array<{ epoch: string; lastSeq: number }> = [];
   readonly #waiting: Array<(f: StreamFrame) => void> = [];
   closeCode: number | undefined;
   readonly closed: Promise<number>;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as StreamFrame;
+      const frame = JSON.parse(data.toString()) as StreamFrame & { epoch?: string; lastSeq?: number };
+      if (frame.type === 'welcome') {
+        this.welcomes.push({ epoch: frame.epoch ?? '', lastSeq: frame.lastSeq ?? -1 });
+        return;
+      }
       const w = this.#waiting.shift();
       if (w) w(frame);
       else this.frames.push(frame);

@@ -33,9 +33,11 @@ export interface RelayProcess {
 /** Starts the CLI with `config` merged over a working base config (K1, K2 with token files). */
 export async function startRelayProcess(
   config: Record<string, unknown> = {},
-  spawnOptions: { fdLimit?: number } = {},
+  spawnOptions: { fdLimit?: number; dir?: string } = {},
 ): Promise<RelayProcess> {
-  const dir = tempDir();
+  // A given dir is reused as it is (a restart on the same database) and left for its owner to remove.
+  const ownsDir = spawnOptions.dir === undefined;
+  const dir = spawnOptions.dir ?? tempDir();
   fs.writeFileSync(
     path.join(dir, 'alipay_public.pem'),
     alipayPublicKey.export({ type: 'spki', format: 'pem' }),
@@ -91,7 +93,7 @@ export async function startRelayProcess(
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
   };
   let url: string;
   try {
