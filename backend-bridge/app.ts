@@ -14,6 +14,7 @@ import { createRelayLogger } from './logging.ts';
 import { createRelayContext } from './relay-context.ts';
 import type { RelayContext } from './relay-context.ts';
 import { sendAnswer } from './routes/answer.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { kioskRoutes } from './routes/kiosk.ts';
 import { notifyRoutes } from './routes/notify.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -50,6 +51,7 @@ export async function buildRelayApp(
   await app.register(notifyRoutes, { ctx });
   await app.register(kioskRoutes, { ctx });
   await app.register(opsRoutes, { ctx });
+  await app.register(adminRoutes, { ctx });
   app.setNotFoundHandler((_request, reply) => sendAnswer(reply, jsonAnswer(404, { error: 'not_found' })));
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status =

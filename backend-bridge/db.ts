@@ -73,6 +73,21 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (epoch, kiosk_id)
   ) STRICT, WITHOUT ROWID;
   `,
+  // v3: fleet enrollment (kiosks and the SHA-256 of their tokens; the token itself is never stored) and
+  // when each kiosk was last heard from, for the operator read API.
+  `
+  CREATE TABLE enrolled_kiosks (
+    kiosk_id     TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    rotated_at   TEXT,
+    revoked_at   TEXT                      -- not NULL: the kiosk is refused, its open stream closed
+  ) STRICT;
+  CREATE TABLE kiosk_presence (
+    kiosk_id     TEXT PRIMARY KEY,
+    last_seen_at TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

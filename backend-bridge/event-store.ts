@@ -217,6 +217,14 @@ export class EventStore {
     return Math.min(lastSeq, end.base_seq ?? 0, logSeq);
   }
 
+  /** Records that the kiosk was heard from (hello, long-poll, telemetry), for the operator read API. */
+  touch(kioskId: string, nowIso: string): void {
+    this.#stmt<[string, string]>(
+      `INSERT INTO kiosk_presence (kiosk_id, last_seen_at) VALUES (?, ?)
+       ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
+    ).run(kioskId, nowIso);
+  }
+
   cursor(kioskId: string): { lastSeq: number; ackedSeq: number } {
     const row = this.#stmt<[string], { last_seq: number; acked_seq: number }>(
       'SELECT last_seq, acked_seq FROM kiosk_cursors WHERE kiosk_id = ?',

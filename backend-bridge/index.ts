@@ -12,6 +12,7 @@ export { kioskIdFromOutTradeNo, isValidKioskId } from './routing.ts';
 export { acceptNotifyBody } from './notify.ts';
 export { RelayConfigError } from './errors.ts';
 export { parseRelayCli, USAGE } from './config.ts';
+export { runKioskCommand } from './enrollment-cli.ts';
 export type { RelayEvent } from './event-store.ts';
 
 export interface RelayOptions {
@@ -50,6 +51,10 @@ export interface RelayOptions {
   pingIntervalMs?: number;
   /** How long close() waits for in-flight requests and sockets before cutting them. Default 5 000 ms. */
   shutdownGraceMs?: number;
+  /** How often the relay looks for enrollment changes made by another process. Default 250 ms. */
+  enrollmentWatchMs?: number;
+  /** Bearer token of the operator read API under /admin/v1/; without it that API answers 404. */
+  adminToken?: string;
 }
 
 export interface RunningRelay {

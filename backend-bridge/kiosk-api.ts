@@ -60,6 +60,7 @@ export async function handleLongPoll(
   const after = deps.store.resumePoint(kioskId, kioskEpoch, asked);
   const epoch = deps.store.epoch;
   deps.store.ack(kioskId, after);
+  deps.store.touch(kioskId, deps.now().toISOString());
   const ready = (): Answer | undefined => {
     const events = deps.store.eventsAfter(kioskId, after, LONG_POLL_LIMIT);
     if (events.length === 0) return undefined;
@@ -140,6 +141,7 @@ export async function handleOutbox(
     });
   }
   const fresh = deps.store.storeTelemetry(kioskId, batch.events, deps.now().toISOString());
+  deps.store.touch(kioskId, deps.now().toISOString());
   const ids = [...new Set(batch.events.map((e) => e.id))];
   deps.metrics.telemetryAccepted += fresh.size;
   deps.metrics.telemetryDuplicates += batch.events.length - fresh.size;

@@ -10,7 +10,7 @@ import type { EventStore } from './event-store.ts';
 import { requestTarget } from './http-util.ts';
 import type { RelayLogger } from './logging.ts';
 import type { RelayMetrics } from './metrics.ts';
-import { CLOSE_GOING_AWAY, CLOSE_REPLACED, StreamSession } from './stream-session.ts';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, CLOSE_REVOKED, StreamSession } from './stream-session.ts';
 
 const STREAM_PATH = /^\/v1\/kiosks\/([A-Za-z0-9]{1,32})\/stream$/;
 
@@ -24,6 +24,7 @@ export interface HubOptions {
 
 export class KioskHub {
   readonly #sessions = new Map<string, StreamSession>();
+  readonly #credentials = new WeakMap<StreamSession, string>();
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
   readonly #heartbeat: NodeJS.Timeout;
@@ -44,6 +45,10 @@ export class KioskHub {
     return this.#sessions.size;
   }
 
+  isConnected(kioskId: string): boolean {
+    return this.#sessions.has(kioskId);
+  }
+
   get waitingCount(): number {
     let n = 0;
     for (const set of this.#waiters.values()) n += set.size;
@@ -58,12 +63,14 @@ export class KioskHub {
     const kioskId = match?.[1];
     if (this.#closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (kioskId === undefined) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!this.opts.auth.check(kioskId, req.headers)) {
+    const credential = this.opts.auth.credential(kioskId, req.headers);
+    if (credential === undefined) {
       this.opts.log.warn({ kioskId, reason: 'bad token' }, 'stream refused');
       return refuseUpgrade(socket, 401, 'Unauthorized');
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new StreamSession(kioskId, ws, this.opts.store, this.opts.metrics, this.opts.log);
+      this.#credentials.set(session, credential);
       const previous = this.#sessions.get(kioskId);
       this.#sessions.set(kioskId, session);
       previous?.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
@@ -73,6 +80,20 @@ export class KioskHub {
       ws.on('error', () => ws.terminate());
       this.opts.log.info({ kioskId, replaced: previous !== undefined }, 'stream connected');
     });
+  }
+
+  /**
+   * Closes (4001) every stream whose token no longer admits its kiosk: revoked or rotated. Called whenever
+   * the enrollment table may have changed (another process, `notify-relay kiosk revoke`, wrote to it).
+   */
+  revalidate(): void {
+    for (const session of this.#sessions.values()) {
+      const credential = this.#credentials.get(session);
+      if (credential !== undefined && !this.opts.auth.stillValid(session.kioskId, credential)) {
+        this.opts.log.warn({ kioskId: session.kioskId }, 'stream closed: token revoked or rotated');
+        session.ws.close(CLOSE_REVOKED, 'token revoked');
+      }
+    }
   }
 
   /** A new event for this kiosk is durable: deliver it to whoever listens. */

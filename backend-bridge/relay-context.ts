@@ -2,6 +2,7 @@
 // the bad-notify limiter, plus the hourly retention sweep. Built once per relay by buildRelayApp.
 import { KioskAuthenticator } from './auth.ts';
 import { openRelayDb } from './db.ts';
+import { enrolledDigest } from './enrollment.ts';
 import type { RelayDb } from './db.ts';
 import { EventStore } from './event-store.ts';
 import type { KioskApiDeps } from './kiosk-api.ts';
@@ -36,7 +37,7 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
   const db = openRelayDb(opts.dbPath);
   const store = new EventStore(db);
   store.beginEpoch(now().toISOString());
-  const auth = new KioskAuthenticator(opts.kiosks);
+  const auth = new KioskAuthenticator(opts.kiosks, (id) => enrolledDigest(db, id));
   // The gauges read the context at scrape time; the hub is created right after.
   const metrics: RelayMetrics = new RelayMetrics({
     httpConnections: () => ctx.openSockets,
@@ -64,6 +65,20 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
   prune();
   const pruneTimer = setInterval(prune, HOUR_MS);
   pruneTimer.unref();
+  // Enrollment changes come from other processes (`notify-relay kiosk revoke`): SQLite's data_version moves
+  // when another connection commits, and then every open stream is checked against its token again.
+  let dataVersion = db.pragma('data_version', { simple: true }) as number;
+  const watchTimer = setInterval(() => {
+    try {
+      const current = db.pragma('data_version', { simple: true }) as number;
+      if (current === dataVersion) return;
+      dataVersion = current;
+      hub.revalidate();
+    } catch (err) {
+      log.error({ error: (err as Error).message }, 'enrollment watch failed');
+    }
+  }, opts.enrollmentWatchMs ?? 250);
+  watchTimer.unref();
 
   const ctx: RelayContext = {
     opts,
@@ -94,7 +109,10 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
       maxBodyBytes: opts.limits?.maxOutboxBytes ?? 1024 * 1024,
       now,
     },
-    stopTimers: () => clearInterval(pruneTimer),
+    stopTimers: () => {
+      clearInterval(pruneTimer);
+      clearInterval(watchTimer);
+    },
   };
   return ctx;
 }

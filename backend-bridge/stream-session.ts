@@ -17,6 +17,7 @@ const KioskMessage = z.discriminatedUnion('type', [
 const BATCH = 200;
 
 export const CLOSE_REPLACED = 4000;
+export const CLOSE_REVOKED = 4001;
 export const CLOSE_BAD_MESSAGE = 1008;
 export const CLOSE_GOING_AWAY = 1001;
 
@@ -74,6 +75,7 @@ export class StreamSession {
       }
       // The kiosk holds everything up to the resume point: that is an ack, and delivery resumes right after.
       this.store.ack(this.kioskId, resumeAfter);
+      this.store.touch(this.kioskId, new Date().toISOString());
       this.#sentSeq = resumeAfter;
       this.ws.send(JSON.stringify({ type: 'welcome', epoch, lastSeq: resumeAfter }));
       this.pump();
