@@ -39,7 +39,10 @@ export async function buildRelayApp(
       // Timeouts are enforced by a periodic sweep: sweep often enough that neither is overstayed by much.
       createServer({ connectionsCheckingInterval: checkEvery(headersTimeout, requestTimeout) }, handler),
   });
+  // With a serverFactory fastify leaves the server's timeouts alone: set them on the server itself.
   app.server.headersTimeout = headersTimeout;
+  app.server.requestTimeout = requestTimeout;
+  app.server.keepAliveTimeout = limits.keepAliveTimeoutMs ?? 5_000;
   // Beyond the cap Node closes a new socket at once, before it costs anything but the accept.
   app.server.maxConnections = limits.maxConnections ?? 10_000;
 

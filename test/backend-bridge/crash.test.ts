@@ -3,41 +3,23 @@
 // reaches the kiosk, and none is applied twice ("success only after the commit", and the log's epochs).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
-import { parseNotifyBody } from '../../app/alipay/index.ts';
-import { RelayClient } from '../../app/link/index.ts';
-import { openStore } from '../../app/store/index.ts';
 import { waitFor } from '../helpers/agent-harness.ts';
-import { KIOSKS, signedNotify, tempDir } from './helpers.ts';
+import { signedNotify, tempDir } from './helpers.ts';
+import { kioskOnRelay } from './kiosk-link.ts';
 import { startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
 
-const [k1] = KIOSKS as [(typeof KIOSKS)[number]];
 const BURST = 1000;
 const KILL_AFTER = 300;
 
 test('kill -9 during a burst of 1,000 notifies: every success is delivered to the kiosk, none twice', async () => {
   const dir = tempDir();
-  const kioskDir = tempDir();
-  const store = openStore(path.join(kioskDir, 'kiosk.sqlite'));
-  const applied = new Map<string, number>();
   const succeeded = new Set<string>();
   let relay: RelayProcess = await startRelayProcess({}, { dir });
   const port = relay.port;
-  const client = new RelayClient({
-    url: relay.url,
-    kioskId: k1.id,
-    token: k1.token,
-    cursor: store.relayCursor,
-    handle: (event) => {
-      const order = parseNotifyBody(event.body).out_trade_no ?? '';
-      applied.set(order, (applied.get(order) ?? 0) + 1);
-      return Promise.resolve();
-    },
-    backoff: { initialMs: 50, multiplier: 1.5, maxMs: 200, jitter: 0.1 },
-    longPollWaitSeconds: 0,
-  });
+  const kiosk = kioskOnRelay(relay.url);
+  const { applied } = kiosk;
   const bodies = Array.from({ length: BURST }, (_, i) => signedNotify({ out_trade_no: `K1_burst-${i}` }));
   let next = 0;
   let killed: Promise<void> | undefined;
@@ -68,7 +50,6 @@ test('kill -9 during a burst of 1,000 notifies: every success is delivered to th
   };
   const state = (): string => `succeeded ${succeeded.size}, applied ${applied.size}`;
   try {
-    client.start();
     await Promise.all(Array.from({ length: 16 }, sender));
     await killed;
     assert.ok(killed !== undefined, 'the relay was killed mid-burst');
@@ -82,10 +63,8 @@ test('kill -9 during a burst of 1,000 notifies: every success is delivered to th
     const twice = [...applied].filter(([, n]) => n !== 1);
     assert.deepEqual(twice, [], 'no notify applied twice');
   } finally {
-    await client.stop();
+    await kiosk.stop();
     await relay.stop();
-    store.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(kioskDir, { recursive: true, force: true });
   }
 });

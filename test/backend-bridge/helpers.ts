@@ -166,3 +166,28 @@ export function settle(stream: TestStream): Promise<void> {
     stream.ws.ping();
   });
 }
+
+/**
+ * Finding 4's scenario: `forged` notifies (signed, then altered) from one address, then `genuine` ones from
+ * the same address. Returns the forger's last status and the genuine answers.
+ */
+export async function forgerThenGenuine(
+  url: string,
+  forged: number,
+  genuine: number,
+): Promise<{ lastForgedStatus: number | undefined; genuine: Array<[number, string]> }> {
+  let lastForgedStatus: number | undefined;
+  for (let i = 0; i < forged; i++) {
+    const body = signedNotify({ out_trade_no: `K1_forged-${i}` }).replace(
+      'total_amount=3.50',
+      'total_amount=0.01',
+    );
+    lastForgedStatus = (await postNotify(url, body)).status;
+  }
+  const answers: Array<[number, string]> = [];
+  for (let i = 0; i < genuine; i++) {
+    const res = await postNotify(url, signedNotify({ out_trade_no: `K1_genuine-${i}` }));
+    answers.push([res.status, res.text]);
+  }
+  return { lastForgedStatus, genuine: answers };
+}

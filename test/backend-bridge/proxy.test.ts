@@ -3,7 +3,7 @@
 // forged notifies sent through the same proxy as Alipay never block a genuine one (finding 4).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { KIOSKS, TestStream, postNotify, signedNotify } from './helpers.ts';
+import { KIOSKS, TestStream, forgerThenGenuine, postNotify, signedNotify } from './helpers.ts';
 import { startNginx } from './nginx.ts';
 import type { RunningNginx } from './nginx.ts';
 import { rawRequest } from './raw-http.ts';
@@ -48,18 +48,8 @@ describe('behind the documented nginx', () => {
   });
 
   test('finding 4: 61 forged notifies through the proxy, then 10 genuine ones: all 10 answered success', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 61; i++) {
-      const forged = signedNotify({ out_trade_no: `K1_forged-${i}` }).replace(
-        'total_amount=3.50',
-        'total_amount=0.01',
-      );
-      statuses.push((await postNotify(nginx.url, forged)).status);
-    }
-    assert.equal(statuses.at(-1), 429, 'the forging address is limited');
-    for (let i = 0; i < 10; i++) {
-      const res = await postNotify(nginx.url, signedNotify({ out_trade_no: `K1_genuine-${i}` }));
-      assert.deepEqual([res.status, res.text], [200, 'success'], `genuine notify ${i}`);
-    }
+    const run = await forgerThenGenuine(nginx.url, 61, 10);
+    assert.equal(run.lastForgedStatus, 429, 'the forging address is limited');
+    assert.deepEqual(run.genuine, Array(10).fill([200, 'success']), 'every genuine notify answered success');
   });
 });

@@ -7,35 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { parseNotifyBody } from '../../app/alipay/index.ts';
-import { RelayClient } from '../../app/link/index.ts';
-import { openStore } from '../../app/store/index.ts';
 import { waitFor } from '../helpers/agent-harness.ts';
-import { KIOSKS, postNotify, signedNotify, tempDir } from './helpers.ts';
+import { postNotify, signedNotify, tempDir } from './helpers.ts';
+import { kioskOnRelay } from './kiosk-link.ts';
 import { startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
 
-const [k1] = KIOSKS as [(typeof KIOSKS)[number]];
-
 test('finding 5: after an older backup is restored, all 30 new payments reach the kiosk, none twice', async () => {
   const dir = tempDir();
-  const kioskDir = tempDir();
-  const store = openStore(path.join(kioskDir, 'kiosk.sqlite'));
-  const applied = new Map<string, number>();
   let relay: RelayProcess | undefined = await startRelayProcess({}, { dir });
-  const client = new RelayClient({
-    url: relay.url,
-    kioskId: k1.id,
-    token: k1.token,
-    cursor: store.relayCursor,
-    handle: (event) => {
-      const order = parseNotifyBody(event.body).out_trade_no ?? '';
-      applied.set(order, (applied.get(order) ?? 0) + 1);
-      return Promise.resolve();
-    },
-    backoff: { initialMs: 50, multiplier: 1.5, maxMs: 200, jitter: 0.1 },
-    longPollWaitSeconds: 0,
-  });
+  const kiosk = kioskOnRelay(relay.url);
+  const { applied, store } = kiosk;
   const pay = async (from: number, to: number): Promise<void> => {
     for (let i = from; i < to; i++) {
       const res = await postNotify(relay!.url, signedNotify({ out_trade_no: `K1_restore-${i}` }));
@@ -44,7 +26,6 @@ test('finding 5: after an older backup is restored, all 30 new payments reach th
   };
   const state = (): string => `applied ${applied.size}, cursor ${store.relayCursor.get()}`;
   try {
-    client.start();
     await pay(0, 10);
     await waitFor(() => applied.size === 10, '10 payments applied', state);
     const backup = path.join(dir, 'backup.db');
@@ -76,10 +57,8 @@ test('finding 5: after an older backup is restored, all 30 new payments reach th
       'the relay says what happened',
     );
   } finally {
-    await client.stop();
+    await kiosk.stop();
     await relay?.stop();
-    store.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(kioskDir, { recursive: true, force: true });
   }
 });

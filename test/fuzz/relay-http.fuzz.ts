@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { KIOSKS, signedNotify } from '../backend-bridge/helpers.ts';
 import { startRelayProcess } from '../backend-bridge/relay-process.ts';
+import { seededRandom } from '../../sim/vmc/faults.ts';
 
 export interface RelayFuzzStats {
   seed: number;
@@ -18,25 +19,13 @@ export interface RelayFuzzStats {
   failures: string[];
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const [k1] = KIOSKS as [(typeof KIOSKS)[number]];
 
 class Gen {
   readonly #rand: () => number;
   readonly #notifies: string[];
   constructor(seed: number, notifies: string[]) {
-    this.#rand = prng(seed);
+    this.#rand = seededRandom(seed);
     this.#notifies = notifies;
   }
   int(n: number): number {
