@@ -1,5 +1,6 @@
-// Kiosk bearer-token authentication. Tokens are compared through their SHA-256 digests with
-// timingSafeEqual, so neither the content nor the length of a configured token leaks through timing.
+// Kiosk bearer-token authentication, for kiosks from the configuration file and kiosks enrolled in the
+// database. Tokens are compared through their SHA-256 digests with timingSafeEqual, so neither the content
+// nor the length of a token leaks through timing; the database holds digests only.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -8,24 +9,52 @@ export interface KioskCredential {
   token: string;
 }
 
-export class KioskAuthenticator {
-  readonly #digests = new Map<string, Buffer>();
+/** Looks up the hex SHA-256 of an enrolled, unrevoked kiosk's token. */
+export type EnrolledDigests = (id: string) => string | undefined;
 
-  constructor(kiosks: readonly KioskCredential[]) {
-    for (const k of kiosks) this.#digests.set(k.id, digest(k.token));
+export class KioskAuthenticator {
+  readonly #configured = new Map<string, Buffer>();
+
+  constructor(
+    kiosks: readonly KioskCredential[],
+    private readonly enrolled: EnrolledDigests = () => undefined,
+  ) {
+    for (const k of kiosks) this.#configured.set(k.id, digest(k.token));
+  }
+
+  #expected(id: string): Buffer | undefined {
+    const configured = this.#configured.get(id);
+    if (configured !== undefined) return configured;
+    const hex = this.enrolled(id);
+    return hex !== undefined ? Buffer.from(hex, 'hex') : undefined;
   }
 
   isKnownKiosk(id: string): boolean {
-    return this.#digests.has(id);
+    return this.#expected(id) !== undefined;
   }
 
   /** True when the request carries `Authorization: Bearer <token>` matching kiosk `id`. */
   check(id: string, headers: IncomingHttpHeaders): boolean {
+    return this.credential(id, headers) !== undefined;
+  }
+
+  /**
+   * The digest the request authenticated with (so a stream can later be checked against revocation and
+   * rotation), or undefined when the token is missing or wrong.
+   */
+  credential(id: string, headers: IncomingHttpHeaders): string | undefined {
     const presented = bearerToken(headers.authorization);
+    const expected = this.#expected(id);
     // Always do the same amount of work, known kiosk or not.
-    const expected = this.#digests.get(id) ?? digest('\u0000unknown-kiosk');
-    const ok = timingSafeEqual(digest(presented ?? ''), expected);
-    return ok && presented !== undefined && this.#digests.has(id);
+    const given = digest(presented ?? '');
+    const ok = timingSafeEqual(given, expected?.length === 32 ? expected : digest('\u0000unknown-kiosk'));
+    return ok && presented !== undefined && expected !== undefined ? given.toString('hex') : undefined;
+  }
+
+  /** Whether a credential handed out earlier still admits this kiosk (not revoked, not rotated away). */
+  stillValid(id: string, credential: string): boolean {
+    const expected = this.#expected(id);
+    return expected !== undefined && expected.toString('hex') === credential;
   }
 }
 

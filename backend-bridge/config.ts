@@ -13,6 +13,11 @@ export const USAGE = `notify-relay: receives Alipay asynchronous notifications a
 Usage:
   notify-relay --config relay.json [flags]
   notify-relay --db FILE --app-id ID --alipay-public-key FILE --kiosk ID:@TOKENFILE [--kiosk ...] [flags]
+  notify-relay kiosk add|rotate|revoke ID (--config relay.json | --db FILE)
+  notify-relay kiosk list (--config relay.json | --db FILE)
+
+Fleet enrollment (kiosk ...): add and rotate print the kiosk's new token once on stdout; only its SHA-256
+is stored. revoke refuses the kiosk at once and closes its open stream on the running relay.
 
 Flags (override the config file):
   --config FILE              JSON config (see docs/relay.md); relative paths in it are relative to the file
@@ -50,13 +55,23 @@ const ConfigFile = z
       .strict()
       .optional(),
     kiosks: z.array(KioskEntry).optional(),
+    admin: z
+      .union([
+        z.object({ tokenFile: z.string().min(1) }).strict(),
+        z.object({ tokenEnv: z.string().min(1) }).strict(),
+      ])
+      .optional(),
     retentionDays: z.number().int().min(2).max(3650).optional(),
-    trustProxy: z.boolean().optional(),
+    trustProxy: z.union([z.boolean(), z.literal('loopback')]).optional(),
     limits: z
       .object({
         maxNotifyBytes: z.number().int().positive().optional(),
         maxOutboxBytes: z.number().int().positive().optional(),
         badNotifiesPerMinute: z.number().int().positive().optional(),
+        maxConnections: z.number().int().min(16).optional(),
+        headersTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+        requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+        keepAliveTimeoutMs: z.number().int().min(100).max(600_000).optional(),
       })
       .strict()
       .optional(),
@@ -143,7 +158,17 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
       'no Alipay public key: pass --alipay-public-key FILE or set alipay.publicKeyFile',
     );
   }
-  if (kiosks.size === 0) warnings.push('no kiosks configured: every notify will be stored as a dead letter');
+  if (kiosks.size === 0)
+    warnings.push(
+      'no kiosks in the configuration: only kiosks enrolled with `notify-relay kiosk add` are served',
+    );
+  const admin = file.admin;
+  const adminToken =
+    admin === undefined
+      ? undefined
+      : 'tokenFile' in admin
+        ? tokenFromFile('admin', fromFile(admin.tokenFile), warnings)
+        : tokenFromEnv('admin', admin.tokenEnv, env);
 
   let publicKey;
   try {
@@ -167,6 +192,7 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
       ...(file.limits !== undefined ? { limits: file.limits } : {}),
       ...(file.retentionDays !== undefined ? { retentionDays: file.retentionDays } : {}),
       ...(file.trustProxy !== undefined ? { trustProxy: file.trustProxy } : {}),
+      ...(adminToken !== undefined ? { adminToken } : {}),
     },
   };
 }
@@ -188,6 +214,36 @@ function kioskFlag(spec: string, env: NodeJS.ProcessEnv, warnings: string[]): [s
   const file = source.startsWith('@') ? source.slice(1) : source;
   if (file === '') throw new RelayConfigError(`--kiosk ${id}: no token file given`);
   return [id, tokenFromFile(id, file, warnings)];
+}
+
+/** The database file named by --db or by the config file's "db", for the `kiosk` subcommands. */
+export function dbPathFromArgs(argv: readonly string[]): { dbPath: string; positionals: string[] } {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, db: { type: 'string' } },
+    }));
+  } catch (err) {
+    throw new RelayConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.db !== undefined) return { dbPath: values.db, positionals };
+  if (values.config !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readText(values.config, 'config file'));
+    } catch (err) {
+      if (err instanceof RelayConfigError) throw err;
+      throw new RelayConfigError(`config file ${values.config} is not valid JSON`);
+    }
+    const db = (json as { db?: unknown }).db;
+    if (typeof db === 'string' && db !== '')
+      return { dbPath: path.resolve(path.dirname(path.resolve(values.config)), db), positionals };
+  }
+  throw new RelayConfigError('no database: pass --db FILE or --config FILE with "db" set');
 }
 
 function tokenFromFile(id: string, file: string, warnings: string[]): string {

@@ -57,6 +57,37 @@ const MIGRATIONS: readonly string[] = [
     checked_at TEXT NOT NULL
   ) STRICT;
   `,
+  // v2: the log's identity. Every start of the relay on this database begins a new epoch (a restored backup
+  // is only ever noticed at a start), and records where each kiosk's sequence stood, so a kiosk that says
+  // hello{epoch, lastSeq} from an older epoch resumes from the last point both sides share.
+  `
+  CREATE TABLE epochs (
+    ordinal    INTEGER PRIMARY KEY,
+    epoch      TEXT NOT NULL UNIQUE,
+    started_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE epoch_bases (
+    epoch    TEXT NOT NULL REFERENCES epochs (epoch),
+    kiosk_id TEXT NOT NULL,
+    base_seq INTEGER NOT NULL,             -- kiosk_cursors.last_seq when this epoch began
+    PRIMARY KEY (epoch, kiosk_id)
+  ) STRICT, WITHOUT ROWID;
+  `,
+  // v3: fleet enrollment (kiosks and the SHA-256 of their tokens; the token itself is never stored) and
+  // when each kiosk was last heard from, for the operator read API.
+  `
+  CREATE TABLE enrolled_kiosks (
+    kiosk_id     TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    rotated_at   TEXT,
+    revoked_at   TEXT                      -- not NULL: the kiosk is refused, its open stream closed
+  ) STRICT;
+  CREATE TABLE kiosk_presence (
+    kiosk_id     TEXT PRIMARY KEY,
+    last_seen_at TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,6 @@
 // Repository over the relay database: the durable notify log, per-kiosk event sequences and acks,
 // and kiosk telemetry. All writes that belong together run in one SQLite transaction.
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { BUSY_TIMEOUT_MS } from './db.ts';
 import type { RelayDb } from './db.ts';
@@ -49,6 +50,13 @@ export class EventStore {
   readonly #db: RelayDb;
   readonly #storeNotifyTx: (rec: NotifyRecord) => StoreOutcome;
   readonly #statements = new Map<string, Database.Statement>();
+  #epoch: string | undefined;
+
+  /** The current epoch of the log (see beginEpoch). */
+  get epoch(): string {
+    if (this.#epoch === undefined) throw new Error('beginEpoch() has not been called');
+    return this.#epoch;
+  }
 
   /** Prepares each SQL text once: the hot paths (replay, ack, long-poll) run it per message. */
   #stmt<P extends unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
@@ -169,6 +177,52 @@ export class EventStore {
         .run(cutoffIso).changes;
       return { events, notifies, telemetry };
     })();
+  }
+
+  /**
+   * Begins a new epoch of the log (called once per start) and records where each kiosk's sequence stands,
+   * so every (epoch, seq) pair names one event only, even after an older backup was restored.
+   */
+  beginEpoch(nowIso: string): string {
+    const epoch = randomUUID();
+    this.#epoch = epoch;
+    this.#db.transaction(() => {
+      this.#db.prepare('INSERT INTO epochs (epoch, started_at) VALUES (?, ?)').run(epoch, nowIso);
+      this.#db
+        .prepare(
+          'INSERT INTO epoch_bases (epoch, kiosk_id, base_seq) SELECT ?, kiosk_id, last_seq FROM kiosk_cursors',
+        )
+        .run(epoch);
+    })();
+    return epoch;
+  }
+
+  /**
+   * Where delivery to a kiosk resumes, given what the kiosk says it holds. Within the current epoch that is
+   * its lastSeq; from an older epoch of this database, its lastSeq but no further than where that epoch
+   * ended (a restored backup ends it early: what the kiosk saw beyond is not in this log, and the numbers
+   * after it are new events); from an epoch this database never had, or a kiosk beyond the log, the start.
+   * The kiosk's own order records absorb anything it is given twice.
+   */
+  resumePoint(kioskId: string, epoch: string | undefined, lastSeq: number): number {
+    const { lastSeq: logSeq } = this.cursor(kioskId);
+    if (epoch === undefined || epoch === this.epoch) return lastSeq <= logSeq ? lastSeq : 0;
+    const end = this.#stmt<[string, string], { base_seq: number | null }>(
+      `SELECT (SELECT b.base_seq FROM epochs next
+                 LEFT JOIN epoch_bases b ON b.epoch = next.epoch AND b.kiosk_id = ?
+                WHERE next.ordinal > e.ordinal ORDER BY next.ordinal LIMIT 1) AS base_seq
+         FROM epochs e WHERE e.epoch = ?`,
+    ).get(kioskId, epoch);
+    if (end === undefined) return 0;
+    return Math.min(lastSeq, end.base_seq ?? 0, logSeq);
+  }
+
+  /** Records that the kiosk was heard from (hello, long-poll, telemetry), for the operator read API. */
+  touch(kioskId: string, nowIso: string): void {
+    this.#stmt<[string, string]>(
+      `INSERT INTO kiosk_presence (kiosk_id, last_seen_at) VALUES (?, ?)
+       ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
+    ).run(kioskId, nowIso);
   }
 
   cursor(kioskId: string): { lastSeq: number; ackedSeq: number } {

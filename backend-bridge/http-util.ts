@@ -1,10 +1,18 @@
-// Small HTTP helpers: bounded body reading and plain responses.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Small HTTP helpers: bounded body reading, answers, request targets and client addresses.
+import type { IncomingMessage } from 'node:http';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`request body exceeds ${limit} bytes`);
     this.name = 'BodyTooLargeError';
+  }
+}
+
+/** The client went away (or its connection failed) before the whole body arrived. */
+export class BodyIncompleteError extends Error {
+  constructor() {
+    super('request body ended early');
+    this.name = 'BodyIncompleteError';
   }
 }
 
@@ -20,7 +28,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
+      // Not read at all: the answer closes the connection (see bodyLeftUnread), so nothing more is consumed.
       reject(new BodyTooLargeError(limit));
       return;
     }
@@ -33,6 +41,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (size > limit) {
         failed = true;
         chunks.length = 0;
+        req.pause(); // read no further: the answer closes the connection
         reject(new BodyTooLargeError(limit));
         return;
       }
@@ -41,37 +50,52 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => {
       if (failed) return;
       try {
-        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+        // ignoreBOM keeps a leading BOM in the text, so the notify parser sees (and refuses) it.
+        resolve(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks)));
       } catch {
         reject(new BodyNotUtf8Error());
       }
     });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
+    const incomplete = (): void => {
+      if (!failed && !req.complete) reject(new BodyIncompleteError());
       failed = true;
-    });
+    };
+    req.on('error', incomplete);
+    req.on('close', incomplete);
   });
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, close = false): void {
-  const body = Buffer.from(text, 'utf8');
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': body.length,
-    'cache-control': 'no-store',
-    ...(close ? { connection: 'close' } : {}),
-  });
-  res.end(body);
+/** What a handler answers; the HTTP layer (routes.ts) writes it. */
+export interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value), 'utf8');
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': body.length,
-    'cache-control': 'no-store',
-  });
-  res.end(body);
+export function textAnswer(status: number, text: string): Answer {
+  return { status, contentType: 'text/plain; charset=utf-8', body: text };
+}
+
+export function jsonAnswer(status: number, value: unknown): Answer {
+  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) };
+}
+
+/**
+ * An answer given before the request body was read to its end must close the connection: otherwise Node
+ * reads (and discards) the rest to reach the next request, however long the sender keeps sending.
+ */
+export function bodyLeftUnread(req: IncomingMessage): boolean {
+  return !req.complete || req.readableLength > 0;
+}
+
+/** The path and query of a request target, or undefined when it is not one (`//[`, `*`, garbage). */
+export function requestTarget(rawUrl: string | undefined): URL | undefined {
+  if (rawUrl === undefined || !rawUrl.startsWith('/') || rawUrl.startsWith('//')) return undefined;
+  try {
+    return new URL(rawUrl, 'http://relay.invalid');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
@@ -80,12 +104,21 @@ export function mediaType(header: string | undefined): string {
 }
 
 /**
- * The address a request came from. Behind a reverse proxy (`trustProxy`) that is the last entry of
- * X-Forwarded-For, the one our own proxy appended; otherwise the socket's peer, and the header is ignored
- * (anyone can send it).
+ * Whose X-Forwarded-For to believe: `true` every peer's (only when the relay is reachable solely through
+ * the proxy), `false` nobody's, `'loopback'` (the default) a peer on 127.0.0.0/8 or ::1, which is where the
+ * documented nginx runs; a direct client from elsewhere cannot pick its own address.
  */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
+export type TrustProxy = boolean | 'loopback';
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The address a request came from: behind a trusted reverse proxy the last entry of X-Forwarded-For (the
+ * one that proxy appended); otherwise the socket's peer, and the header is ignored (anyone can send it).
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: TrustProxy): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustProxy === true || (trustProxy === 'loopback' && LOOPBACK.test(peer))) {
     const forwarded = String(req.headers['x-forwarded-for'] ?? '')
       .split(',')
       .map((part) => part.trim())
@@ -93,5 +126,5 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
     const last = forwarded.at(-1);
     if (last) return last;
   }
-  return req.socket.remoteAddress ?? 'unknown';
+  return peer;
 }

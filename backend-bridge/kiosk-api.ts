@@ -1,8 +1,16 @@
 // Kiosk-facing HTTP endpoints (bearer auth): the long-poll fallback for events and the telemetry outbox.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { EventStore } from './event-store.ts';
-import { BodyNotUtf8Error, BodyTooLargeError, mediaType, readBody, sendJson } from './http-util.ts';
+import {
+  BodyIncompleteError,
+  BodyNotUtf8Error,
+  BodyTooLargeError,
+  jsonAnswer,
+  mediaType,
+  readBody,
+} from './http-util.ts';
+import type { Answer } from './http-util.ts';
 import type { KioskHub } from './kiosk-hub.ts';
 import type { RelayMetrics } from './metrics.ts';
 
@@ -18,6 +26,7 @@ export interface KioskApiDeps {
 }
 
 const NonNegInt = /^(0|[1-9][0-9]{0,15})$/;
+const EPOCH = /^[A-Za-z0-9-]{1,64}$/;
 
 function intParam(value: string | null, fallback: number): number | undefined {
   if (value === null || value === '') return fallback;
@@ -31,59 +40,59 @@ function intParam(value: string | null, fallback: number): number | undefined {
  * when one arrives or after S seconds (default 0, at most 30) with an empty list. `after` also acks:
  * a kiosk only asks for what follows the events it has already stored.
  */
-export function handleLongPoll(
+export async function handleLongPoll(
   kioskId: string,
-  url: URL,
+  query: URLSearchParams,
   req: IncomingMessage,
-  res: ServerResponse,
   deps: KioskApiDeps,
-): void {
-  const after = intParam(url.searchParams.get('after'), 0);
-  const wait = intParam(url.searchParams.get('wait'), 0);
-  if (after === undefined || wait === undefined) {
-    sendJson(res, 400, { error: 'bad_request', message: 'after and wait must be non-negative integers' });
-    return;
+): Promise<Answer> {
+  const asked = intParam(query.get('after'), 0);
+  const wait = intParam(query.get('wait'), 0);
+  const kioskEpoch = query.get('epoch') ?? undefined;
+  if (asked === undefined || wait === undefined || (kioskEpoch !== undefined && !EPOCH.test(kioskEpoch))) {
+    return jsonAnswer(400, {
+      error: 'bad_request',
+      message: 'after and wait must be non-negative integers, epoch as the relay sent it',
+    });
   }
+  // As on the stream: the answer names the epoch and the point delivery resumed from, which is behind
+  // `after` only when this log lost what the kiosk saw (a restored backup); the kiosk then resynchronises.
+  const after = deps.store.resumePoint(kioskId, kioskEpoch, asked);
+  const epoch = deps.store.epoch;
   deps.store.ack(kioskId, after);
-  const respond = (): boolean => {
+  deps.store.touch(kioskId, deps.now().toISOString());
+  const ready = (): Answer | undefined => {
     const events = deps.store.eventsAfter(kioskId, after, LONG_POLL_LIMIT);
-    if (events.length === 0) return false;
+    if (events.length === 0) return undefined;
     deps.metrics.push('longpoll', events.length);
-    sendJson(res, 200, { events });
-    return true;
+    return jsonAnswer(200, { epoch, after, events });
   };
-  if (respond() || wait === 0) {
-    if (!res.headersSent) sendJson(res, 200, { events: [] });
-    return;
-  }
+  const empty = jsonAnswer(200, { epoch, after, events: [] });
+  const now = ready();
+  if (now !== undefined || wait === 0) return now ?? empty;
 
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    cancel();
-    req.off('close', onClose);
-  };
-  const onWake = (): void => {
-    if (finished || res.writableEnded) return;
-    if (respond()) return finish();
-    if (deps.hub.closing) {
-      finish();
-      return sendJson(res, 200, { events: [] });
-    }
-    cancel = deps.hub.onNextEvent(kioskId, onWake); // woken for nothing new: keep waiting
-  };
-  let cancel = deps.hub.onNextEvent(kioskId, onWake);
-  const timer = setTimeout(
-    () => {
-      finish();
-      if (!res.writableEnded) sendJson(res, 200, { events: [] });
-    },
-    Math.min(wait, MAX_WAIT_SECONDS) * 1000,
-  );
-  const onClose = (): void => finish(); // client went away: forget the waiter
-  req.on('close', onClose);
+  return new Promise<Answer>((resolve) => {
+    let finished = false;
+    const finish = (answer: Answer): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      cancel();
+      req.socket.off('close', onClose);
+      resolve(answer);
+    };
+    const onWake = (): void => {
+      if (finished) return;
+      const answer = ready();
+      if (answer !== undefined) return finish(answer);
+      if (deps.hub.closing) return finish(empty);
+      cancel = deps.hub.onNextEvent(kioskId, onWake); // woken for nothing new: keep waiting
+    };
+    let cancel = deps.hub.onNextEvent(kioskId, onWake);
+    const timer = setTimeout(() => finish(empty), Math.min(wait, MAX_WAIT_SECONDS) * 1000);
+    const onClose = (): void => finish(empty); // client went away: forget the waiter
+    req.socket.on('close', onClose);
+  });
 }
 
 const TelemetryBatch = z.object({
@@ -106,36 +115,35 @@ const TelemetryBatch = z.object({
 export async function handleOutbox(
   kioskId: string,
   req: IncomingMessage,
-  res: ServerResponse,
   deps: KioskApiDeps,
-) {
+): Promise<Answer> {
   if (mediaType(req.headers['content-type']) !== 'application/json') {
-    req.resume();
-    return sendJson(res, 415, { error: 'unsupported_media_type', message: 'send application/json' });
+    return jsonAnswer(415, { error: 'unsupported_media_type', message: 'send application/json' });
   }
   let text: string;
   try {
     text = await readBody(req, deps.maxBodyBytes);
   } catch (err) {
     if (err instanceof BodyTooLargeError)
-      return sendJson(res, 413, { error: 'too_large', message: err.message });
-    if (err instanceof BodyNotUtf8Error)
-      return sendJson(res, 400, { error: 'malformed', message: err.message });
+      return jsonAnswer(413, { error: 'too_large', message: err.message });
+    if (err instanceof BodyNotUtf8Error || err instanceof BodyIncompleteError)
+      return jsonAnswer(400, { error: 'malformed', message: err.message });
     throw err;
   }
   let batch: z.infer<typeof TelemetryBatch>;
   try {
     batch = TelemetryBatch.parse(JSON.parse(text));
   } catch {
-    return sendJson(res, 400, {
+    return jsonAnswer(400, {
       error: 'malformed',
       message:
         'expected {"events":[{"id":string,"type":string,"at":string,"data":any}]} (at most 1000 events)',
     });
   }
   const fresh = deps.store.storeTelemetry(kioskId, batch.events, deps.now().toISOString());
+  deps.store.touch(kioskId, deps.now().toISOString());
   const ids = [...new Set(batch.events.map((e) => e.id))];
   deps.metrics.telemetryAccepted += fresh.size;
   deps.metrics.telemetryDuplicates += batch.events.length - fresh.size;
-  sendJson(res, 200, { accepted: ids, duplicates: ids.filter((id) => !fresh.has(id)) });
+  return jsonAnswer(200, { accepted: ids, duplicates: ids.filter((id) => !fresh.has(id)) });
 }

@@ -5,9 +5,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { KioskAuthenticator } from './auth.ts';
+import { refuseUpgrade } from './client-error.ts';
 import type { EventStore } from './event-store.ts';
+import { requestTarget } from './http-util.ts';
+import type { RelayLogger } from './logging.ts';
 import type { RelayMetrics } from './metrics.ts';
-import { CLOSE_GOING_AWAY, CLOSE_REPLACED, StreamSession } from './stream-session.ts';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, CLOSE_REVOKED, StreamSession } from './stream-session.ts';
 
 const STREAM_PATH = /^\/v1\/kiosks\/([A-Za-z0-9]{1,32})\/stream$/;
 
@@ -16,11 +19,12 @@ export interface HubOptions {
   auth: KioskAuthenticator;
   metrics: RelayMetrics;
   pingIntervalMs: number;
-  log: (line: string) => void;
+  log: RelayLogger;
 }
 
 export class KioskHub {
   readonly #sessions = new Map<string, StreamSession>();
+  readonly #credentials = new WeakMap<StreamSession, string>();
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
   readonly #heartbeat: NodeJS.Timeout;
@@ -41,6 +45,10 @@ export class KioskHub {
     return this.#sessions.size;
   }
 
+  isConnected(kioskId: string): boolean {
+    return this.#sessions.has(kioskId);
+  }
+
   get waitingCount(): number {
     let n = 0;
     for (const set of this.#waiters.values()) n += set.size;
@@ -49,17 +57,20 @@ export class KioskHub {
 
   /** HTTP upgrade handler: authenticates before the websocket handshake completes. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname;
-    const match = STREAM_PATH.exec(path);
+    const target = requestTarget(req.url);
+    if (target === undefined) return refuseUpgrade(socket, 400, 'Bad Request');
+    const match = STREAM_PATH.exec(target.pathname);
     const kioskId = match?.[1];
-    if (this.#closing) return refuse(socket, 503, 'Service Unavailable');
-    if (kioskId === undefined) return refuse(socket, 404, 'Not Found');
-    if (!this.opts.auth.check(kioskId, req.headers)) {
-      this.opts.log(JSON.stringify({ msg: 'stream refused', kioskId, reason: 'bad token' }));
-      return refuse(socket, 401, 'Unauthorized');
+    if (this.#closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (kioskId === undefined) return refuseUpgrade(socket, 404, 'Not Found');
+    const credential = this.opts.auth.credential(kioskId, req.headers);
+    if (credential === undefined) {
+      this.opts.log.warn({ kioskId, reason: 'bad token' }, 'stream refused');
+      return refuseUpgrade(socket, 401, 'Unauthorized');
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new StreamSession(kioskId, ws, this.opts.store, this.opts.metrics, this.opts.log);
+      this.#credentials.set(session, credential);
       const previous = this.#sessions.get(kioskId);
       this.#sessions.set(kioskId, session);
       previous?.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
@@ -67,8 +78,22 @@ export class KioskHub {
         if (this.#sessions.get(kioskId) === session) this.#sessions.delete(kioskId);
       });
       ws.on('error', () => ws.terminate());
-      this.opts.log(JSON.stringify({ msg: 'stream connected', kioskId, replaced: previous !== undefined }));
+      this.opts.log.info({ kioskId, replaced: previous !== undefined }, 'stream connected');
     });
+  }
+
+  /**
+   * Closes (4001) every stream whose token no longer admits its kiosk: revoked or rotated. Called whenever
+   * the enrollment table may have changed (another process, `notify-relay kiosk revoke`, wrote to it).
+   */
+  revalidate(): void {
+    for (const session of this.#sessions.values()) {
+      const credential = this.#credentials.get(session);
+      if (credential !== undefined && !this.opts.auth.stillValid(session.kioskId, credential)) {
+        this.opts.log.warn({ kioskId: session.kioskId }, 'stream closed: token revoked or rotated');
+        session.ws.close(CLOSE_REVOKED, 'token revoked');
+      }
+    }
   }
 
   /** A new event for this kiosk is durable: deliver it to whoever listens. */
@@ -114,7 +139,7 @@ export class KioskHub {
   #beat(): void {
     for (const s of this.#sessions.values()) {
       if (!s.isAlive) {
-        this.opts.log(JSON.stringify({ msg: 'stream dead, terminating', kioskId: s.kioskId }));
+        this.opts.log.warn({ kioskId: s.kioskId }, 'stream dead, terminating');
         s.ws.terminate();
         continue;
       }
@@ -122,10 +147,4 @@ export class KioskHub {
       s.ws.ping();
     }
   }
-}
-
-function refuse(socket: Duplex, status: number, text: string): void {
-  // Destroy only once the status line is flushed, so the client sees why (ws's own abortHandshake does this).
-  socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

@@ -9,6 +9,7 @@ export type RejectReason =
   | 'wrong_app_id'
   | 'wrong_seller_id'
   | 'rate_limited'
+  | 'incomplete'
   | 'store_failed';
 
 export type AcceptOutcome = 'stored' | 'duplicate' | 'unroutable';
@@ -24,6 +25,7 @@ export class RelayMetrics {
   /** Read at scrape time so the gauges are never stale. */
   constructor(
     private readonly gauges: {
+      httpConnections: () => number;
       kiosksConnected: () => number;
       longPollWaiting: () => number;
       deadLetters: () => number;
@@ -77,6 +79,7 @@ export class RelayMetrics {
           'wrong_app_id',
           'wrong_seller_id',
           'rate_limited',
+          'incomplete',
           'store_failed',
         ] as const,
         this.rejected,
@@ -88,6 +91,9 @@ export class RelayMetrics {
       'Events delivered to kiosks, by transport.',
       labelled('transport', ['ws', 'longpoll'] as const, this.pushed),
     );
+    metric('relay_http_connections', 'gauge', 'Open HTTP connections, websockets included.', [
+      ['', this.gauges.httpConnections()],
+    ]);
     metric('relay_kiosks_connected', 'gauge', 'Kiosks with a live stream connection.', [
       ['', this.gauges.kiosksConnected()],
     ]);

@@ -3,17 +3,20 @@
 // forged or damaged notification can never reach a kiosk.
 import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { classifyNotify, parseNotifyBody, verifyNotify } from '../app/alipay/index.ts';
+import type { IncomingMessage } from 'node:http';
+import { classifyNotify, notifySignContent, parseNotifyBody, verifyNotify } from '../app/alipay/index.ts';
 import type { EventStore, StoreOutcome } from './event-store.ts';
 import {
+  BodyIncompleteError,
   BodyNotUtf8Error,
   BodyTooLargeError,
   clientAddress,
   mediaType,
   readBody,
-  sendText,
+  textAnswer,
 } from './http-util.ts';
+import type { Answer, TrustProxy } from './http-util.ts';
+import type { RelayLogger } from './logging.ts';
 import type { RejectReason, RelayMetrics } from './metrics.ts';
 import type { BadNotifyLimiter } from './rate-limit.ts';
 import { kioskIdFromOutTradeNo } from './routing.ts';
@@ -32,10 +35,10 @@ export interface NotifyDeps {
   metrics: RelayMetrics;
   limiter: BadNotifyLimiter;
   maxBodyBytes: number;
-  /** Rate-limit by X-Forwarded-For's last entry (set only behind a reverse proxy that writes it). */
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For (last entry) names the client for rate limiting. */
+  trustProxy: TrustProxy;
   onStored: (kioskId: string, seq: number) => void;
-  log: (line: string) => void;
+  log: RelayLogger;
   now: () => Date;
 }
 
@@ -83,7 +86,7 @@ export function acceptNotifyBody(
   const kioskId = routed !== undefined && deps.isKnownKiosk(routed) ? routed : undefined;
   const notifyClass = classifyNotify(params);
   const result = deps.store.storeNotify({
-    dedupKey: dedupKey(params, raw),
+    dedupKey: dedupKey(params),
     notifyId: params.notify_id,
     outTradeNo,
     notifyKind: notifyClass.kind,
@@ -98,11 +101,14 @@ export function acceptNotifyBody(
 /**
  * Alipay keeps notify_id across resends of one notification. The trade status and refund fields are
  * part of the key too (research/alipay.md §3.4), so two different notifications can never collapse into
- * one even if an id were reused. A notification without notify_id falls back to its body hash.
+ * one even if an id were reused. A notification without notify_id falls back to a hash of what was
+ * signed. `params` come from parseNotifyBody, so an empty value is already the same as an absent one.
  */
-function dedupKey(params: Record<string, string>, raw: string): string {
-  if (params.notify_id === undefined || params.notify_id === '') {
-    return `body-sha256:${createHash('sha256').update(raw, 'utf8').digest('hex')}`;
+function dedupKey(params: Record<string, string>): string {
+  if (params.notify_id === undefined) {
+    // Over what was signed (and the signature), not the raw bytes: `&x=` appended is the same notify.
+    const signed = `${notifySignContent(params)}&sign=${params.sign ?? ''}`;
+    return `signed-sha256:${createHash('sha256').update(signed, 'utf8').digest('hex')}`;
   }
   return JSON.stringify([
     params.notify_id,
@@ -113,26 +119,27 @@ function dedupKey(params: Record<string, string>, raw: string): string {
   ]);
 }
 
-export async function handleNotify(
-  req: IncomingMessage,
-  res: ServerResponse,
-  deps: NotifyDeps,
-): Promise<void> {
+/**
+ * POST /alipay/notify. Every request counted in `received` ends in exactly one `accepted` or `rejected`.
+ * The bad-notify limit only ever decides how a notify that FAILS is answered (429, with no RSA work for
+ * junk): a notify that verifies is stored and answered `success` whoever sent it, so forgeries sent
+ * through the same proxy as Alipay can never block a genuine notify (issue 9, finding 4).
+ */
+export async function handleNotify(req: IncomingMessage, deps: NotifyDeps): Promise<Answer> {
   deps.metrics.notifiesReceived++;
   const ip = clientAddress(req, deps.trustProxy);
-  const reject = (status: number, reason: RejectReason, detail: string, close = false): void => {
-    deps.metrics.reject(reason);
-    if (reason !== 'rate_limited') deps.limiter.recordRejection(ip);
-    deps.log(JSON.stringify({ msg: 'notify rejected', reason, detail, ip }));
-    sendText(res, status, 'fail', close);
+  const limited = deps.limiter.isLimited(ip);
+  const reject = (status: number, reason: RejectReason, detail: string): Answer => {
+    const finalReason = limited && status < 500 && reason !== 'incomplete' ? 'rate_limited' : reason;
+    deps.metrics.reject(finalReason);
+    if (finalReason !== 'rate_limited' && finalReason !== 'incomplete') deps.limiter.recordRejection(ip);
+    // A limited sender's failures are not logged one by one: that is what it would flood.
+    if (!limited) deps.log.info({ reason, detail, ip }, 'notify rejected');
+    return textAnswer(finalReason === 'rate_limited' ? 429 : status, 'fail');
   };
 
-  if (deps.limiter.isLimited(ip)) {
-    req.resume();
-    return reject(429, 'rate_limited', 'too many rejected notifies from this address');
-  }
   if (mediaType(req.headers['content-type']) !== 'application/x-www-form-urlencoded') {
-    req.resume();
+    // Answered without reading the body; the answer closes the connection so none of it is read later.
     return reject(
       415,
       'unsupported_media_type',
@@ -143,9 +150,13 @@ export async function handleNotify(
   try {
     raw = await readBody(req, deps.maxBodyBytes);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) return reject(413, 'too_large', err.message, true);
+    if (err instanceof BodyTooLargeError) return reject(413, 'too_large', err.message);
     if (err instanceof BodyNotUtf8Error) return reject(400, 'malformed', err.message);
+    if (err instanceof BodyIncompleteError) return reject(400, 'incomplete', err.message);
     throw err;
+  }
+  if (limited && !worthVerifying(raw, deps.alipay.appId)) {
+    return reject(429, 'rate_limited', 'not a plausible notify from a limited address');
   }
 
   let verdict: NotifyVerdict;
@@ -154,26 +165,36 @@ export async function handleNotify(
   } catch (err) {
     // Not durable, so not `success`: Alipay will resend and nothing is lost.
     deps.metrics.reject('store_failed');
-    deps.log(
-      JSON.stringify({ msg: 'notify store failed', error: err instanceof Error ? err.message : String(err) }),
-    );
-    sendText(res, 503, 'fail');
-    return;
+    deps.log.error({ error: err instanceof Error ? err.message : String(err) }, 'notify store failed');
+    return textAnswer(503, 'fail');
   }
   if (!verdict.ok) return reject(verdict.reason === 'malformed' ? 400 : 200, verdict.reason, verdict.detail);
 
   const { result } = verdict;
   deps.metrics.accept(result.outcome);
-  deps.log(
-    JSON.stringify({
-      msg: 'notify accepted',
+  deps.log.info(
+    {
       outcome: result.outcome,
       notifyId: verdict.notifyId,
       outTradeNo: verdict.outTradeNo,
       ...(result.outcome === 'stored' ? { kioskId: result.kioskId, seq: result.seq } : {}),
       ...(result.outcome === 'duplicate' && !result.sameBody ? { note: 'resend with a different body' } : {}),
-    }),
+    },
+    'notify accepted',
   );
-  sendText(res, 200, 'success');
   if (result.outcome === 'stored') deps.onStored(result.kioskId, result.seq);
+  return textAnswer(200, 'success');
+}
+
+/**
+ * Cheap checks before an RSA verification is spent on a limited sender's notify: it parses, is for our
+ * app_id and says RSA2. A genuine notify always passes them.
+ */
+function worthVerifying(raw: string, appId: string): boolean {
+  try {
+    const params = parseNotifyBody(raw);
+    return params.app_id === appId && params.sign_type === 'RSA2' && params.sign !== undefined;
+  } catch {
+    return false;
+  }
 }

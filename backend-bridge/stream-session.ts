@@ -4,11 +4,12 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { EventStore } from './event-store.ts';
+import type { RelayLogger } from './logging.ts';
 import type { RelayMetrics } from './metrics.ts';
 
 const SEQ = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const KioskMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), lastSeq: SEQ }),
+  z.object({ type: z.literal('hello'), lastSeq: SEQ, epoch: z.string().min(1).max(64).optional() }),
   z.object({ type: z.literal('ack'), seq: SEQ }),
 ]);
 
@@ -16,6 +17,7 @@ const KioskMessage = z.discriminatedUnion('type', [
 const BATCH = 200;
 
 export const CLOSE_REPLACED = 4000;
+export const CLOSE_REVOKED = 4001;
 export const CLOSE_BAD_MESSAGE = 1008;
 export const CLOSE_GOING_AWAY = 1001;
 
@@ -30,7 +32,7 @@ export class StreamSession {
     readonly ws: WebSocket,
     private readonly store: EventStore,
     private readonly metrics: RelayMetrics,
-    private readonly log: (line: string) => void,
+    private readonly log: RelayLogger,
   ) {
     ws.on('pong', () => {
       this.isAlive = true;
@@ -47,27 +49,35 @@ export class StreamSession {
       if (text === null) throw new Error('binary frame');
       parsed = KioskMessage.parse(JSON.parse(text));
     } catch {
-      this.log(JSON.stringify({ msg: 'stream message refused', kioskId: this.kioskId }));
+      this.log.warn({ kioskId: this.kioskId }, 'stream message refused');
       this.ws.close(CLOSE_BAD_MESSAGE, 'expected {"type":"hello","lastSeq":N} or {"type":"ack","seq":N}');
       return;
     }
     if (parsed.type === 'hello') {
-      const { lastSeq } = this.store.cursor(this.kioskId);
-      if (parsed.lastSeq > lastSeq) {
-        // The kiosk has seen more than this log holds: the database was replaced or restored from an old
-        // backup. Events numbered up to the kiosk's lastSeq would be skipped by it; an operator must look.
-        this.log(
-          JSON.stringify({
-            msg: 'kiosk ahead of relay log',
+      const resumeAfter = this.store.resumePoint(this.kioskId, parsed.epoch, parsed.lastSeq);
+      const epoch = this.store.epoch;
+      if (resumeAfter !== parsed.lastSeq || (parsed.epoch !== undefined && parsed.epoch !== epoch)) {
+        // A new epoch (the relay restarted) is routine; a resume point behind the kiosk means this log lost
+        // what the kiosk saw (an older backup was restored): it resynchronises from the point both share.
+        const level = resumeAfter < parsed.lastSeq ? 'warn' : 'info';
+        this.log[level](
+          {
             kioskId: this.kioskId,
+            kioskEpoch: parsed.epoch,
             kioskLastSeq: parsed.lastSeq,
-            lastSeq,
-          }),
+            epoch,
+            resumeAfter,
+          },
+          resumeAfter < parsed.lastSeq
+            ? 'kiosk ahead of relay log: resynchronising'
+            : 'kiosk joins new epoch',
         );
       }
-      // The kiosk holds everything up to lastSeq: that is an ack, and delivery resumes right after it.
-      this.store.ack(this.kioskId, parsed.lastSeq);
-      this.#sentSeq = parsed.lastSeq;
+      // The kiosk holds everything up to the resume point: that is an ack, and delivery resumes right after.
+      this.store.ack(this.kioskId, resumeAfter);
+      this.store.touch(this.kioskId, new Date().toISOString());
+      this.#sentSeq = resumeAfter;
+      this.ws.send(JSON.stringify({ type: 'welcome', epoch, lastSeq: resumeAfter }));
       this.pump();
     } else {
       this.store.ack(this.kioskId, parsed.seq);

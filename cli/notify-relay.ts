@@ -1,8 +1,24 @@
 // notify-relay: the public-facing Alipay notify receiver that pushes notifications to kiosks.
 // Prints {"ready":true,"url":...} on stdout once listening; logs JSON lines on stderr.
-import { parseRelayCli, RelayConfigError, startRelay, USAGE } from '../backend-bridge/index.ts';
+import {
+  parseRelayCli,
+  RelayConfigError,
+  runKioskCommand,
+  startRelay,
+  USAGE,
+} from '../backend-bridge/index.ts';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'kiosk') {
+    try {
+      runKioskCommand(process.argv.slice(3), (line) => process.stdout.write(`${line}\n`));
+      return;
+    } catch (err) {
+      if (!(err instanceof RelayConfigError)) throw err;
+      process.stderr.write(`notify-relay: ${err.message}\n(run notify-relay --help)\n`);
+      process.exit(2);
+    }
+  }
   let parsed;
   try {
     parsed = parseRelayCli(process.argv.slice(2), process.env);

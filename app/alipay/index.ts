@@ -15,6 +15,7 @@ export {
   notifySignContent,
   parseNotifyBody,
   verifyNotify,
+  withoutEmptyValues,
 } from './notify.ts';
 export type { NotifyBusinessCheck, NotifyBusinessExpectation, NotifyClass } from './notify.ts';
 export { AlipayClient } from './client.ts';

@@ -6,19 +6,29 @@ import { buildSignContent, verifyContent } from './sign.ts';
 /**
  * Form-decodes a notify body exactly once (URLSearchParams semantics: `+` → space, `%XX` → UTF-8).
  * Decoding twice corrupts `+`/`%` in subjects and passback_params (research/alipay.md §8.3).
- * A repeated key is refused: Alipay never sends one, and "which one was signed" must not be a guess.
+ *
+ * The one notion of "what was signed", shared by relay and kiosk:
+ * - A repeated key is refused: Alipay never sends one, and "which one was signed" must not be a guess.
+ * - An empty value is dropped here, so it is the same as an absent parameter everywhere: Alipay's signed
+ *   string leaves empty values out, so `&gmt_refund=` appended to a real payment would still verify and must
+ *   not turn it into a refund (classification), another kiosk (routing) or another notification (dedupe).
+ * - A leading byte-order mark is refused: Alipay never sends one, and a BOM-prefixed copy of a body would
+ *   be a second spelling of the same signed notification.
  */
 export function parseNotifyBody(raw: string): Record<string, string> {
   if (typeof raw !== 'string') throw new AlipayError('invalid_notify', 'notify body must be a string');
+  if (raw.startsWith('\uFEFF')) throw new AlipayError('invalid_notify', 'notify body starts with a BOM');
   const seen = new Map<string, string>();
+  const keys = new Set<string>();
   for (const [key, value] of new URLSearchParams(raw)) {
-    if (seen.has(key)) {
+    if (keys.has(key)) {
       throw new AlipayError(
         'duplicate_param',
         `notify repeats parameter ${JSON.stringify(key.slice(0, 64))}`,
       );
     }
-    seen.set(key, value);
+    keys.add(key);
+    if (value !== '') seen.set(key, value);
   }
   // fromEntries defines own properties, so a `__proto__` key stays data and cannot touch the prototype.
   return Object.fromEntries(seen);
@@ -29,9 +39,15 @@ export function notifySignContent(params: Readonly<Record<string, string>>): str
   return buildSignContent(params, ['sign_type']);
 }
 
+/**
+ * True only for a notify signed with RSA2 (SHA256withRSA) by this key. `sign_type` is outside the signed
+ * string, so it is checked here: a notify claiming `RSA` (SHA1) or nothing at all is refused, never guessed.
+ * Pass the output of parseNotifyBody (empty values already dropped).
+ */
 export function verifyNotify(params: Readonly<Record<string, string>>, alipayPublicKey: KeyObject): boolean {
   const sign = params.sign;
   if (typeof sign !== 'string' || sign === '') return false;
+  if (params.sign_type !== 'RSA2') return false;
   return verifyContent(notifySignContent(params), sign, alipayPublicKey);
 }
 
@@ -57,6 +73,14 @@ export type NotifyClass =
   | { kind: 'pending'; outTradeNo: string }
   | { kind: 'other'; reason: string };
 
+/**
+ * The parameters as signed: an empty value is the same as an absent one (Alipay's signed string leaves it
+ * out), whether or not the caller went through parseNotifyBody.
+ */
+export function withoutEmptyValues(params: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== ''));
+}
+
 function fenOrNull(value: string | undefined): number | null {
   if (value === undefined) return null;
   try {
@@ -71,7 +95,8 @@ function fenOrNull(value: string | undefined): number | null {
  * `out_biz_no`, `gmt_refund`) is a refund even though trade_status stays TRADE_SUCCESS (partial) or turns
  * TRADE_CLOSED (full refund): it must never be read as a new payment.
  */
-export function classifyNotify(params: Readonly<Record<string, string>>): NotifyClass {
+export function classifyNotify(signed: Readonly<Record<string, string>>): NotifyClass {
+  const params = withoutEmptyValues(signed);
   const outTradeNo = params.out_trade_no;
   const tradeNo = params.trade_no;
   const status = params.trade_status;
@@ -128,9 +153,10 @@ export type NotifyBusinessCheck =
 
 /** The four checks Alipay's docs require before acting on a notify (research/alipay.md §3.4). */
 export function checkNotifyBusiness(
-  params: Readonly<Record<string, string>>,
+  signed: Readonly<Record<string, string>>,
   expected: NotifyBusinessExpectation,
 ): NotifyBusinessCheck {
+  const params = withoutEmptyValues(signed);
   const { app_id: appId, out_trade_no: outTradeNo, total_amount: totalAmount } = params;
   if (!appId || !outTradeNo || totalAmount === undefined) return { ok: false, reason: 'malformed' };
   const totalFen = fenOrNull(totalAmount);

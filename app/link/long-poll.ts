@@ -1,7 +1,7 @@
 // The relay's long-poll endpoint as a fallback for networks that break websockets (captive proxies, some
 // mobile carriers): GET /v1/kiosks/<id>/events?after=<cursor>&wait=<s>. Asking for what follows the cursor
 // also acks everything up to it, so the same commit-then-ack rule holds.
-import { parseRelayEvent, type RelayEvent } from './relay-protocol.ts';
+import { parseRelayEvent, parseRelayWelcome, type RelayEvent, type RelayWelcome } from './relay-protocol.ts';
 
 export interface LongPollOptions {
   readonly url: string;
@@ -15,10 +15,21 @@ export class LongPollError extends Error {
   override readonly name = 'LongPollError';
 }
 
+export interface LongPollAnswer {
+  /** Where the relay resumed delivery (its epoch and the seq the events follow); absent from older relays. */
+  readonly welcome: RelayWelcome | null;
+  readonly events: RelayEvent[];
+}
+
 /** One long-poll request: resolves with the events after `after` (possibly none when the wait ran out). */
-export async function pollRelayEvents(options: LongPollOptions, after: number): Promise<RelayEvent[]> {
+export async function pollRelayEvents(
+  options: LongPollOptions,
+  after: number,
+  epoch?: string,
+): Promise<LongPollAnswer> {
   const url = new URL(`/v1/kiosks/${encodeURIComponent(options.kioskId)}/events`, options.url);
   url.searchParams.set('after', String(after));
+  if (epoch !== undefined) url.searchParams.set('epoch', epoch);
   url.searchParams.set('wait', String(options.waitSeconds));
   const timeout = AbortSignal.timeout((options.waitSeconds + 10) * 1000);
   const res = await fetch(url, {
@@ -31,5 +42,5 @@ export async function pollRelayEvents(options: LongPollOptions, after: number): 
   const events = body.events.map((e) => parseRelayEvent(e));
   if (events.some((e) => e === null))
     throw new LongPollError('relay long-poll answer holds a malformed event');
-  return events as RelayEvent[];
+  return { welcome: parseRelayWelcome(body, 'after'), events: events as RelayEvent[] };
 }

@@ -4,11 +4,15 @@
 import WebSocket from 'ws';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { pollRelayEvents } from './long-poll.ts';
-import { parseRelayFrame, type KioskFrame, type RelayEvent } from './relay-protocol.ts';
+import { parseRelayFrame, type KioskFrame, type RelayEvent, type RelayWelcome } from './relay-protocol.ts';
 
 export interface RelayCursorPort {
   get(): number;
   advance(seq: number): void;
+  /** The relay log epoch the cursor counts in (absent: the kiosk does not track epochs). */
+  epoch?(): string | undefined;
+  /** Sets the cursor to where the relay resumes delivery, even backwards (new epoch, restored relay). */
+  resync?(epoch: string, seq: number): void;
 }
 
 export interface RelayClientOptions {
@@ -95,20 +99,27 @@ export class RelayClient {
     socket.on('open', () => {
       this.failures = 0;
       this.poll?.abort();
-      this.send(socket, { type: 'hello', lastSeq: this.options.cursor.get() });
+      const epoch = this.options.cursor.epoch?.();
+      this.send(socket, {
+        type: 'hello',
+        lastSeq: this.options.cursor.get(),
+        ...(epoch !== undefined ? { epoch } : {}),
+      });
       this.armSilenceTimer(socket);
       this.setState('up');
     });
     socket.on('ping', () => this.armSilenceTimer(socket));
     socket.on('message', (data) => {
       this.armSilenceTimer(socket);
-      const event = parseRelayFrame(data.toString());
-      if (!event) {
+      const frame = parseRelayFrame(data.toString());
+      if (!frame) {
         this.log('relay sent a frame that is not an event; ignored');
         return;
       }
-      // Events are handled strictly one after another, in seq order, as the relay sent them.
-      this.queue = this.queue.then(() => this.deliver(socket, event));
+      // Frames are handled strictly one after another, in seq order, as the relay sent them.
+      this.queue = this.queue.then(() =>
+        'type' in frame ? this.resync(frame) : this.deliver(socket, frame),
+      );
     });
     socket.on('unexpected-response', (_req, res) => {
       this.log(`relay refused the stream: HTTP ${res.statusCode}`);
@@ -138,7 +149,7 @@ export class RelayClient {
     try {
       while (!this.stopped && this.linkState === 'down' && !controller.signal.aborted) {
         try {
-          const events = await pollRelayEvents(
+          const { welcome, events } = await pollRelayEvents(
             {
               url: this.options.url,
               kioskId: this.options.kioskId,
@@ -147,11 +158,13 @@ export class RelayClient {
               signal: controller.signal,
             },
             this.options.cursor.get(),
+            this.options.cursor.epoch?.(),
           );
           failures = 0;
           this.pollHealthy = true;
           // In order, stopping at the first that fails: the next poll (after the cursor) brings it again.
           this.queue = this.queue.then(async () => {
+            if (welcome) this.resync(welcome);
             for (const event of events) if (!(await this.handleEvent(event))) break;
           });
           await this.queue;
@@ -182,6 +195,21 @@ export class RelayClient {
       return;
     }
     this.send(socket, { type: 'ack', seq: event.seq });
+  }
+
+  /**
+   * The relay named its epoch and where it resumes delivery. A new epoch (the relay restarted) moves only the
+   * epoch; a resume point behind the cursor means the relay lost what this kiosk saw (an older backup was
+   * restored): the cursor goes back so every event of the relay's log after that point is taken, and the
+   * sale's order records turn any repeat into a no-op. Nothing is skipped, nothing is applied twice.
+   */
+  private resync(welcome: RelayWelcome): void {
+    const { cursor } = this.options;
+    if (cursor.resync === undefined) return;
+    if (welcome.epoch === cursor.epoch?.() && welcome.lastSeq === cursor.get()) return;
+    if (welcome.lastSeq < cursor.get())
+      this.log(`relay log is behind this kiosk (${cursor.get()} → ${welcome.lastSeq}): resynchronising`);
+    cursor.resync(welcome.epoch, welcome.lastSeq);
   }
 
   /** Commits an event's effect once (events at or below the cursor were handled already). */

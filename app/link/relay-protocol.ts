@@ -10,9 +10,17 @@ export interface RelayEvent {
 }
 
 export type KioskFrame =
-  { readonly type: 'hello'; readonly lastSeq: number } | { readonly type: 'ack'; readonly seq: number };
+  | { readonly type: 'hello'; readonly lastSeq: number; readonly epoch?: string }
+  | { readonly type: 'ack'; readonly seq: number };
 
-export function parseRelayFrame(text: string): RelayEvent | null {
+/** The relay's answer to hello: the log epoch and the seq delivery resumes after (the kiosk's new cursor). */
+export interface RelayWelcome {
+  readonly type: 'welcome';
+  readonly epoch: string;
+  readonly lastSeq: number;
+}
+
+export function parseRelayFrame(text: string): RelayEvent | RelayWelcome | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -20,8 +28,21 @@ export function parseRelayFrame(text: string): RelayEvent | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  if ((value as Record<string, unknown>)['type'] !== 'event') return null;
+  const type = (value as Record<string, unknown>)['type'];
+  if (type === 'welcome') return parseRelayWelcome(value);
+  if (type !== 'event') return null;
   return parseRelayEvent(value);
+}
+
+/** {epoch, lastSeq} as the stream's welcome and the long-poll's answer ({epoch, after}) carry them. */
+export function parseRelayWelcome(value: unknown, seqField = 'lastSeq'): RelayWelcome | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const epoch = v['epoch'];
+  const lastSeq = v[seqField];
+  if (typeof epoch !== 'string' || epoch === '' || epoch.length > 64) return null;
+  if (!Number.isSafeInteger(lastSeq) || (lastSeq as number) < 0) return null;
+  return { type: 'welcome', epoch, lastSeq: lastSeq as number };
 }
 
 /** An event object as both the stream (inside a frame) and the long-poll (in its list) carry it. */

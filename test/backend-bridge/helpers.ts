@@ -98,13 +98,19 @@ export interface StreamFrame {
 /** A kiosk-side websocket that queues frames so tests can await them one by one. */
 export class TestStream {
   readonly frames: StreamFrame[] = [];
+  /** The relay's answers to hello: {type:'welcome', epoch, lastSeq} (where delivery resumes). */
+  readonly welcomes: Array<{ epoch: string; lastSeq: number }> = [];
   readonly #waiting: Array<(f: StreamFrame) => void> = [];
   closeCode: number | undefined;
   readonly closed: Promise<number>;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as StreamFrame;
+      const frame = JSON.parse(data.toString()) as StreamFrame & { epoch?: string; lastSeq?: number };
+      if (frame.type === 'welcome') {
+        this.welcomes.push({ epoch: frame.epoch ?? '', lastSeq: frame.lastSeq ?? -1 });
+        return;
+      }
       const w = this.#waiting.shift();
       if (w) w(frame);
       else this.frames.push(frame);
@@ -159,4 +165,29 @@ export function settle(stream: TestStream): Promise<void> {
     stream.ws.once('pong', () => resolve());
     stream.ws.ping();
   });
+}
+
+/**
+ * Finding 4's scenario: `forged` notifies (signed, then altered) from one address, then `genuine` ones from
+ * the same address. Returns the forger's last status and the genuine answers.
+ */
+export async function forgerThenGenuine(
+  url: string,
+  forged: number,
+  genuine: number,
+): Promise<{ lastForgedStatus: number | undefined; genuine: Array<[number, string]> }> {
+  let lastForgedStatus: number | undefined;
+  for (let i = 0; i < forged; i++) {
+    const body = signedNotify({ out_trade_no: `K1_forged-${i}` }).replace(
+      'total_amount=3.50',
+      'total_amount=0.01',
+    );
+    lastForgedStatus = (await postNotify(url, body)).status;
+  }
+  const answers: Array<[number, string]> = [];
+  for (let i = 0; i < genuine; i++) {
+    const res = await postNotify(url, signedNotify({ out_trade_no: `K1_genuine-${i}` }));
+    answers.push([res.status, res.text]);
+  }
+  return { lastForgedStatus, genuine: answers };
 }

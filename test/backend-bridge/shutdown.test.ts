@@ -23,7 +23,7 @@ test('graceful close answers parked long-polls, closes streams with 1001, and re
       await new Promise((r) => setTimeout(r, 5));
     }
     await relay.close();
-    assert.deepEqual(await (await poll).json(), { events: [] });
+    assert.deepEqual(((await (await poll).json()) as { events: unknown[] }).events, []);
     assert.equal(await stream.closed, 1001);
     await assert.rejects(postNotify(relay.url, signedNotify()), 'nothing listens after close');
     await relay.close(); // idempotent

@@ -2,6 +2,7 @@
 // input that makes a parser throw anything but its module's typed errors, or yields a frame it should not.
 import { runAlipayBillFuzz } from './alipay-bill.fuzz.ts';
 import { runAlipayNotifyFuzz } from './alipay-notify.fuzz.ts';
+import { assertRelayFuzzHeld, runRelayHttpFuzz } from './relay-http.fuzz.ts';
 
 const iterations = Number(process.argv[2] ?? 200_000);
 const alipay = runAlipayNotifyFuzz(iterations);
@@ -9,6 +10,15 @@ console.log(`alipay notify/response: ${JSON.stringify(alipay)}`);
 console.log(
   `alipay trade bill: ${JSON.stringify(runAlipayBillFuzz(Math.max(1000, Math.floor(iterations / 10))))}`,
 );
+
+// Raw HTTP against a running relay process: at least 100,000 requests; `npm run fuzz -- N SEED` replays.
+const seedArg = process.argv[3];
+const relayRequests = Math.max(100_000, Math.floor(iterations / 2));
+const relaySeed = seedArg !== undefined ? Number(seedArg) : Date.now() % 2 ** 31;
+console.log(`relay http: ${relayRequests} requests, seed ${relaySeed}`);
+const relay = await runRelayHttpFuzz(relayRequests, relaySeed);
+console.log(`relay http: ${JSON.stringify(relay)}`);
+assertRelayFuzzHeld(relay);
 
 // The 0xFA 0xFB frame codec's fuzz suite, with many more rounds than `npm test` gives it.
 const { spawnSync } = await import('node:child_process');

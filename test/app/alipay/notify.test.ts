@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import {
   AlipayError,
   checkNotifyBusiness,
   classifyNotify,
   loadPublicKey,
+  notifySignContent,
   parseNotifyBody,
+  signContent,
   verifyNotify,
+  withoutEmptyValues,
 } from '../../../app/alipay/index.ts';
 import { changeOneChar, vectorFile, vectors } from './vectors.ts';
 
@@ -172,5 +176,54 @@ test('checkNotifyBusiness: the four documented checks', () => {
     checkNotifyBusiness(base, { appId: '2021', order: expected.order }),
     { ok: true },
     'seller check optional',
+  );
+});
+
+// The one strict notion of "what was signed" (issue 9, finding 6), shared by relay and kiosk.
+const strictKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+function signedBody(extra: Record<string, string> = {}, signType = 'RSA2'): string {
+  const params: Record<string, string> = {
+    ...base,
+    trade_status: 'TRADE_SUCCESS',
+    notify_id: 'n-strict-1',
+    ...extra,
+  };
+  const sign = signContent(notifySignContent(params), strictKeys.privateKey);
+  return new URLSearchParams({ ...params, sign, sign_type: signType }).toString();
+}
+
+test('strict: sign_type must be RSA2; RSA or a missing sign_type is refused though the bytes verify', () => {
+  assert.equal(verifyNotify(parseNotifyBody(signedBody()), strictKeys.publicKey), true);
+  assert.equal(verifyNotify(parseNotifyBody(signedBody({}, 'RSA')), strictKeys.publicKey), false);
+  assert.equal(verifyNotify(parseNotifyBody(signedBody({}, '')), strictKeys.publicKey), false);
+  const { sign_type: _dropped, ...noType } = parseNotifyBody(signedBody());
+  assert.equal(verifyNotify(noType, strictKeys.publicKey), false);
+});
+
+test('strict: an appended empty parameter is the same as absent (signature, class, refund fields)', () => {
+  const genuine = signedBody();
+  const copy = `${genuine}&gmt_refund=&refund_fee=&out_biz_no=`;
+  const params = parseNotifyBody(copy);
+  assert.deepEqual(params, parseNotifyBody(genuine), 'empty values are dropped at parse time');
+  assert.equal(verifyNotify(params, strictKeys.publicKey), true);
+  assert.equal(classifyNotify(params).kind, 'payment');
+  // Callers that build the record themselves get the same answer.
+  const raw = Object.fromEntries(new URLSearchParams(copy));
+  assert.equal(classifyNotify(raw).kind, 'payment');
+  assert.equal(
+    checkNotifyBusiness({ ...raw, seller_id: '' }, { appId: '2021', sellerId: '2088', order: null }).ok,
+    false,
+  );
+  assert.deepEqual(withoutEmptyValues({ a: '', b: 'x' }), { b: 'x' });
+});
+
+test('strict: a leading BOM and a repeated key (even an empty one) are refused', () => {
+  assert.throws(
+    () => parseNotifyBody(`\uFEFF${signedBody()}`),
+    (e: unknown) => e instanceof AlipayError && e.code === 'invalid_notify',
+  );
+  assert.throws(
+    () => parseNotifyBody(`${signedBody()}&app_id=`),
+    (e: unknown) => e instanceof AlipayError && e.code === 'duplicate_param',
   );
 });

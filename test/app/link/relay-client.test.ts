@@ -130,6 +130,8 @@ test('a wrong token keeps the link down and retries with backoff; the relay comi
   const refusing = http.createServer((_req, res) => res.writeHead(401).end());
   refusing.on('upgrade', (_req, socket) => {
     attempts++;
+    // The kiosk cuts the refused handshake short (terminate): a reset here is expected, not a crash.
+    socket.on('error', () => socket.destroy());
     socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
   });
   await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', () => r()));
@@ -206,7 +208,7 @@ test('when a proxy breaks websockets, events still arrive through the long-poll 
     req.pipe(upstream);
   });
   front.on('upgrade', (_req, socket) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', () => socket.destroy()); // the kiosk cuts the refused handshake short
     socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
   });
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));

@@ -1,0 +1,118 @@
+// The parts every route and hook of one relay shares: the store, the kiosk hub, metrics, authentication and
+// the bad-notify limiter, plus the hourly retention sweep. Built once per relay by buildRelayApp.
+import { KioskAuthenticator } from './auth.ts';
+import { openRelayDb } from './db.ts';
+import { enrolledDigest } from './enrollment.ts';
+import type { RelayDb } from './db.ts';
+import { EventStore } from './event-store.ts';
+import type { KioskApiDeps } from './kiosk-api.ts';
+import { KioskHub } from './kiosk-hub.ts';
+import type { RelayLogger } from './logging.ts';
+import { RelayMetrics } from './metrics.ts';
+import type { NotifyDeps } from './notify.ts';
+import { BadNotifyLimiter } from './rate-limit.ts';
+import type { RelayOptions } from './index.ts';
+
+export interface RelayContext {
+  readonly opts: RelayOptions;
+  readonly log: RelayLogger;
+  readonly db: RelayDb;
+  readonly store: EventStore;
+  readonly auth: KioskAuthenticator;
+  readonly hub: KioskHub;
+  readonly metrics: RelayMetrics;
+  readonly notify: NotifyDeps;
+  readonly kioskApi: KioskApiDeps;
+  readonly now: () => Date;
+  /** Open HTTP sockets (websockets included), for the relay_http_connections gauge. */
+  openSockets: number;
+  /** Stops the retention sweep; the database itself is closed by the app's onClose hook. */
+  stopTimers(): void;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayContext {
+  const now = (): Date => new Date();
+  const db = openRelayDb(opts.dbPath);
+  const store = new EventStore(db);
+  store.beginEpoch(now().toISOString());
+  const auth = new KioskAuthenticator(opts.kiosks, (id) => enrolledDigest(db, id));
+  // The gauges read the context at scrape time; the hub is created right after.
+  const metrics: RelayMetrics = new RelayMetrics({
+    httpConnections: () => ctx.openSockets,
+    kiosksConnected: () => hub.connectedCount,
+    longPollWaiting: () => hub.waitingCount,
+    deadLetters: () => store.deadLetterCount(),
+  });
+  const hub: KioskHub = new KioskHub({
+    store,
+    auth,
+    metrics,
+    pingIntervalMs: opts.pingIntervalMs ?? 30_000,
+    log,
+  });
+
+  const retentionMs = (opts.retentionDays ?? 90) * 86_400_000;
+  const prune = (): void => {
+    try {
+      const removed = store.pruneBefore(new Date(now().getTime() - retentionMs).toISOString());
+      if (removed.events + removed.notifies + removed.telemetry > 0) log.info(removed, 'pruned');
+    } catch (err) {
+      log.error({ error: (err as Error).message }, 'prune failed');
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, HOUR_MS);
+  pruneTimer.unref();
+  // Enrollment changes come from other processes (`notify-relay kiosk revoke`): SQLite's data_version moves
+  // when another connection commits, and then every open stream is checked against its token again.
+  let dataVersion = db.pragma('data_version', { simple: true }) as number;
+  const watchTimer = setInterval(() => {
+    try {
+      const current = db.pragma('data_version', { simple: true }) as number;
+      if (current === dataVersion) return;
+      dataVersion = current;
+      hub.revalidate();
+    } catch (err) {
+      log.error({ error: (err as Error).message }, 'enrollment watch failed');
+    }
+  }, opts.enrollmentWatchMs ?? 250);
+  watchTimer.unref();
+
+  const ctx: RelayContext = {
+    opts,
+    log,
+    db,
+    store,
+    auth,
+    hub,
+    metrics,
+    now,
+    openSockets: 0,
+    notify: {
+      store,
+      alipay: opts.alipay,
+      isKnownKiosk: (id) => auth.isKnownKiosk(id),
+      metrics,
+      limiter: new BadNotifyLimiter(opts.limits?.badNotifiesPerMinute ?? 60),
+      maxBodyBytes: opts.limits?.maxNotifyBytes ?? 64 * 1024,
+      trustProxy: opts.trustProxy ?? 'loopback',
+      onStored: (kioskId) => hub.wake(kioskId),
+      log,
+      now,
+    },
+    kioskApi: {
+      store,
+      hub,
+      metrics,
+      maxBodyBytes: opts.limits?.maxOutboxBytes ?? 1024 * 1024,
+      now,
+    },
+    stopTimers: () => {
+      clearInterval(pruneTimer);
+      clearInterval(watchTimer);
+    },
+  };
+  return ctx;
+}
