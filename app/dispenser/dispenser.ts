@@ -13,7 +13,8 @@ export type VendOutcome =
   | { readonly kind: 'delivered'; readonly dropConfirmed: boolean }
   /**
    * `code` is present exactly when the board itself reported the failure (a jam, a missing motor, a lane it
-   * calls empty): the lane needs a technician. Without it the command never reached the board.
+   * calls empty, a motor run without a drop): the lane needs a technician. Without it the board said nothing
+   * about the lane (no answer, link lost, a restart).
    */
   | { readonly kind: 'not_delivered'; readonly reason: string; readonly code?: number }
   | { readonly kind: 'unverified'; readonly reason: string; readonly code?: number };

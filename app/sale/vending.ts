@@ -30,9 +30,10 @@ export async function continueVending(ctx: SaleContext, outTradeNo: string): Pro
       // Stock follows what may physically have left the lane: a motor that ran without a confirmed drop still
       // probably emptied a slot.
       if (state !== 'not_delivered') ctx.store.lanes.decrementStock(item.lane);
-      // A lane the board reports faulty (jammed, motor missing, empty when we count stock) is taken out of
-      // service until a technician has looked: selling from it again would only mean more refunds.
-      if (outcome.kind === 'not_delivered' && outcome.code !== undefined) {
+      // A lane the board reports faulty is taken out of service until a technician has looked, whether the
+      // motor cannot have run (motor missing, empty) or may have (jammed, ran without a drop): selling from it
+      // again would only mean more refunds. Without a board code (no answer, link lost) the lane is not to blame.
+      if (outcome.kind !== 'delivered' && outcome.code !== undefined) {
         ctx.store.lanes.setEnabled(item.lane, false);
         ctx.store.maintenanceLog.record('lane_disabled', item.lane, `after: ${detail}`);
       }

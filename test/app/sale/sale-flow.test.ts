@@ -246,10 +246,36 @@ describe('vending', () => {
     assert.equal(rig.store.lanes.get(1)?.stock, 4);
     assert.equal(rig.store.lanes.get(2)?.stock, 4);
     assert.equal(rig.store.lanes.get(1)?.enabled, true, 'no board fault code: the lane stays in service');
-    // Unverified even with a board code (a drop sensor that saw nothing): the lane stays in service too.
-    rig.board.outcome = () => ({ kind: 'unverified', reason: 'no drop seen (0x05)', code: 5 });
-    await paidOrder(rig, [{ lane: 1, quantity: 1 }]);
-    assert.equal(rig.store.lanes.get(1)?.enabled, true);
+    assert.deepEqual(
+      rig.store.maintenanceLog.recent(),
+      [],
+      'nothing for the technician without a board code',
+    );
+  });
+
+  test('a motor run the board reports without a drop is refunded, and the lane is taken out of service and logged', async () => {
+    const rig = startSaleRig();
+    rig.board.outcome = (lane) =>
+      lane === 1
+        ? { kind: 'unverified', reason: 'no drop detected (0xff): the motor may have run', code: 0xff }
+        : { kind: 'delivered', dropConfirmed: true };
+    const no = await paidOrder(rig, [
+      { lane: 1, quantity: 2 },
+      { lane: 2, quantity: 1 },
+    ]);
+    assert.deepEqual(rig.board.vends, [1, 2], 'the second item of the faulty lane is not tried');
+    assert.deepEqual(
+      rig.order(no).items.map((i) => i.vendState),
+      ['unknown', 'not_delivered', 'delivered'],
+    );
+    assert.deepEqual(rig.gateway.refunds(), [{ fen: 400, outRequestNo: `${no}_R1` }]);
+    assert.equal(rig.store.lanes.get(1)?.enabled, false);
+    assert.equal(rig.store.lanes.get(1)?.stock, 4, 'a slot probably left the lane');
+    const log = rig.store.maintenanceLog.recent();
+    assert.deepEqual(
+      log.map((e) => [e.action, e.lane, e.detail]),
+      [['lane_disabled', 1, `after: ${rig.order(no).items[0]?.vendDetail}`]],
+    );
   });
 
   test('a delivery without a drop sensor counts as delivered', async () => {
