@@ -40,7 +40,8 @@ function closingScreen(
   const element = h(
     'section',
     { class: `screen screen-closing screen-${kind}` },
-    h('div', { class: 'closing-body' }, ...content),
+    // A long outcome (several refunded items on a small screen) scrolls; tabindex lets a keyboard reach it too.
+    h('div', { class: 'closing-body', tabindex: '0' }, ...content),
     footer.element,
     ok,
   );
