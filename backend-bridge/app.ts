@@ -10,6 +10,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { answerClientError } from './client-error.ts';
 import { bodyLeftUnread, jsonAnswer, textAnswer } from './http-util.ts';
 import type { RelayOptions } from './index.ts';
+import { lingerWhenClosed } from './linger-close.ts';
 import { createRelayLogger } from './logging.ts';
 import { createRelayContext } from './relay-context.ts';
 import type { RelayContext } from './relay-context.ts';
@@ -91,13 +92,17 @@ function guardSockets(app: FastifyInstance, ctx: RelayContext): void {
 /**
  * Every request body is read by its handler, bounded (readBody), or not at all: fastify parses none. An
  * answer sent before the body was read to its end closes the connection, so a refused body (415, 413,
- * 429, 404…) is never drained by Node to reach a next request.
+ * 429, 404…) is never drained by Node to reach a next request; the close lingers briefly (linger-close.ts) so
+ * the client can read the answer.
  */
 function neverDrainRefusedBodies(app: FastifyInstance, ctx: RelayContext): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (ctx.hub.closing || bodyLeftUnread(request.raw)) void reply.header('connection', 'close');
+    if (bodyLeftUnread(request.raw)) {
+      void reply.header('connection', 'close');
+      lingerWhenClosed(request.raw.socket);
+    } else if (ctx.hub.closing) void reply.header('connection', 'close');
     done(null, payload);
   });
 }
