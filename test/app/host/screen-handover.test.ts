@@ -90,6 +90,19 @@ test('a browser left by a killed agent is adopted, not doubled, and replaced onc
   });
   onCleanup(() => left.kill('SIGKILL'));
   await new Promise((resolve) => left.once('spawn', resolve));
+  // Await the left browser's own command line (what the agent recognises it by), not just its spawn: on a busy
+  // machine /proc can still show the parent's for a moment.
+  const cmdline = (): string => {
+    try {
+      return fs.readFileSync(`/proc/${left.pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  await waitFor(
+    () => cmdline().split('\0').includes(`--user-data-dir=${profile}`),
+    'the left browser to run',
+  );
   fs.writeFileSync(path.join(dataDir, 'screen', 'browser.pid'), String(left.pid));
 
   const log: string[] = [];
