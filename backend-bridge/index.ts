@@ -14,6 +14,7 @@ export { acceptNotifyBody } from './notify.ts';
 export { RelayConfigError } from './errors.ts';
 export { parseRelayCli, USAGE } from './config.ts';
 export { runKioskCommand } from './enrollment-cli.ts';
+export { runReconcileCommand, RECONCILE_EXIT } from './reconcile-cli.ts';
 export type { RelayEvent } from './event-store.ts';
 export type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 
