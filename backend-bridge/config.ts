@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { loadPublicKey } from '../app/alipay/index.ts';
 import { RelayConfigError } from './errors.ts';
 import type { RelayOptions } from './index.ts';
+import { ReconcileSection, reconcileOptions } from './reconcile/reconcile-config.ts';
 
 export const USAGE = `notify-relay: receives Alipay asynchronous notifications and pushes them to kiosks.
 
@@ -15,9 +16,15 @@ Usage:
   notify-relay --db FILE --app-id ID --alipay-public-key FILE --kiosk ID:@TOKENFILE [--kiosk ...] [flags]
   notify-relay kiosk add|rotate|revoke ID (--config relay.json | --db FILE)
   notify-relay kiosk list (--config relay.json | --db FILE)
+  notify-relay reconcile [--date YYYY-MM-DD] [--refund] (--config relay.json | flags)
 
 Fleet enrollment (kiosk ...): add and rotate print the kiosk's new token once on stdout; only its SHA-256
 is stored. revoke refuses the kiosk at once and closes its open stream on the running relay.
+
+Reconciliation (reconcile ...): compares Alipay's bill of the day (default: yesterday, Beijing time) with the
+relay's notifications and the kiosks' sales, stores and prints the differences; --refund also refunds every
+"paid, nothing delivered" one with the kiosk's own refund number. Needs the Alipay gateway and app private
+key (alipay.gatewayUrl, alipay.privateKeyFile). Exit 0: no differences, 1: differences, 3: no bill (yet).
 
 Flags (override the config file):
   --config FILE              JSON config (see docs/relay.md); relative paths in it are relative to the file
@@ -27,6 +34,8 @@ Flags (override the config file):
   --app-id ID                your Alipay app_id; notifies for another app are refused
   --seller-id PID            optional: refuse notifies for another seller_id
   --alipay-public-key FILE   Alipay public key (PEM, bare base64, or alipayCertPublicKey_RSA2.crt)
+  --alipay-gateway URL       Alipay gateway for reconciliation (https://openapi.alipay.com/gateway.do)
+  --alipay-private-key FILE  your app private key, for reconciliation's calls to Alipay (chmod 600)
   --kiosk ID:@FILE           a kiosk and the file holding its bearer token (repeatable)
   --kiosk ID:FILE            same as ID:@FILE
   --kiosk ID:env:VAR         the token is in environment variable VAR
@@ -51,6 +60,8 @@ const ConfigFile = z
         appId: z.string().min(1).optional(),
         sellerId: z.string().min(1).optional(),
         publicKeyFile: z.string().min(1).optional(),
+        gatewayUrl: z.string().url().optional(),
+        privateKeyFile: z.string().min(1).optional(),
       })
       .strict()
       .optional(),
@@ -61,6 +72,7 @@ const ConfigFile = z
         z.object({ tokenEnv: z.string().min(1) }).strict(),
       ])
       .optional(),
+    reconcile: ReconcileSection.optional(),
     retentionDays: z.number().int().min(2).max(3650).optional(),
     trustProxy: z.union([z.boolean(), z.literal('loopback')]).optional(),
     limits: z
@@ -97,6 +109,8 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
         'app-id': { type: 'string' },
         'seller-id': { type: 'string' },
         'alipay-public-key': { type: 'string' },
+        'alipay-gateway': { type: 'string' },
+        'alipay-private-key': { type: 'string' },
         kiosk: { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
@@ -180,6 +194,16 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
     );
   }
 
+  const reconcile = reconcileOptions({
+    section: file.reconcile,
+    gatewayUrl: values['alipay-gateway'] ?? file.alipay?.gatewayUrl,
+    privateKeyFile:
+      values['alipay-private-key'] ??
+      (file.alipay?.privateKeyFile !== undefined ? fromFile(file.alipay.privateKeyFile) : undefined),
+    readText: (f) => readText(f, 'app private key'),
+    warnings,
+  });
+
   return {
     help: false,
     warnings,
@@ -193,6 +217,7 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
       ...(file.retentionDays !== undefined ? { retentionDays: file.retentionDays } : {}),
       ...(file.trustProxy !== undefined ? { trustProxy: file.trustProxy } : {}),
       ...(adminToken !== undefined ? { adminToken } : {}),
+      ...(reconcile !== undefined ? { reconcile } : {}),
     },
   };
 }

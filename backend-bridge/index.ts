@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { buildRelayApp } from './app.ts';
 import { RelayConfigError } from './errors.ts';
 import type { TrustProxy } from './http-util.ts';
+import type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 import { isValidKioskId } from './routing.ts';
 
 export { kioskIdFromOutTradeNo, isValidKioskId } from './routing.ts';
@@ -13,7 +14,9 @@ export { acceptNotifyBody } from './notify.ts';
 export { RelayConfigError } from './errors.ts';
 export { parseRelayCli, USAGE } from './config.ts';
 export { runKioskCommand } from './enrollment-cli.ts';
+export { runReconcileCommand, RECONCILE_EXIT } from './reconcile-cli.ts';
 export type { RelayEvent } from './event-store.ts';
+export type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 
 export interface RelayOptions {
   /** Default 127.0.0.1: put a TLS-terminating reverse proxy in front for the public internet. */
@@ -55,6 +58,11 @@ export interface RelayOptions {
   enrollmentWatchMs?: number;
   /** Bearer token of the operator read API under /admin/v1/; without it that API answers 404. */
   adminToken?: string;
+  /**
+   * Reconciliation against Alipay's bill (needs the app private key to call Alipay); without it the
+   * reconciliation API answers 503 and nothing is scheduled.
+   */
+  reconcile?: ReconcileOptions;
 }
 
 export interface RunningRelay {

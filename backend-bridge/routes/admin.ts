@@ -1,10 +1,11 @@
 // The operator read API under /admin/v1/ (admin bearer token; without a configured token it does not
-// exist: 404). Read-only for now; the console and reconciliation of later issues extend it here.
+// exist: 404): the fleet here, reconciliation in admin-reconciliation.ts.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { fleetView } from '../fleet.ts';
 import { jsonAnswer } from '../http-util.ts';
 import type { RelayContext } from '../relay-context.ts';
+import { reconciliationRoutes } from './admin-reconciliation.ts';
 import { sendAnswer } from './answer.ts';
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
@@ -33,5 +34,6 @@ export function adminRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }
     const [kiosk] = fleetView(ctx.db, sources, request.params.kioskId);
     return sendAnswer(reply, kiosk ? jsonAnswer(200, kiosk) : jsonAnswer(404, { error: 'not_found' }));
   });
+  reconciliationRoutes(app, ctx);
   return Promise.resolve();
 }
