@@ -60,7 +60,13 @@ const USAGE =
 
 class UsageError extends Error {}
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The checkout's root: the nearest folder up with a package.json, from cli/ or from the bundle in dist/cli. */
+function findRepoRoot(from: string): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 async function main(): Promise<void> {
   const { values } = parseFlags();
