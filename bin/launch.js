@@ -26,8 +26,8 @@ export async function launch(program) {
 }
 
 /**
- * Null when the bundle can run; otherwise why not. The build writes, beside each bundle, the list of source
- * files it was made from: one stat each (about a millisecond for the agent's ~150) tells whether any changed.
+ * Null when the bundle can run; otherwise why not. The build writes, beside the bundles, the list of source
+ * files they were made from: one stat each (a millisecond or two for ~200) tells whether any changed.
  * A source that no longer exists (an installed copy without sources) does not count as changed.
  * @param {string} bundle
  * @returns {string | null}
@@ -37,7 +37,7 @@ function whyNotBundle(bundle) {
   let inputs;
   try {
     built = fs.statSync(bundle).mtimeMs;
-    inputs = JSON.parse(fs.readFileSync(bundle.replace(/\.mjs$/, '.inputs.json'), 'utf8'));
+    inputs = JSON.parse(fs.readFileSync(path.join(path.dirname(bundle), 'sources.json'), 'utf8'));
   } catch {
     return 'no bundle';
   }

@@ -23,7 +23,6 @@ import {
   type ScreenBrowser,
 } from '../app/host/index.ts';
 import { hashPin, PIN_PATTERN } from '../app/maintenance/index.ts';
-import { startDemo } from '../demo/start-demo.ts';
 
 const HELP = `kiosk-agent — the f2f-kiosk agent with its browser host
 
@@ -111,6 +110,9 @@ async function main(): Promise<void> {
     dataDir = path.resolve(values['data-dir'] ?? path.join(process.cwd(), '.data', 'demo'));
     prepareDataDir(dataDir);
     log(`DEMO MODE: simulated Alipay and dispenser board; data in ${dataDir}`);
+    // Loaded only for the demo profile: the simulators and the relay it starts (fastify, pino) are not part
+    // of a production start.
+    const { startDemo } = await import('../demo/start-demo.ts');
     const demo = await startDemo(dataDir, log);
     agent = demo.agent;
     closeRest = async () => {

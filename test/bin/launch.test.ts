@@ -26,7 +26,7 @@ function checkout(): { root: string; run: (env?: Record<string, string>) => { ou
   const past = new Date(Date.now() - 60_000);
   fs.utimesSync(path.join(root, 'cli', 'demo.ts'), past, past);
   fs.writeFileSync(path.join(root, 'dist', 'cli', 'demo.mjs'), "console.log('bundle');\n");
-  fs.writeFileSync(path.join(root, 'dist', 'cli', 'demo.inputs.json'), '["cli/demo.ts"]');
+  fs.writeFileSync(path.join(root, 'dist', 'cli', 'sources.json'), '["cli/demo.ts"]');
   return {
     root,
     run: (env = {}) => {
