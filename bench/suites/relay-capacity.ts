@@ -235,10 +235,15 @@ export const relayCapacitySuite: Suite = {
     const token = randomBytes(24).toString('hex');
     const ids = Array.from({ length: kiosks }, (_, i) => `K${i + 1}`);
     const limits = [await measureLimits(dir, alipay, quick ? 200 : 1000)];
+    // The relay accepts 10,000 connections by default: room for every kiosk and the suite's own requests.
+    const relayConfig = path.join(dir, 'relay.json');
+    fs.writeFileSync(relayConfig, JSON.stringify({ limits: { maxConnections: kiosks + 200 } }));
 
     const relay = await startProgram(
       'notify-relay',
       [
+        '--config',
+        relayConfig,
         '--port',
         '0',
         '--db',
