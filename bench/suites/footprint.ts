@@ -42,7 +42,7 @@ export const footprintSuite: Suite = {
   title: "the agent's RSS, heap and SQLite size across many sales through the rpc contract",
   async run({ quick, figures, progress }) {
     // The 10,000 sales, or as many as fit the time allowed (reported as footprint.sales).
-    const limit = budget({ env: 'BENCH_FOOTPRINT_SALES', quick: 10, full: 10_000, fullSeconds: 150 }, quick);
+    const limit = budget({ env: 'BENCH_FOOTPRINT_SALES', quick: 10, full: 10_000, fullSeconds: 120 }, quick);
     // Eight samples after the first, at every eighth of the count or of the time, whichever comes first.
     const every = Math.max(10, Math.floor(limit.count / 8));
     const kiosk = await startSellingKiosk({
