@@ -50,6 +50,9 @@ const config = {
   asarUnpack: ['**/*.node'],
   files: [
     'dist/**',
+    // dist/cli holds the bin/ programs bundled for plain node (a checkout's browser host and the relay); the
+    // Electron app runs dist/main, which bundles the same agent, and never loads them.
+    '!dist/cli/**',
     'package.json',
     '!**/*.map',
     '!node_modules/better-sqlite3/{src,deps,docs,benchmark,bin}/**',

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript entry point through tsx so the program works straight from a checkout.
-import { register } from 'tsx/esm/api';
+// Launcher: the bundled program (dist/cli, npm run build) under plain node, else the TypeScript through tsx.
+import { launch } from './launch.js';
 
-register();
-await import('../cli/kiosk-agent.ts');
+await launch('kiosk-agent');

@@ -23,7 +23,6 @@ import {
   type ScreenBrowser,
 } from '../app/host/index.ts';
 import { hashPin, PIN_PATTERN } from '../app/maintenance/index.ts';
-import { startDemo } from '../demo/start-demo.ts';
 
 const HELP = `kiosk-agent — the f2f-kiosk agent with its browser host
 
@@ -60,7 +59,13 @@ const USAGE =
 
 class UsageError extends Error {}
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The checkout's root: the nearest folder up with a package.json, from cli/ or from the bundle in dist/cli. */
+function findRepoRoot(from: string): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 async function main(): Promise<void> {
   const { values } = parseFlags();
@@ -105,6 +110,9 @@ async function main(): Promise<void> {
     dataDir = path.resolve(values['data-dir'] ?? path.join(process.cwd(), '.data', 'demo'));
     prepareDataDir(dataDir);
     log(`DEMO MODE: simulated Alipay and dispenser board; data in ${dataDir}`);
+    // Loaded only for the demo profile: the simulators and the relay it starts (fastify, pino) are not part
+    // of a production start.
+    const { startDemo } = await import('../demo/start-demo.ts');
     const demo = await startDemo(dataDir, log);
     agent = demo.agent;
     closeRest = async () => {

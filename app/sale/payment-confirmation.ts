@@ -2,6 +2,7 @@
 // verifies Alipay's signature itself and applies Alipay's business checks (app_id, seller_id, out_trade_no
 // known, total_amount equal), so a compromised or buggy relay cannot fake a payment.
 import { checkNotifyBusiness, classifyNotify, parseNotifyBody, verifyNotify } from '../alipay/index.ts';
+import type { PaymentNotificationRecord } from '../store/index.ts';
 import type { SaleContext } from './sale-context.ts';
 
 export type NotificationVerdict =
@@ -13,9 +14,17 @@ export interface PaymentProof {
   readonly tradeNo: string;
   readonly totalFen: number;
   readonly source: 'notify' | 'query';
+  /**
+   * The verified notification this proof came from, kept as evidence. It is written in the same transaction
+   * that commits `paid` (confirmPayment), not before it: one fsync between the notify and the vend intent.
+   */
+  readonly notification?: PaymentNotificationRecord;
 }
 
-/** Verifies a raw notify body; on a verified, checked payment returns the proof to commit. */
+/**
+ * Verifies a raw notify body; on a verified, checked payment returns the proof to commit. Writes nothing:
+ * the notification is recorded by confirmPayment, in the transaction that commits the payment.
+ */
 export function verifyNotification(
   ctx: SaleContext,
   body: string,
@@ -41,15 +50,20 @@ export function verifyNotification(
     order: order ? { outTradeNo: order.outTradeNo, totalFen: order.totalFen } : null,
   });
   if (!check.ok) return { verdict: { accepted: false, reason: `business check failed: ${check.reason}` } };
-  ctx.store.orders.recordNotification({
-    notifyId: params['notify_id'] ?? `${kind.outTradeNo}:${kind.tradeStatus}`,
-    outTradeNo: kind.outTradeNo,
-    tradeStatus: kind.tradeStatus,
-    source: 'relay',
-    body,
-  });
   return {
     verdict: { accepted: true, outTradeNo: kind.outTradeNo, kind: 'payment' },
-    proof: { outTradeNo: kind.outTradeNo, tradeNo: kind.tradeNo, totalFen: kind.totalFen, source: 'notify' },
+    proof: {
+      outTradeNo: kind.outTradeNo,
+      tradeNo: kind.tradeNo,
+      totalFen: kind.totalFen,
+      source: 'notify',
+      notification: {
+        notifyId: params['notify_id'] ?? `${kind.outTradeNo}:${kind.tradeStatus}`,
+        outTradeNo: kind.outTradeNo,
+        tradeStatus: kind.tradeStatus,
+        source: 'relay',
+        body,
+      },
+    },
   };
 }

@@ -4,22 +4,50 @@
 import { refundWholeOrder } from './refunds.ts';
 import type { PaymentProof } from './payment-confirmation.ts';
 import type { SaleContext } from './sale-context.ts';
-import { startVending } from './vending.ts';
+import { beginVending, continueVending } from './vending.ts';
 
-/** Commits `paid` for a verified payment and starts vending; a payment for an expired order is refunded. */
-export async function confirmPayment(ctx: SaleContext, proof: PaymentProof): Promise<void> {
+/**
+ * Commits a verified payment and returns the work that follows it: the vending, or the refund of a payment
+ * that landed on an expired order. The commit happens before this function returns (a failing commit throws
+ * here, synchronously), so a caller that acks the payment to the relay after it never acks an unsaved one.
+ *
+ * One transaction, one fsync, between the payment and the first vend intent: the notification (evidence),
+ * `paid`, paid → vending and the first item's intent commit together. Each is still on disk before its effect
+ * (the ack, the vend frame), and a crash leaves either none of them or all of them.
+ */
+export function confirmPayment(ctx: SaleContext, proof: PaymentProof): Promise<void> {
+  const outcome = ctx.store.db.transaction(() => {
+    if (proof.notification) ctx.store.orders.recordNotification(proof.notification);
+    return commitPaid(ctx, proof);
+  })();
+  switch (outcome.kind) {
+    case 'ignored':
+      return Promise.resolve();
+    case 'late':
+      return refundWholeOrder(ctx, proof.outTradeNo, 'paid after the QR code expired');
+    case 'paid':
+      ctx.log(`order ${proof.outTradeNo} paid (${proof.totalFen} fen, via ${proof.source})`);
+      ctx.changed(proof.outTradeNo);
+      return continueVending(ctx, proof.outTradeNo, outcome.claimed);
+  }
+}
+
+type PaidOutcome =
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'late' }
+  | { readonly kind: 'paid'; readonly claimed: number | null };
+
+/** Inside confirmPayment's transaction: `paid`, then paid → vending with the first item's vend intent. */
+function commitPaid(ctx: SaleContext, proof: PaymentProof): PaidOutcome {
   const order = ctx.store.orders.get(proof.outTradeNo);
-  if (!order) return;
+  if (!order) return { kind: 'ignored' };
   if (proof.totalFen !== order.totalFen) {
     ctx.log(
       `payment for ${order.outTradeNo} ignored: ${proof.totalFen} fen paid, order is ${order.totalFen} fen`,
     );
-    return;
+    return { kind: 'ignored' };
   }
-  if (order.state === 'expired') {
-    await refundWholeOrder(ctx, order.outTradeNo, 'paid after the QR code expired');
-    return;
-  }
+  if (order.state === 'expired') return { kind: 'late' };
   const paid = ctx.store.orders.transition(
     order.outTradeNo,
     ['created', 'awaiting_payment'],
@@ -27,10 +55,9 @@ export async function confirmPayment(ctx: SaleContext, proof: PaymentProof): Pro
     { tradeNo: proof.tradeNo, paidAt: ctx.now() },
     `via ${proof.source}`,
   );
-  if (!paid) return; // already paid through the other path: nothing to do twice
-  ctx.log(`order ${order.outTradeNo} paid (${order.totalFen} fen, via ${proof.source})`);
-  ctx.changed(order.outTradeNo);
-  await startVending(ctx, order.outTradeNo);
+  if (!paid) return { kind: 'ignored' }; // already paid through the other path: nothing to do twice
+  const claimed = beginVending(ctx, order.outTradeNo);
+  return { kind: 'paid', claimed: claimed === false ? null : claimed };
 }
 
 /** Asks Alipay directly whether an unpaid order has been paid. */

@@ -71,8 +71,9 @@ export class SaleService {
       this.ctx.log(`notification rejected: ${verdict.reason}`);
       return verdict;
     }
-    // confirmPayment commits `paid` (or the refund of a late payment) synchronously, before its first await;
-    // only the vending that follows runs on in the background. So the ack that follows this return is safe.
+    // confirmPayment commits `paid` with the first vend intent (or the refund of a late payment) before it
+    // returns, and throws here if that commit fails; only the vending that follows runs on in the background.
+    // So the ack that follows this return is safe, and a failed commit is never acked.
     if (proof) this.track(confirmPayment(this.ctx, proof));
     return verdict;
   }

@@ -8,18 +8,42 @@ import { settleUndelivered } from './refunds.ts';
 
 /** Starts vending a freshly paid order. Safe to call from racing paths: only one wins the paid → vending step. */
 export async function startVending(ctx: SaleContext, outTradeNo: string): Promise<void> {
-  if (!ctx.store.orders.transition(outTradeNo, ['paid'], 'vending')) return;
+  const claimed = ctx.store.db.transaction(() => beginVending(ctx, outTradeNo))();
+  if (claimed === false) return;
   ctx.changed(outTradeNo);
-  await continueVending(ctx, outTradeNo);
+  await continueVending(ctx, outTradeNo, claimed);
 }
 
-/** Vends every item still pending, then settles the order. Used by startVending and by recovery. */
-export async function continueVending(ctx: SaleContext, outTradeNo: string): Promise<void> {
+/**
+ * Moves a paid order to vending and records the first pending item's vend intent, in the caller's
+ * transaction (so the intent shares the commit of `paid` when a payment is confirmed). Returns the position
+ * claimed (null when no item is pending), or false when another path already started vending this order.
+ */
+export function beginVending(ctx: SaleContext, outTradeNo: string): number | null | false {
+  if (!ctx.store.orders.transition(outTradeNo, ['paid'], 'vending')) return false;
+  const first = ctx.store.orders.mustGet(outTradeNo).items.find((i) => i.vendState === 'pending');
+  if (!first) return null;
+  return ctx.store.orders.markVending(outTradeNo, first.position) ? first.position : null;
+}
+
+/**
+ * Vends every item still pending, then settles the order. Used by startVending and by recovery. `claimed` is
+ * the item whose intent the caller committed (beginVending) and which this call alone may now send; any other
+ * item already in `vending` was claimed by a run that is gone, and is never sent again.
+ */
+export async function continueVending(
+  ctx: SaleContext,
+  outTradeNo: string,
+  claimed: number | null = null,
+): Promise<void> {
   const order = ctx.store.orders.mustGet(outTradeNo);
   for (const item of order.items) {
-    if (item.vendState !== 'pending') continue;
-    if (!ctx.store.orders.markVending(outTradeNo, item.position)) continue;
-    ctx.changed(outTradeNo);
+    const ours = item.position === claimed && item.vendState === 'vending';
+    if (!ours) {
+      if (item.vendState !== 'pending') continue;
+      if (!ctx.store.orders.markVending(outTradeNo, item.position)) continue;
+      ctx.changed(outTradeNo);
+    }
     const outcome: VendOutcome =
       ctx.store.lanes.get(item.lane)?.enabled === false
         ? { kind: 'not_delivered', reason: 'lane taken out of service; not tried' }

@@ -41,6 +41,15 @@ export interface OrderRow {
   readonly items: readonly OrderItemRow[];
 }
 
+/** A verified payment notification, kept as evidence (its notify_id makes a redelivery a no-op). */
+export interface PaymentNotificationRecord {
+  readonly notifyId: string;
+  readonly outTradeNo: string;
+  readonly tradeStatus: string;
+  readonly source: string;
+  readonly body: string;
+}
+
 export interface NewOrder {
   readonly outTradeNo: string;
   readonly totalFen: number;
@@ -241,13 +250,7 @@ export class OrdersRepository {
     })();
   }
 
-  recordNotification(n: {
-    notifyId: string;
-    outTradeNo: string;
-    tradeStatus: string;
-    source: string;
-    body: string;
-  }): boolean {
+  recordNotification(n: PaymentNotificationRecord): boolean {
     const result = this.db
       .prepare(
         `INSERT OR IGNORE INTO payment_notifications (notify_id, out_trade_no, trade_status, source, body, received_at)

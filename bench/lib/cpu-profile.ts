@@ -41,7 +41,8 @@ export function originOf(url: string, functionName: string, root: string): strin
     return `npm:${pkg}`;
   }
   const rel = path.relative(root, file).split(path.sep);
-  return rel[0] === '..' ? 'other' : rel.slice(0, rel[0] === 'app' ? 2 : 1).join('/');
+  // The programs run bundled (dist/cli): their code is one origin there, `dist/cli`.
+  return rel[0] === '..' ? 'other' : rel.slice(0, rel[0] === 'app' || rel[0] === 'dist' ? 2 : 1).join('/');
 }
 
 /** Self time in ms per origin, largest first; idle time is left out. */

@@ -4,6 +4,7 @@
 // proxy), query fallback (relay unreachable) — and at each POLL interval the board offers. Beside them, in the
 // same run, the anchor: a kiosk that polls alipay.trade.query every 3 s as the official demos do.
 import { startAnchor } from '../lib/anchor.ts';
+import { budget } from '../lib/budget.ts';
 import type { FigureSet } from '../lib/figures.ts';
 import { startNoWebsocketProxy } from '../lib/no-websocket-proxy.ts';
 import { cpuShareOver } from '../lib/proc.ts';
@@ -22,7 +23,8 @@ interface Mode {
   readonly key: string;
   readonly label: string;
   readonly pollMs: number;
-  readonly sales: { quick: number; full: number };
+  /** Sales in a quick run; in a full run, the share of the issue's 1,000 and the seconds allowed for them. */
+  readonly sales: { quick: number; full: number; fullSeconds: number };
   readonly relay?: SellingKioskOptions['agentRelayUrl'];
   /** Targets apply to the fast path only; the fallbacks are there to be correct, not fast. */
   readonly targets: boolean;
@@ -32,12 +34,15 @@ interface Mode {
   readonly profile?: boolean;
 }
 
+/** The issue's count of confirmation sales over the four modes (each mode's `full` is its share). */
+const TOTAL_SALES = 1_000;
+
 const MODES: readonly Mode[] = [
   {
     key: 'websocket.poll200',
     label: 'websocket push, POLL 200 ms',
     pollMs: 200,
-    sales: { quick: 5, full: 150 },
+    sales: { quick: 5, full: 400, fullSeconds: 75 },
     targets: true,
     anchor: true,
   },
@@ -45,7 +50,7 @@ const MODES: readonly Mode[] = [
     key: 'websocket.poll100',
     label: 'websocket push, POLL 100 ms',
     pollMs: 100,
-    sales: { quick: 5, full: 150 },
+    sales: { quick: 5, full: 400, fullSeconds: 75 },
     targets: true,
     anchor: true,
     profile: true,
@@ -54,7 +59,7 @@ const MODES: readonly Mode[] = [
     key: 'long_poll.poll200',
     label: 'long-poll fallback, POLL 200 ms',
     pollMs: 200,
-    sales: { quick: 3, full: 50 },
+    sales: { quick: 3, full: 150, fullSeconds: 30 },
     relay: (url) => startNoWebsocketProxy(url),
     targets: false,
     anchor: false,
@@ -63,7 +68,7 @@ const MODES: readonly Mode[] = [
     key: 'query.poll200',
     label: 'query fallback (relay unreachable), POLL 200 ms',
     pollMs: 200,
-    sales: { quick: 1, full: 15 },
+    sales: { quick: 1, full: 50, fullSeconds: 40 },
     relay: () => 'http://127.0.0.1:9',
     targets: false,
     anchor: false,
@@ -112,10 +117,19 @@ async function runMode(
   mode: Mode,
   anchorSamples: number[],
 ): Promise<{ motorP50: number }> {
-  const n = ctx.quick ? mode.sales.quick : mode.sales.full;
+  // BENCH_CONFIRMATION_SALES sets the total over the four modes (default the issue's 1,000), shared as below.
+  const total = ctx.quick ? TOTAL_SALES : Number(process.env['BENCH_CONFIRMATION_SALES'] || TOTAL_SALES);
+  const limit = budget(
+    {
+      quick: mode.sales.quick,
+      full: Math.max(1, Math.round((mode.sales.full * total) / TOTAL_SALES)),
+      fullSeconds: mode.sales.fullSeconds,
+    },
+    ctx.quick,
+  );
   const profiled = mode.profile ? (ctx.quick ? 3 : 30) : 0;
   const kiosk = await startSellingKiosk({
-    sales: n + profiled,
+    sales: limit.count + profiled,
     ...(mode.profile ? { agentLaunch: { nodeArgs: [INSPECT_ARG] } } : {}),
     pollMs: mode.pollMs,
     ...(mode.relay ? { agentRelayUrl: mode.relay } : {}),
@@ -133,9 +147,12 @@ async function runMode(
     }
     const anchor = mode.anchor ? startAnchor(kiosk.stack, ctx.quick ? 1 : 8, ctx.quick ? 1 : Infinity) : null;
     const sales: SaleTiming[] = [];
-    for (let i = 0; i < n; i++) sales.push(await kiosk.sell(laneFor(kiosk, i)));
+    limit.begin();
+    while (sales.length < limit.count && !limit.expired())
+      sales.push(await kiosk.sell(laneFor(kiosk, sales.length)));
+    const n = sales.length;
     anchorSamples.push(...((await anchor?.stop()) ?? []));
-    ctx.progress(`${mode.label}: ${n} sales`);
+    ctx.progress(`${mode.label}: ${n} sales in ${limit.elapsed().toFixed(0)} s`);
     if (profiled) {
       // Where the agent's time goes per sale (push received → intent → vend → settle), profiled apart from
       // the measured sales so the profiler's own cost does not colour them.

@@ -14,6 +14,7 @@ import { nowMs, opsPerSecond, type FigureSet } from '../lib/figures.ts';
 import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
 import { recordProfile } from '../lib/profile-figures.ts';
+import { budget } from '../lib/budget.ts';
 import type { Suite } from '../lib/suite.ts';
 import { writeKeyPair, type KeyPairFiles } from '../../test/helpers/key-files.ts';
 import { startProgram } from '../../test/helpers/processes.ts';
@@ -217,23 +218,32 @@ function recordLimits(
   return { rsa: rsa.p50, fsync: fsync.p50 };
 }
 
+/** Notifies signed, then delivered, per round. */
+const ROUND = 2_000;
+
 export const relayCapacitySuite: Suite = {
   name: 'relay-capacity',
   title:
     'one relay on SQLite: kiosk websockets held, notifies/s with p99 notify → kiosk, beside RSA and fsync limits',
   async run({ quick, figures, progress }) {
     const kiosks = quick ? 100 : 10_000;
-    const notifies = quick ? 200 : 3_000;
+    // The issue's 100,000 notifies, or as many as fit the delivery time allowed (relay-capacity.notifies).
+    const wanted = budget({ env: 'BENCH_RELAY_NOTIFIES', quick: 200, full: 100_000, fullSeconds: 60 }, quick);
     const concurrency = 32;
     const dir = tempDir('f2f-bench-relay-');
     const alipay = writeKeyPair(dir, 'alipay');
     const token = randomBytes(24).toString('hex');
     const ids = Array.from({ length: kiosks }, (_, i) => `K${i + 1}`);
     const limits = [await measureLimits(dir, alipay, quick ? 200 : 1000)];
+    // The relay accepts 10,000 connections by default: room for every kiosk and the suite's own requests.
+    const relayConfig = path.join(dir, 'relay.json');
+    fs.writeFileSync(relayConfig, JSON.stringify({ limits: { maxConnections: kiosks + 200 } }));
 
     const relay = await startProgram(
       'notify-relay',
       [
+        '--config',
+        relayConfig,
         '--port',
         '0',
         '--db',
@@ -273,13 +283,26 @@ export const relayCapacitySuite: Suite = {
         { target: { op: '<', value: 100 }, targetOn: 'p99' },
       );
 
-      progress(`signing ${notifies} notifies`);
+      // In rounds: a round is signed (clock stopped: signing is Alipay's work, not the relay's), then
+      // delivered (clock running), until the count is reached or the delivery time allowed is spent.
       const key = loadPrivateKey(alipay.privateKeyPem);
-      const batch = Array.from({ length: notifies }, (_, i) => signedNotify(key, ids[i % ids.length]!, i));
-      const t0 = nowMs();
-      const latencies = await deliver(relayUrl, batch, concurrency, received);
-      const seconds = (nowMs() - t0) / 1000;
+      const latencies: number[] = [];
+      let notifies = 0;
+      let seconds = 0;
+      while (notifies < wanted.count && seconds < wanted.seconds) {
+        const round = Array.from({ length: Math.min(ROUND, wanted.count - notifies) }, (_, i) =>
+          signedNotify(key, ids[(notifies + i) % ids.length]!, notifies + i),
+        );
+        const t0 = nowMs();
+        latencies.push(...(await deliver(relayUrl, round, concurrency, received)));
+        seconds += (nowMs() - t0) / 1000;
+        notifies += round.length;
+        progress(`${notifies} notifies delivered in ${seconds.toFixed(0)} s`);
+      }
       const rate = notifies / seconds;
+      figures.value('notifies', 'notifies delivered (the issue asks for 100,000)', 'notifies', notifies, {
+        target: { op: '>=', value: 100_000 },
+      });
       figures.value(
         'notifies_per_s',
         `verified notifies per second, ${concurrency} at a time over ${kiosks} kiosks`,
@@ -303,7 +326,7 @@ export const relayCapacitySuite: Suite = {
       );
       // Where the relay's time goes per notify: a further batch under the profiler, apart from the measured one.
       const inspector = await connectInspector(relay.log);
-      const extra = Array.from({ length: notifies / 5 }, (_, i) =>
+      const extra = Array.from({ length: Math.min(1_000, Math.ceil(notifies / 5)) }, (_, i) =>
         signedNotify(key, ids[i % ids.length]!, notifies + i),
       );
       await inspector.startProfile();

@@ -1,7 +1,9 @@
 // Start-up as an operator sees it after a power cut: kiosk-agent (browser host, production profile with the
 // relay, alipay-sim and vmc-sim already running) launched to its ready line, then a Chromium kiosk window
-// loading the screen until the first product tile is enabled (UI interactive). One more start runs with
-// --cpu-prof: its self time per origin says where the start-up goes.
+// loading the screen until the first product tile is enabled (UI interactive). The agent runs from the bundle
+// `npm run build` makes (dist/cli), as production does; `--help` is also timed from the TypeScript through
+// tsx, interleaved, to show what the bundle saves. One more start runs with --cpu-prof: its self time per
+// origin says where the start-up goes.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,10 +16,15 @@ import { startSellingKiosk } from '../lib/selling-kiosk.ts';
 import type { Suite } from '../lib/suite.ts';
 import { repoRoot } from '../../test/helpers/processes.ts';
 
-/** `kiosk-agent --help`: every module the agent imports is loaded, nothing is started. */
-async function helpRun(): Promise<number> {
+/**
+ * `kiosk-agent --help`: every module the agent imports is loaded, nothing is started. From the bundle
+ * `npm run build` made (what production starts), or from the TypeScript through tsx (F2F_FROM_SOURCE=1).
+ */
+async function helpRun(fromSource: boolean): Promise<number> {
   const t0 = nowMs();
-  await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--help']);
+  await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin', 'kiosk-agent.js'), '--help'], {
+    env: { ...process.env, F2F_FROM_SOURCE: fromSource ? '1' : '0' },
+  });
   return nowMs() - t0;
 }
 
@@ -37,9 +44,11 @@ export const startupSuite: Suite = {
     const page = await (await launchChromium()).newPage({ viewport: { width: 1080, height: 1600 } });
     const ready: number[] = [];
     const help: number[] = [];
+    const helpFromSource: number[] = [];
     const interactive: number[] = [];
     for (let i = 0; i < (quick ? 1 : 5); i++) {
-      help.push(await helpRun());
+      help.push(await helpRun(false));
+      helpFromSource.push(await helpRun(true));
       const t0 = nowMs();
       await kiosk.stack.startAgent();
       ready.push(nowMs() - t0);
@@ -48,11 +57,23 @@ export const startupSuite: Suite = {
       await page.goto('about:blank');
       await kiosk.stack.agent.stop();
     }
-    figures.samples(
+    const helpSpread = figures.samples(
       'help_exit_ms',
-      'kiosk-agent --help → exit: node + tsx + loading the module graph',
+      'kiosk-agent --help → exit: node + loading the bundled module graph',
       'ms',
       help,
+    );
+    const sourceSpread = figures.samples(
+      'help_exit_from_source_ms',
+      'the same from TypeScript through tsx (F2F_FROM_SOURCE=1), interleaved',
+      'ms',
+      helpFromSource,
+    );
+    figures.value(
+      'source_over_bundle',
+      'help from TypeScript ÷ from the bundle, at p50',
+      'x',
+      sourceSpread.p50 / helpSpread.p50,
     );
     figures.samples('ready_line_ms', 'launch → ready line', 'ms', ready);
     figures.samples(

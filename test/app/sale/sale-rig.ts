@@ -141,12 +141,16 @@ export interface SaleRigOptions extends SaleServiceOptions {
   readonly sellerId?: string;
   /** Signs notifications with another key than the one the kiosk trusts (a forger). */
   readonly forgeNotifies?: boolean;
+  /** Opens this database file instead of a fresh one: an agent restarted on what another rig left. */
+  readonly dbFile?: string;
 }
 
 export function startSaleRig(options: SaleRigOptions = {}): SaleRig {
-  const dir = tempDir('f2f-sale-rig-');
   const clock = { now: Date.parse('2026-11-29T08:00:00Z') };
-  const store = openStore(path.join(dir, 'kiosk.sqlite'), () => clock.now);
+  const store = openStore(
+    options.dbFile ?? path.join(tempDir('f2f-sale-rig-'), 'kiosk.sqlite'),
+    () => clock.now,
+  );
   onCleanup(() => store.close());
   store.lanes.seedIfEmpty([
     { lane: 1, productId: 'W', name: 'Water', priceFen: 200, stock: 5, capacity: 10, enabled: true },

@@ -13,6 +13,7 @@ test('originOf names packages, app folders and the parts of node start-up is spe
   assert.equal(originOf('file:///repo/node_modules/@scope/pkg/x.js', 'f', root), 'npm:@scope/pkg');
   assert.equal(originOf('file:///repo/app/store/database.ts', 'open', root), 'app/store');
   assert.equal(originOf('file:///repo/cli/kiosk-agent.ts', 'main', root), 'cli');
+  assert.equal(originOf('file:///repo/dist/cli/chunks/chunk-X.mjs', 'commit', root), 'dist/cli');
   assert.equal(originOf('node:internal/modules/esm/hooks', 'makeSyncRequest', root), 'node:loader_hooks_tsx');
   assert.equal(originOf('node:internal/deps/cjs-module-lexer/lexer', 'parse', root), 'node:module_compile');
   assert.equal(originOf('', '(garbage collector)', root), 'garbage_collector');
