@@ -53,6 +53,11 @@ export interface FafbTiming {
   readonly vendResultTimeoutMs: number;
   /** Lane / machine status queries give up (state 'unknown') after this long. */
   readonly statusTimeoutMs: number;
+  /**
+   * A vend's lane check that went unanswered (board reset, replug) is asked again once the link is back,
+   * until this long after the vend began; then the vend ends not_delivered (no motor command was sent).
+   */
+  readonly laneCheckWithinMs: number;
   /** After this much silence the port is closed and reopened (an unplugged USB adapter sends no event). 0 = never. */
   readonly reopenAfterSilenceMs: number;
   readonly reopenBackoffMs: number;
@@ -67,6 +72,7 @@ export const DEFAULT_FAFB_TIMING: FafbTiming = {
   commandSendTimeoutMs: 3000,
   vendResultTimeoutMs: 60_000,
   statusTimeoutMs: 3000,
+  laneCheckWithinMs: 10_000,
   reopenAfterSilenceMs: 2000,
   reopenBackoffMs: 250,
   reopenBackoffMaxMs: 5000,
@@ -105,7 +111,7 @@ export interface FafbDispenser extends Dispenser {
   setStock(lane: Lane, stock: number): Promise<boolean>;
   /** 0x14: set a lane's capacity (0 = all lanes). */
   setCapacity(lane: Lane, capacity: number): Promise<boolean>;
-  /** 0x16: set the board's POLL interval (100 ms – 2 s, rounded to 100 ms). */
+  /** 0x16: set the board's POLL interval (100 ms – 2 s in steps of 100 ms); sent again after a board restart. */
   setPollInterval(ms: number): Promise<boolean>;
   /** 0x31 information sync, then the board's 0x11 report for that lane; null if it did not come. */
   readLaneInfo(lane: Lane): Promise<LaneInfo | null>;
@@ -137,6 +143,10 @@ class FafbDriver implements FafbDispenser {
 
   private vendChain: Promise<unknown> = Promise.resolve();
   private currentVend: VendJob | null = null;
+  /** Vends waiting for the link to come back (to ask their lane check again); told on close. */
+  private readonly linkWaiters = new Set<(up: boolean) => void>();
+  /** The POLL interval asked for with 0x16, and whether the board has acknowledged it since its last restart. */
+  private pollInterval: { ms: number; onBoard: boolean } | null = null;
   private readonly counters = { polls: 0, duplicatesIgnored: 0, boardRestarts: 0 };
 
   constructor(private readonly opts: FafbDispenserOptions) {
@@ -245,6 +255,7 @@ class FafbDriver implements FafbDispenser {
     this.port.resetBackoff();
     this.log('link up');
     this.listeners.emit({ type: 'link', state: 'up', detail: 'board is polling' });
+    if (this.pollInterval && !this.pollInterval.onBoard) this.resendPollInterval('link up');
   }
 
   private setLinkDown(reason: string): void {
@@ -266,6 +277,7 @@ class FafbDriver implements FafbDispenser {
     this.log(`board restart: ${reason}`);
     this.lostContact(`board restarted (${reason})`);
     this.listeners.emit({ type: 'fault', detail: `board restarted: ${reason}` });
+    this.resendPollInterval('board restarted');
   }
 
   // ---------------------------------------------------------------- frames from the board
@@ -302,8 +314,15 @@ class FafbDriver implements FafbDispenser {
       );
       return;
     }
-    if (verdict.kind === 'restart') this.boardRestarted(verdict.reason);
-    this.onBoardData(frame.cmd, frame.text);
+    if (verdict.kind !== 'restart') {
+      this.onBoardData(frame.cmd, frame.text);
+      return;
+    }
+    this.boardRestarted(verdict.reason);
+    this.onBoardData(frame.cmd, frame.text); // itself a reply to a request sent after the restart, perhaps
+    // Whatever else the board was asked before it restarted is forgotten: no answer is coming, and waiting
+    // for one would only delay a vend's repeated lane check.
+    this.requests.cancelAll();
   }
 
   private onBoardData(cmd: number, text: Buffer): void {
@@ -374,6 +393,8 @@ class FafbDriver implements FafbDispenser {
         commandSendTimeoutMs: this.timing.commandSendTimeoutMs,
         commands: this.commands,
         checkLane: (l) => maintenance.checkSelection(this.maint, l),
+        laneCheckWithinMs: this.timing.laneCheckWithinMs,
+        waitForLink: (ms) => this.waitForLink(ms),
         log: this.log,
         finished: (l, outcome, jammed) => this.vendFinished(job, l, outcome, jammed),
       },
@@ -382,6 +403,24 @@ class FafbDriver implements FafbDispenser {
     );
     this.currentVend = job;
     return job.run();
+  }
+
+  private waitForLink(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.link === 'up') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (up: boolean): void => {
+        clearTimeout(timer);
+        off();
+        this.linkWaiters.delete(done);
+        resolve(up && !this.closed);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      const off = this.listeners.add((e) => {
+        if (e.type === 'link' && e.state === 'up') done(true);
+      });
+      this.linkWaiters.add(done);
+    });
   }
 
   private vendFinished(job: VendJob, lane: Lane, outcome: VendOutcome, jammed: boolean): void {
@@ -420,7 +459,28 @@ class FafbDriver implements FafbDispenser {
 
   async setPollInterval(ms: number): Promise<boolean> {
     this.assertOpen();
-    return maintenance.setPollInterval(this.maint, ms);
+    maintenance.checkPollInterval(ms);
+    this.pollInterval = { ms, onBoard: false };
+    return this.sendPollInterval();
+  }
+
+  /**
+   * Sends the interval last asked for. Again after a board restart (the document does not say a board keeps
+   * it) and when the link comes back with it not yet acknowledged.
+   */
+  private async sendPollInterval(): Promise<boolean> {
+    const wanted = this.pollInterval;
+    if (!wanted || this.closed) return false;
+    const acked = await maintenance.setPollInterval(this.maint, wanted.ms);
+    if (this.pollInterval === wanted) wanted.onBoard = acked;
+    return acked;
+  }
+
+  private resendPollInterval(why: string): void {
+    if (!this.pollInterval || this.closed) return;
+    this.pollInterval.onBoard = false;
+    this.log(`POLL interval ${this.pollInterval.ms} ms sent again (${why})`);
+    void this.sendPollInterval();
   }
 
   readLaneInfo(lane: Lane): Promise<LaneInfo | null> {
@@ -436,6 +496,7 @@ class FafbDriver implements FafbDispenser {
     // reached the board); one already sent ends unverified.
     this.commands.dropQueued();
     this.requests.cancelAll();
+    for (const waiter of [...this.linkWaiters]) waiter(false);
     this.currentVend?.interrupted('dispenser closed');
     this.commands.linkBroken('dispenser closed');
     this.parser = null;

@@ -122,14 +122,15 @@ export function setCapacity(ctx: MaintenanceContext, lane: Lane, capacity: numbe
   );
 }
 
+/** 0x16's range in the document: 100 ms – 2 s, in units of 100 ms. */
+export function checkPollInterval(ms: number): void {
+  if (!Number.isInteger(ms) || ms < 100 || ms > 2000 || ms % 100 !== 0)
+    throw new FafbDispenserError(`poll interval must be 100..2000 ms in steps of 100, got ${ms}`);
+}
+
 export function setPollInterval(ctx: MaintenanceContext, ms: number): Promise<boolean> {
-  if (!Number.isInteger(ms) || ms < 100 || ms > 2000)
-    throw new FafbDispenserError(`poll interval must be 100..2000 ms, got ${ms}`);
-  return ctx.requests.sendAndConfirm(
-    FafbCmd.SET_POLL_INTERVAL,
-    [Math.round(ms / 100)],
-    `set poll interval ${ms} ms`,
-  );
+  checkPollInterval(ms);
+  return ctx.requests.sendAndConfirm(FafbCmd.SET_POLL_INTERVAL, [ms / 100], `set poll interval ${ms} ms`);
 }
 
 export async function readLaneInfo(ctx: MaintenanceContext, lane: Lane): Promise<LaneInfo | null> {
