@@ -44,7 +44,6 @@ export class PollPace {
       this.slowDown = null;
       this.ask(this.opts.idleMs);
     }, this.opts.idleAfterMs);
-    this.slowDown.unref();
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 // PTY) times every answer of the agent (kiosk-agent process), first idle, then while sales follow one another
 // through the rpc contract — checkout, precreate, notify pushed by the relay, vend, settle. The protocol allows
 // 100 ms; the target is p99 < 20 ms.
-import { laneFor, startSellingKiosk, type BoardStats } from '../lib/selling-kiosk.ts';
+import { laneFor, startSellingKiosk, withPollPace, type BoardStats } from '../lib/selling-kiosk.ts';
 import type { Suite } from '../lib/suite.ts';
 import type { FigureSet } from '../lib/figures.ts';
 
@@ -29,7 +29,11 @@ export const boardLinkSuite: Suite = {
   title: 'POLL answer latency, agent idle and selling at full speed (vmc-sim POLLs every 100 ms)',
   async run({ quick, figures, progress }) {
     const seconds = quick ? 2 : 30;
-    const kiosk = await startSellingKiosk({ sales: seconds * 10, pollMs: 100 });
+    const kiosk = await startSellingKiosk({
+      sales: seconds * 10,
+      pollMs: 100,
+      agentConfig: withPollPace(false), // the board's own 100 ms throughout, idle and selling alike
+    });
     await kiosk.resetBoardStats();
     await sleep(quick ? 1000 : 5000);
     const idle = record(figures, 'idle', await kiosk.boardStats());

@@ -5,7 +5,7 @@
 import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
 import type { FigureSet } from '../lib/figures.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
-import { laneFor, startSellingKiosk } from '../lib/selling-kiosk.ts';
+import { laneFor, startSellingKiosk, withPollPace } from '../lib/selling-kiosk.ts';
 import type { Suite } from '../lib/suite.ts';
 
 /** Least-squares slope of y over x. */
@@ -45,6 +45,7 @@ export const footprintSuite: Suite = {
     const kiosk = await startSellingKiosk({
       sales,
       pollMs: 50,
+      agentConfig: withPollPace(false), // keep the board's 50 ms (faster than 0x16 could set), to sell quickly
       motorMs: 10,
       agentLaunch: { nodeArgs: [INSPECT_ARG] },
     });
