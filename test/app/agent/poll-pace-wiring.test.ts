@@ -59,6 +59,8 @@ describe('POLL pace over a socat PTY', { timeout: 30_000 }, () => {
   it('pollPace false never sends 0x16: the board keeps its own interval', async () => {
     const r = await startRig({ transport: 'socat PTY', pollIntervalMs: 300 });
     rigs.push(r);
+    const commands: number[] = [];
+    r.sim.onEvent((e) => e.type === 'command' && commands.push(e.cmd));
     const sales = salesFeed();
     assert.equal(
       pacePolls(dispenserConfig(false), r.driver, sales, () => {}),
@@ -68,5 +70,6 @@ describe('POLL pace over a socat PTY', { timeout: 30_000 }, () => {
     // A lane check is the next command to leave: had a 0x16 been queued, it would have gone first.
     await r.driver.laneStatus(1);
     assert.equal(r.sim.stats().pollIntervalMs, 300);
+    assert.ok(commands.includes(0x01) && !commands.includes(0x16), `commands: ${commands.join(', ')}`);
   });
 });
