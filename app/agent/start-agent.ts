@@ -25,7 +25,7 @@ import { openStore, type Store } from '../store/index.ts';
 import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
 import { loadAgentSecrets } from './agent-secrets.ts';
 import { prepareDataDir } from './data-dir.ts';
-import { pacePolls } from './poll-pace-wiring.ts';
+import { readyBoardWhilePaying } from './board-readiness.ts';
 import { loadProductImages } from './product-images.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -128,7 +128,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
   );
-  const stopPollPace = pacePolls(config.dispenser, dispenser, sales, log);
+  const stopBoardReadiness = readyBoardWhilePaying(config.dispenser, dispenser, sales, log);
   const telemetry = new OutboxUploader({
     url: config.relay.url,
     kioskId: config.kioskId,
@@ -167,7 +167,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       await telemetry.stop();
       await relay?.stop();
       await sales.stop();
-      stopPollPace?.();
+      stopBoardReadiness?.();
       await dispenser.close();
       store.close();
     },

@@ -58,6 +58,11 @@ export interface FafbTiming {
    * until this long after the vend began; then the vend ends not_delivered (no motor command was sent).
    */
   readonly laneCheckWithinMs: number;
+  /**
+   * A vend skips its own lane check when the board called the lane normal this recently (a check made while
+   * the customer was paying) and nothing has happened since that could change it. 0 = always check.
+   */
+  readonly laneCheckFreshMs: number;
   /** After this much silence the port is closed and reopened (an unplugged USB adapter sends no event). 0 = never. */
   readonly reopenAfterSilenceMs: number;
   readonly reopenBackoffMs: number;
@@ -73,6 +78,7 @@ export const DEFAULT_FAFB_TIMING: FafbTiming = {
   vendResultTimeoutMs: 60_000,
   statusTimeoutMs: 3000,
   laneCheckWithinMs: 10_000,
+  laneCheckFreshMs: 60_000,
   reopenAfterSilenceMs: 2000,
   reopenBackoffMs: 250,
   reopenBackoffMaxMs: 5000,
@@ -169,6 +175,8 @@ class FafbDriver implements FafbDispenser {
       lift: this.capabilities.lift,
       link: () => this.link,
       jammedLanes: new Map(),
+      normalLanes: new Map(),
+      checksInFlight: new Map(),
     };
     this.port = new PortKeeper({
       open: opts.openPort,
@@ -268,6 +276,9 @@ class FafbDriver implements FafbDispenser {
 
   /** Link loss and board restart alike: what may have reached the board is settled, never resent. */
   private lostContact(reason: string): void {
+    // The board may have been changed or restarted meanwhile: what it said of its lanes is not reused.
+    this.maint.normalLanes.clear();
+    this.maint.checksInFlight.clear();
     this.currentVend?.interrupted(reason);
     this.commands.linkBroken(reason);
   }
@@ -332,6 +343,7 @@ class FafbDriver implements FafbDispenser {
         return;
       case FafbCmd.FULLY_LOADED:
         this.log('technician pressed "fully loaded"');
+        this.maint.normalLanes.clear();
         this.listeners.emit({ type: 'fully_loaded' });
         return;
       case FafbCmd.INFO_SYNC:
@@ -393,6 +405,7 @@ class FafbDriver implements FafbDispenser {
         commandSendTimeoutMs: this.timing.commandSendTimeoutMs,
         commands: this.commands,
         checkLane: (l) => maintenance.checkSelection(this.maint, l),
+        freshCheck: (l) => maintenance.takeFreshCheck(this.maint, l, this.timing.laneCheckFreshMs),
         laneCheckWithinMs: this.timing.laneCheckWithinMs,
         waitForLink: (ms) => this.waitForLink(ms),
         log: this.log,
@@ -425,6 +438,9 @@ class FafbDriver implements FafbDispenser {
 
   private vendFinished(job: VendJob, lane: Lane, outcome: VendOutcome, jammed: boolean): void {
     if (this.currentVend === job) this.currentVend = null;
+    // What the board said of this lane before or during the vend is stale now (its stock changed).
+    this.maint.normalLanes.delete(lane);
+    this.maint.checksInFlight.delete(lane);
     if (outcome.kind === 'delivered') {
       this.maint.jammedLanes.delete(lane);
       return;

@@ -16,6 +16,8 @@ export interface VendContext {
   readonly commands: FafbCommandQueue;
   /** 0x01 → the board's 0x02 text for this lane, or null when it did not answer. */
   checkLane(lane: Lane): Promise<Buffer | null>;
+  /** The board's recent "normal" for this lane, still valid (taken once), instead of asking again; or null. */
+  freshCheck(lane: Lane): Buffer | null;
   /**
    * An unanswered lane check, or a 0x06 that never left the queue, is tried again once the link is back,
    * until this long after the vend began (nothing that can run a motor has gone out, so it is safe).
@@ -81,7 +83,9 @@ export class VendJob {
    */
   private async checkThenSend(): Promise<void> {
     this.attempts++;
-    const reply = await this.ctx.checkLane(this.lane);
+    const fresh = this.attempts === 1 ? this.ctx.freshCheck(this.lane) : null;
+    if (fresh) this.ctx.log(`vend ${this.txn} lane ${this.lane}: the board called the lane normal just now`);
+    const reply = fresh ?? (await this.ctx.checkLane(this.lane));
     if (this.done) return;
     if (!reply) {
       if (await this.mayTryAgain('the selection check went unanswered')) return this.checkThenSend();
