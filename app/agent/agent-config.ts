@@ -6,6 +6,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KIOSK_ID_PATTERN } from '../sale/out-trade-no.ts';
 
+/** A POLL interval the 0x16 command can set: 100 ms – 2 s, in units of 100 ms (shared/protocols/vmc-fafb.md). */
+const POLL_MS = z.number().int().min(100).max(2000).multipleOf(100);
+const DEFAULT_POLL_PACE = { openMs: 100, idleMs: 200, idleAfterMs: 5000 };
+
 const laneConfig = z
   .object({
     lane: z.number().int().min(1).max(9999),
@@ -61,6 +65,22 @@ export const agentConfigSchema = z
           })
           .strict()
           .optional(),
+        /**
+         * fafb only: the board's POLL interval (0x16) while an order is open — from the QR code to the end of
+         * its vend — and otherwise (docs/dispenser.md, "POLL pace"). false: never set (the board keeps its own).
+         */
+        pollPace: z
+          .union([
+            z.literal(false),
+            z
+              .object({
+                openMs: POLL_MS.default(100),
+                idleMs: POLL_MS.default(200),
+                idleAfterMs: z.number().int().min(0).max(600_000).default(5000),
+              })
+              .strict(),
+          ])
+          .default(DEFAULT_POLL_PACE),
       })
       .strict(),
     sale: z

@@ -25,6 +25,7 @@ import { openStore, type Store } from '../store/index.ts';
 import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
 import { loadAgentSecrets } from './agent-secrets.ts';
 import { prepareDataDir } from './data-dir.ts';
+import { readyBoardWhilePaying } from './board-readiness.ts';
 import { loadProductImages } from './product-images.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -127,6 +128,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   sales.onChange((order) =>
     events.publish('sale.updated', toSaleView(order, store.refunds.forOrder(order.outTradeNo))),
   );
+  const stopBoardReadiness = readyBoardWhilePaying(config.dispenser, dispenser, sales, log);
   const telemetry = new OutboxUploader({
     url: config.relay.url,
     kioskId: config.kioskId,
@@ -165,6 +167,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       await telemetry.stop();
       await relay?.stop();
       await sales.stop();
+      stopBoardReadiness?.();
       await dispenser.close();
       store.close();
     },

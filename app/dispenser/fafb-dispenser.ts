@@ -53,6 +53,16 @@ export interface FafbTiming {
   readonly vendResultTimeoutMs: number;
   /** Lane / machine status queries give up (state 'unknown') after this long. */
   readonly statusTimeoutMs: number;
+  /**
+   * A vend's lane check that went unanswered (board reset, replug) is asked again once the link is back,
+   * until this long after the vend began; then the vend ends not_delivered (no motor command was sent).
+   */
+  readonly laneCheckWithinMs: number;
+  /**
+   * A vend skips its own lane check when the board called the lane normal this recently (a check made while
+   * the customer was paying) and nothing has happened since that could change it. 0 = always check.
+   */
+  readonly laneCheckFreshMs: number;
   /** After this much silence the port is closed and reopened (an unplugged USB adapter sends no event). 0 = never. */
   readonly reopenAfterSilenceMs: number;
   readonly reopenBackoffMs: number;
@@ -67,6 +77,8 @@ export const DEFAULT_FAFB_TIMING: FafbTiming = {
   commandSendTimeoutMs: 3000,
   vendResultTimeoutMs: 60_000,
   statusTimeoutMs: 3000,
+  laneCheckWithinMs: 10_000,
+  laneCheckFreshMs: 60_000,
   reopenAfterSilenceMs: 2000,
   reopenBackoffMs: 250,
   reopenBackoffMaxMs: 5000,
@@ -105,7 +117,7 @@ export interface FafbDispenser extends Dispenser {
   setStock(lane: Lane, stock: number): Promise<boolean>;
   /** 0x14: set a lane's capacity (0 = all lanes). */
   setCapacity(lane: Lane, capacity: number): Promise<boolean>;
-  /** 0x16: set the board's POLL interval (100 ms – 2 s, rounded to 100 ms). */
+  /** 0x16: set the board's POLL interval (100 ms – 2 s in steps of 100 ms); sent again after a board restart. */
   setPollInterval(ms: number): Promise<boolean>;
   /** 0x31 information sync, then the board's 0x11 report for that lane; null if it did not come. */
   readLaneInfo(lane: Lane): Promise<LaneInfo | null>;
@@ -137,6 +149,10 @@ class FafbDriver implements FafbDispenser {
 
   private vendChain: Promise<unknown> = Promise.resolve();
   private currentVend: VendJob | null = null;
+  /** Vends waiting for the link to come back (to ask their lane check again); told on close. */
+  private readonly linkWaiters = new Set<(up: boolean) => void>();
+  /** The POLL interval asked for with 0x16, and whether the board has acknowledged it since its last restart. */
+  private pollInterval: { ms: number; onBoard: boolean } | null = null;
   private readonly counters = { polls: 0, duplicatesIgnored: 0, boardRestarts: 0 };
 
   constructor(private readonly opts: FafbDispenserOptions) {
@@ -159,6 +175,8 @@ class FafbDriver implements FafbDispenser {
       lift: this.capabilities.lift,
       link: () => this.link,
       jammedLanes: new Map(),
+      normalLanes: new Map(),
+      checksInFlight: new Map(),
     };
     this.port = new PortKeeper({
       open: opts.openPort,
@@ -245,6 +263,7 @@ class FafbDriver implements FafbDispenser {
     this.port.resetBackoff();
     this.log('link up');
     this.listeners.emit({ type: 'link', state: 'up', detail: 'board is polling' });
+    if (this.pollInterval && !this.pollInterval.onBoard) this.resendPollInterval('link up');
   }
 
   private setLinkDown(reason: string): void {
@@ -257,6 +276,9 @@ class FafbDriver implements FafbDispenser {
 
   /** Link loss and board restart alike: what may have reached the board is settled, never resent. */
   private lostContact(reason: string): void {
+    // The board may have been changed or restarted meanwhile: what it said of its lanes is not reused.
+    this.maint.normalLanes.clear();
+    this.maint.checksInFlight.clear();
     this.currentVend?.interrupted(reason);
     this.commands.linkBroken(reason);
   }
@@ -266,6 +288,7 @@ class FafbDriver implements FafbDispenser {
     this.log(`board restart: ${reason}`);
     this.lostContact(`board restarted (${reason})`);
     this.listeners.emit({ type: 'fault', detail: `board restarted: ${reason}` });
+    this.resendPollInterval('board restarted');
   }
 
   // ---------------------------------------------------------------- frames from the board
@@ -302,8 +325,15 @@ class FafbDriver implements FafbDispenser {
       );
       return;
     }
-    if (verdict.kind === 'restart') this.boardRestarted(verdict.reason);
-    this.onBoardData(frame.cmd, frame.text);
+    if (verdict.kind !== 'restart') {
+      this.onBoardData(frame.cmd, frame.text);
+      return;
+    }
+    this.boardRestarted(verdict.reason);
+    this.onBoardData(frame.cmd, frame.text); // itself a reply to a request sent after the restart, perhaps
+    // Whatever else the board was asked before it restarted is forgotten: no answer is coming, and waiting
+    // for one would only delay a vend's repeated lane check.
+    this.requests.cancelAll();
   }
 
   private onBoardData(cmd: number, text: Buffer): void {
@@ -313,6 +343,7 @@ class FafbDriver implements FafbDispenser {
         return;
       case FafbCmd.FULLY_LOADED:
         this.log('technician pressed "fully loaded"');
+        this.maint.normalLanes.clear();
         this.listeners.emit({ type: 'fully_loaded' });
         return;
       case FafbCmd.INFO_SYNC:
@@ -374,6 +405,9 @@ class FafbDriver implements FafbDispenser {
         commandSendTimeoutMs: this.timing.commandSendTimeoutMs,
         commands: this.commands,
         checkLane: (l) => maintenance.checkSelection(this.maint, l),
+        freshCheck: (l) => maintenance.takeFreshCheck(this.maint, l, this.timing.laneCheckFreshMs),
+        laneCheckWithinMs: this.timing.laneCheckWithinMs,
+        waitForLink: (ms) => this.waitForLink(ms),
         log: this.log,
         finished: (l, outcome, jammed) => this.vendFinished(job, l, outcome, jammed),
       },
@@ -384,8 +418,29 @@ class FafbDriver implements FafbDispenser {
     return job.run();
   }
 
+  private waitForLink(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.link === 'up') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (up: boolean): void => {
+        clearTimeout(timer);
+        off();
+        this.linkWaiters.delete(done);
+        resolve(up && !this.closed);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      const off = this.listeners.add((e) => {
+        if (e.type === 'link' && e.state === 'up') done(true);
+      });
+      this.linkWaiters.add(done);
+    });
+  }
+
   private vendFinished(job: VendJob, lane: Lane, outcome: VendOutcome, jammed: boolean): void {
     if (this.currentVend === job) this.currentVend = null;
+    // What the board said of this lane before or during the vend is stale now (its stock changed).
+    this.maint.normalLanes.delete(lane);
+    this.maint.checksInFlight.delete(lane);
     if (outcome.kind === 'delivered') {
       this.maint.jammedLanes.delete(lane);
       return;
@@ -420,7 +475,28 @@ class FafbDriver implements FafbDispenser {
 
   async setPollInterval(ms: number): Promise<boolean> {
     this.assertOpen();
-    return maintenance.setPollInterval(this.maint, ms);
+    maintenance.checkPollInterval(ms);
+    this.pollInterval = { ms, onBoard: false };
+    return this.sendPollInterval();
+  }
+
+  /**
+   * Sends the interval last asked for. Again after a board restart (the document does not say a board keeps
+   * it) and when the link comes back with it not yet acknowledged.
+   */
+  private async sendPollInterval(): Promise<boolean> {
+    const wanted = this.pollInterval;
+    if (!wanted || this.closed) return false;
+    const acked = await maintenance.setPollInterval(this.maint, wanted.ms);
+    if (this.pollInterval === wanted) wanted.onBoard = acked;
+    return acked;
+  }
+
+  private resendPollInterval(why: string): void {
+    if (!this.pollInterval || this.closed) return;
+    this.pollInterval.onBoard = false;
+    this.log(`POLL interval ${this.pollInterval.ms} ms sent again (${why})`);
+    void this.sendPollInterval();
   }
 
   readLaneInfo(lane: Lane): Promise<LaneInfo | null> {
@@ -436,6 +512,7 @@ class FafbDriver implements FafbDispenser {
     // reached the board); one already sent ends unverified.
     this.commands.dropQueued();
     this.requests.cancelAll();
+    for (const waiter of [...this.linkWaiters]) waiter(false);
     this.currentVend?.interrupted('dispenser closed');
     this.commands.linkBroken('dispenser closed');
     this.parser = null;

@@ -13,6 +13,14 @@ export interface MaintenanceContext {
   readonly link: () => LinkState;
   /** Lanes whose last vend ended with the board's "jammed": they read `jammed` until cleared. */
   readonly jammedLanes: Map<Lane, string>;
+  /**
+   * Lanes the board last called normal (0x02 status 01), with performance.now() of that answer. A vend may
+   * use such an answer instead of asking again (see `takeFreshCheck`); anything that can change what the
+   * board would say clears it.
+   */
+  readonly normalLanes: Map<Lane, number>;
+  /** Lane checks on their way: a second check of the same lane waits for the first one's answer. */
+  readonly checksInFlight: Map<Lane, Promise<Buffer | null>>;
 }
 
 /** 0x11 selection info as the board reports it. Price is in the board's own units (see its decimal setting). */
@@ -47,11 +55,38 @@ function checkByte(value: number, what: string): void {
 
 /** 0x01 → the board's 0x02 text for `lane`, or null. */
 export function checkSelection(ctx: MaintenanceContext, lane: Lane): Promise<Buffer | null> {
-  return ctx.requests.request(FafbCmd.CHECK_SELECTION, sel(lane), `check lane ${lane}`, {
-    cmd: FafbCmd.SELECTION_STATUS,
-    match: (t) => selectionOf(t, 1) === lane,
-    timeoutMs: ctx.statusTimeoutMs,
-  });
+  // A vend right after the check made while its customer paid: the same question, one answer (a second
+  // 0x01 would also take the POLL slot the vend command needs).
+  const pending = ctx.checksInFlight.get(lane);
+  if (pending) return pending;
+  ctx.normalLanes.delete(lane);
+  const check = ctx.requests
+    .request(FafbCmd.CHECK_SELECTION, sel(lane), `check lane ${lane}`, {
+      cmd: FafbCmd.SELECTION_STATUS,
+      match: (t) => selectionOf(t, 1) === lane,
+      timeoutMs: ctx.statusTimeoutMs,
+    })
+    .then((reply) => {
+      if (ctx.checksInFlight.get(lane) !== check) return reply; // the board changed meanwhile
+      ctx.checksInFlight.delete(lane);
+      if (reply?.[0] === 0x01) ctx.normalLanes.set(lane, performance.now());
+      return reply;
+    });
+  ctx.checksInFlight.set(lane, check);
+  return check;
+}
+
+/**
+ * The board's "normal" for `lane` if it was given less than `freshMs` ago and nothing has happened since that
+ * could change it (the driver clears them on a vend, a board restart, a lost link, stock or capacity changes,
+ * "fully loaded"). Used once: the vend that takes it skips its own lane check, which costs two POLL intervals
+ * of the customer's wait (the 0x02 comes in the board's next slot, the 0x06 in the one after).
+ */
+export function takeFreshCheck(ctx: MaintenanceContext, lane: Lane, freshMs: number): Buffer | null {
+  const at = ctx.normalLanes.get(lane);
+  ctx.normalLanes.delete(lane);
+  if (at === undefined || performance.now() - at > freshMs) return null;
+  return Buffer.from([0x01, ...sel(lane)]);
 }
 
 export async function laneStatus(ctx: MaintenanceContext, lane: Lane): Promise<LaneStatus> {
@@ -105,6 +140,7 @@ export function setStock(ctx: MaintenanceContext, lane: Lane, stock: number): Pr
   checkByte(stock, 'stock');
   if (lane === 0) ctx.jammedLanes.clear();
   else ctx.jammedLanes.delete(lane);
+  ctx.normalLanes.clear();
   return ctx.requests.sendAndConfirm(
     FafbCmd.SET_STOCK,
     [...sel(lane), stock],
@@ -115,6 +151,7 @@ export function setStock(ctx: MaintenanceContext, lane: Lane, stock: number): Pr
 export function setCapacity(ctx: MaintenanceContext, lane: Lane, capacity: number): Promise<boolean> {
   checkLane(lane, true);
   checkByte(capacity, 'capacity');
+  ctx.normalLanes.clear();
   return ctx.requests.sendAndConfirm(
     FafbCmd.SET_CAPACITY,
     [...sel(lane), capacity],
@@ -122,14 +159,15 @@ export function setCapacity(ctx: MaintenanceContext, lane: Lane, capacity: numbe
   );
 }
 
+/** 0x16's range in the document: 100 ms – 2 s, in units of 100 ms. */
+export function checkPollInterval(ms: number): void {
+  if (!Number.isInteger(ms) || ms < 100 || ms > 2000 || ms % 100 !== 0)
+    throw new FafbDispenserError(`poll interval must be 100..2000 ms in steps of 100, got ${ms}`);
+}
+
 export function setPollInterval(ctx: MaintenanceContext, ms: number): Promise<boolean> {
-  if (!Number.isInteger(ms) || ms < 100 || ms > 2000)
-    throw new FafbDispenserError(`poll interval must be 100..2000 ms, got ${ms}`);
-  return ctx.requests.sendAndConfirm(
-    FafbCmd.SET_POLL_INTERVAL,
-    [Math.round(ms / 100)],
-    `set poll interval ${ms} ms`,
-  );
+  checkPollInterval(ms);
+  return ctx.requests.sendAndConfirm(FafbCmd.SET_POLL_INTERVAL, [ms / 100], `set poll interval ${ms} ms`);
 }
 
 export async function readLaneInfo(ctx: MaintenanceContext, lane: Lane): Promise<LaneInfo | null> {

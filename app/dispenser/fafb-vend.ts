@@ -16,6 +16,15 @@ export interface VendContext {
   readonly commands: FafbCommandQueue;
   /** 0x01 → the board's 0x02 text for this lane, or null when it did not answer. */
   checkLane(lane: Lane): Promise<Buffer | null>;
+  /** The board's recent "normal" for this lane, still valid (taken once), instead of asking again; or null. */
+  freshCheck(lane: Lane): Buffer | null;
+  /**
+   * An unanswered lane check, or a 0x06 that never left the queue, is tried again once the link is back,
+   * until this long after the vend began (nothing that can run a motor has gone out, so it is safe).
+   */
+  readonly laneCheckWithinMs: number;
+  /** Resolves true once the board is POLLing (at once if it is), false after `ms` or when the driver closes. */
+  waitForLink(ms: number): Promise<boolean>;
   readonly log: (line: string) => void;
   /** Called once with the final outcome; `jammed` when the board reported the lane jammed (0x04 code 03). */
   finished(lane: Lane, outcome: VendOutcome, jammed: boolean): void;
@@ -27,6 +36,9 @@ export interface VendContext {
  */
 export type VendPhase = 'checking' | 'queued' | 'sent' | 'accepted';
 
+/** Lane checks per vend at most (each one waits for its answer or its timeout). */
+const MAX_ATTEMPTS = 4;
+
 const sel = (lane: number): [number, number] => [(lane >> 8) & 0xff, lane & 0xff];
 
 export class VendJob {
@@ -34,6 +46,9 @@ export class VendJob {
   private command: OutCommand | null = null;
   private cancelResultTimeout: (() => void) | null = null;
   private done = false;
+  /** The pre-send attempts (lane check, 0x06 queued) end by this performance.now(). */
+  private deadline = 0;
+  private attempts = 0;
   private resolve: (o: VendOutcome) => void = () => {};
   readonly result: Promise<VendOutcome>;
 
@@ -55,21 +70,37 @@ export class VendJob {
   }
 
   async run(): Promise<VendOutcome> {
-    const reply = await this.ctx.checkLane(this.lane);
-    if (this.done) return this.result;
+    this.deadline = performance.now() + this.ctx.laneCheckWithinMs;
+    await this.checkThenSend();
+    return this.result;
+  }
+
+  /**
+   * The lane check, then the 0x06. A check that goes unanswered (the board was off: a reset, a replug) and a
+   * 0x06 that never left the queue are lost sales, not faults: both are tried again once the link is back,
+   * until `laneCheckWithinMs` after the vend began and at most `MAX_ATTEMPTS` times. Only before anything
+   * that can run a motor went out: the phase is `checking` again only after the 0x06 ended `not_sent`.
+   */
+  private async checkThenSend(): Promise<void> {
+    this.attempts++;
+    const fresh = this.attempts === 1 ? this.ctx.freshCheck(this.lane) : null;
+    if (fresh) this.ctx.log(`vend ${this.txn} lane ${this.lane}: the board called the lane normal just now`);
+    const reply = fresh ?? (await this.ctx.checkLane(this.lane));
+    if (this.done) return;
     if (!reply) {
+      if (await this.mayTryAgain('the selection check went unanswered')) return this.checkThenSend();
       this.finish({
         kind: 'not_delivered',
         reason: 'the board did not answer the selection check; the vend was not sent',
       });
-      return this.result;
+      return;
     }
     const status = reply[0] ?? 0;
     if (status !== 0x01) {
       // The board refused the lane before any motor command: nothing can have come out.
       const s = selectionStatus(status);
       this.finish({ kind: 'not_delivered', reason: `board refused the lane: ${s.detail}`, code: status });
-      return this.result;
+      return;
     }
     this.phase = 'queued';
     const flags = [this.ctx.dropSensor ? 1 : 0, this.ctx.lift ? 1 : 0];
@@ -79,7 +110,27 @@ export class VendJob {
       `vend ${this.txn} lane ${this.lane}`,
       { once: true, onSent: () => this.onSent(), onSettled: (r) => this.onSettled(r) },
     );
-    return this.result;
+  }
+
+  /** Waits for the link when nothing of this vend reached the board and time and attempts are left. */
+  private async mayTryAgain(why: string): Promise<boolean> {
+    if (this.phase !== 'checking' || this.attempts >= MAX_ATTEMPTS) return false;
+    const left = this.deadline - performance.now();
+    if (left <= 0 || !(await this.ctx.waitForLink(left)) || this.done) return false;
+    this.ctx.log(`vend ${this.txn} lane ${this.lane}: ${why}; checking the lane again`);
+    return true;
+  }
+
+  private async notSent(): Promise<void> {
+    // No byte of the 0x06 reached the board (it never POLLed for it): back to the lane check, which also
+    // tells whether the lane is still sellable on a board that restarted meanwhile.
+    this.phase = 'checking';
+    this.command = null;
+    if (await this.mayTryAgain('the vend command was never sent')) return this.checkThenSend();
+    this.finish({
+      kind: 'not_delivered',
+      reason: `vend command never sent: the board did not POLL within ${this.ctx.commandSendTimeoutMs} ms`,
+    });
   }
 
   /** A 0x04 for this vend's lane. */
@@ -142,10 +193,7 @@ export class VendJob {
         if (this.phase === 'sent') this.phase = 'accepted';
         return;
       case 'not_sent':
-        this.finish({
-          kind: 'not_delivered',
-          reason: `vend command never sent: the board did not POLL within ${this.ctx.commandSendTimeoutMs} ms`,
-        });
+        void this.notSent();
         return;
       case 'abandoned':
         this.finish({

@@ -51,3 +51,5 @@ export type { Zdm8DispenserOptions, Zdm8Timing } from './zdm8-dispenser.ts';
 export { crc16Modbus, ModbusReplyReader, readRegisters, writeRegisters } from './modbus-rtu.ts';
 export type { ModbusReply } from './modbus-rtu.ts';
 export { vendOutcomeDetail } from './vend-outcome.ts';
+export { PollPace } from './poll-pace.ts';
+export type { PollPaceOptions } from './poll-pace.ts';

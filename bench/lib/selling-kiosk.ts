@@ -15,6 +15,10 @@ export interface SellingKioskOptions {
   /** How long a motor turns: short, so that sales follow each other quickly. */
   readonly motorMs?: number;
   readonly agentRelayUrl?: StackOptions['agentRelayUrl'];
+  /** Changes the agent's configuration (e.g. its dispenser.pollPace). */
+  readonly agentConfig?: StackOptions['agentConfig'];
+  /** The buyer pays this long after the QR code is shown (the time to scan and confirm). Default 0. */
+  readonly scanMs?: number;
   readonly deferAgent?: boolean;
   /** How the agent is started (node flags such as --inspect). */
   readonly agentLaunch?: ProgramLaunch;
@@ -47,12 +51,28 @@ export interface SellingKiosk {
 
 export interface BoardStats {
   polls: number;
+  /** Frames the board sent and valid frames it read: the link's load. */
+  framesSent: number;
+  framesReceived: number;
+  /** The interval the board POLLs at now. */
+  pollIntervalMs: number;
   lateAnswers: number;
   unanswered: number;
   answerLatencyMs: { n: number; p50: number; p99: number; max: number };
 }
 
 const STOCK_PER_LANE = 250;
+
+/**
+ * The agent's dispenser.pollPace (docs/dispenser.md, "POLL pace"). `false`: the agent never sends 0x16, so
+ * the board keeps the interval it was started with (`pollMs`).
+ */
+export const withPollPace =
+  (pollPace: false | { openMs: number; idleMs: number; idleAfterMs?: number }) =>
+  (config: Record<string, unknown>): Record<string, unknown> => ({
+    ...config,
+    dispenser: { ...(config.dispenser as object), pollPace },
+  });
 const SETTLED = new Set(['completed', 'refunded', 'failed', 'expired']);
 
 export async function startSellingKiosk(options: SellingKioskOptions): Promise<SellingKiosk> {
@@ -79,6 +99,7 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
       capacity: 255,
     })),
     ...(options.agentRelayUrl ? { agentRelayUrl: options.agentRelayUrl } : {}),
+    ...(options.agentConfig ? { agentConfig: options.agentConfig } : {}),
     deferAgent: true,
   });
 
@@ -121,6 +142,7 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
       const intent = until(no, (v) => v.items.some((i) => i.state !== 'pending') || SETTLED.has(v.state));
       const settled = until(no, (v) => SETTLED.has(v.state));
       const runsBefore = (await stack.motorRuns()).length;
+      if (options.scanMs) await new Promise((r) => setTimeout(r, options.scanMs));
       const paidAt = nowMs();
       await stack.simJson('/sim/pay', { outTradeNo: no });
       const [paidCommittedAt, intentAt, completedAt] = await Promise.all([paidCommitted, intent, settled]);

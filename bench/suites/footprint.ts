@@ -6,7 +6,7 @@ import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
 import type { FigureSet } from '../lib/figures.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
 import { budget } from '../lib/budget.ts';
-import { laneFor, startSellingKiosk } from '../lib/selling-kiosk.ts';
+import { laneFor, startSellingKiosk, withPollPace } from '../lib/selling-kiosk.ts';
 import type { Suite } from '../lib/suite.ts';
 
 /** Least-squares slope of y over x. */
@@ -49,6 +49,7 @@ export const footprintSuite: Suite = {
       sales: limit.count,
       // Time-scaled board: POLL every 20 ms and 5 ms motor runs, so that sales follow each other quickly.
       pollMs: 20,
+      agentConfig: withPollPace(false), // keep the board's 20 ms (faster than 0x16 could set), to sell quickly
       motorMs: 5,
       agentLaunch: { nodeArgs: [INSPECT_ARG] },
     });

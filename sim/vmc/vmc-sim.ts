@@ -49,7 +49,9 @@ export type VmcSimEvent =
   | { readonly type: 'reboot'; readonly downMs: number; readonly at: RebootPoint | 'now' }
   /** Back on after a reboot (its 0x31 is queued, when it announces restarts). */
   | { readonly type: 'power_up' }
-  | { readonly type: 'stale_reply'; readonly cmd: number };
+  | { readonly type: 'stale_reply'; readonly cmd: number }
+  /** The POLL interval changed (the host's 0x16, or a restart back to the power-on interval). */
+  | { readonly type: 'poll_interval'; readonly ms: number };
 
 export type MotorResult =
   'dispensed' | 'jammed' | 'motor_not_stopped' | 'no_drop' | 'elevator_error' | 'interrupted';
@@ -84,6 +86,11 @@ export interface VmcSimStats {
   droppedPackets: number;
   badFrames: number;
   reboots: number;
+  /** Frames the board put on the line, and valid frames it read from the host: the link's load. */
+  framesSent: number;
+  framesReceived: number;
+  /** The POLL interval the board runs at now (its power-on value, or as the host's 0x16 set it). */
+  pollIntervalMs: number;
   /** POLL → answer latency of the last 10 000 POLLs, in ms. */
   answerLatenciesMs: number[];
 }
@@ -130,6 +137,9 @@ interface CountedLaneFault {
 }
 
 const MAX_RETRANSMITS = 5;
+/** 0x16's range in the document: 100 ms – 2 s, in units of 100 ms. */
+const MIN_POLL_UNITS = 1;
+const MAX_POLL_UNITS = 20;
 const ANSWER_DEADLINE_MS = 100;
 const sel = (lane: number): [number, number] => [(lane >> 8) & 0xff, lane & 0xff];
 
@@ -144,6 +154,8 @@ class Board implements VmcSim {
   private readonly runs: MotorRun[] = [];
   private readonly reader = new SimFrameReader();
   private pollIntervalMs: number;
+  /** The interval at power-up (`pollIntervalMs` option); 0x16 changes it until the next restart. */
+  private readonly powerOnPollMs: number;
   private readonly motorMs: number;
   private ticker: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -190,6 +202,9 @@ class Board implements VmcSim {
     droppedPackets: 0,
     badFrames: 0,
     reboots: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    pollIntervalMs: 0,
     answerLatenciesMs: [],
   };
 
@@ -205,7 +220,8 @@ class Board implements VmcSim {
   constructor(private readonly opts: VmcSimOptions) {
     this.stream = opts.stream;
     this.log = opts.log ?? (() => {});
-    this.pollIntervalMs = opts.pollIntervalMs ?? 200;
+    this.powerOnPollMs = opts.pollIntervalMs ?? 200;
+    this.pollIntervalMs = this.powerOnPollMs;
     this.motorMs = opts.motorMs ?? 300;
     for (const l of opts.lanes) {
       this.laneMap.set(l.lane, {
@@ -253,6 +269,7 @@ class Board implements VmcSim {
   stats(): VmcSimStats {
     return {
       ...this.counters,
+      pollIntervalMs: this.pollIntervalMs,
       badFrames: this.reader.badFrames,
       answerLatenciesMs: [...this.counters.answerLatenciesMs],
     };
@@ -417,6 +434,7 @@ class Board implements VmcSim {
   }
 
   private send(frame: Buffer): void {
+    this.counters.framesSent++;
     let bytes = frame;
     if (this.corruptLeft > 0 || this.chance()) {
       if (this.corruptLeft > 0) this.corruptLeft--;
@@ -434,6 +452,7 @@ class Board implements VmcSim {
   // ---------------------------------------------------------------- frames from the host
 
   private onFrame(frame: SimFrame): void {
+    this.counters.framesReceived++;
     if (frame.packNo === null) {
       if (frame.cmd !== CMD.ACK) return;
       if (this.pollSentAt !== null) {
@@ -542,12 +561,9 @@ class Board implements VmcSim {
       case CMD.SET_CAPACITY:
         for (const l of this.lanesFor(selection)) l.capacity = text[2] ?? 0;
         return;
-      case CMD.SET_POLL_INTERVAL: {
-        const units = Math.min(Math.max(text[0] ?? 2, 1), 20);
-        this.pollIntervalMs = units * 100;
-        this.startTicker();
+      case CMD.SET_POLL_INTERVAL:
+        this.setPollInterval(text[0]);
         return;
-      }
       case CMD.INFO_SYNC:
         for (const l of this.laneMap.values()) {
           const price = [
@@ -709,6 +725,25 @@ class Board implements VmcSim {
     });
   }
 
+  /**
+   * 0x16, as the document gives it: one byte, the interval in units of 100 ms, settable 100 ms – 2 s. The
+   * packet was ACKed like any other; a value outside 1..20 is not applied (the document gives no range
+   * beyond it, and no reply). The new interval counts from the next POLL.
+   */
+  private setPollInterval(units: number | undefined): void {
+    if (units === undefined || units < MIN_POLL_UNITS || units > MAX_POLL_UNITS) {
+      this.log(
+        `vmc-sim: POLL interval ${String(units)} × 100 ms out of range: kept ${this.pollIntervalMs} ms`,
+      );
+      return;
+    }
+    if (units * 100 === this.pollIntervalMs) return;
+    this.pollIntervalMs = units * 100;
+    this.log(`vmc-sim: POLL interval now ${this.pollIntervalMs} ms`);
+    this.startTicker();
+    this.emit({ type: 'poll_interval', ms: this.pollIntervalMs });
+  }
+
   reboot(downMs: number, at: RebootPoint | 'now' = 'now'): void {
     this.counters.reboots++;
     this.generation++;
@@ -723,6 +758,13 @@ class Board implements VmcSim {
     this.heldSelectionReply = null;
     this.lastFinalStatus = null;
     this.poweringUp = true;
+    // The document does not say the interval set by 0x16 survives a restart; this board forgets it (the
+    // harder case for a host, which must set it again).
+    if (this.pollIntervalMs !== this.powerOnPollMs) {
+      this.pollIntervalMs = this.powerOnPollMs;
+      this.startTicker();
+      this.emit({ type: 'poll_interval', ms: this.pollIntervalMs });
+    }
     this.powerUp();
     this.emit({ type: 'reboot', downMs, at });
   }

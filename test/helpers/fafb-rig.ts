@@ -32,6 +32,13 @@ export const FAST: Partial<FafbTiming> = {
   reopenBackoffMs: 50,
 };
 
+/** Timing for a board POLLing at the document's pace, every 100–500 ms (FAST is scaled to 20 ms POLLs). */
+export const BOARD_PACE_TIMING: Partial<FafbTiming> = {
+  linkDownAfterMs: 2000,
+  commandSendTimeoutMs: 3000,
+  statusTimeoutMs: 3000,
+};
+
 export interface Cable {
   readonly board: Duplex;
   openHost(): Promise<Duplex>;

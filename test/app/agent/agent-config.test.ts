@@ -185,3 +185,18 @@ test('kiosk-agent --check-config reads every file the config names and says what
   assert.ok(wrong.stderr.includes(app.publicKeyFile), wrong.stderr);
   assert.ok(!wrong.stderr.includes('BEGIN'), 'the key itself is not echoed');
 });
+
+test("the board's POLL pace: 100 ms while an order is open, 200 ms idle by default; false turns it off; only 0x16's range", () => {
+  assert.deepEqual(parseAgentConfig(valid, 'x').dispenser.pollPace, {
+    openMs: 100,
+    idleMs: 200,
+    idleAfterMs: 5000,
+  });
+  const withPace = (pollPace: unknown) =>
+    parseAgentConfig({ ...valid, dispenser: { ...valid.dispenser, pollPace } }, 'x').dispenser.pollPace;
+  assert.equal(withPace(false), false);
+  assert.deepEqual(withPace({ openMs: 300 }), { openMs: 300, idleMs: 200, idleAfterMs: 5000 });
+  for (const bad of [{ openMs: 50 }, { idleMs: 2100 }, { openMs: 150 }, true, { openMs: 100, x: 1 }]) {
+    assert.throws(() => withPace(bad), ConfigError, JSON.stringify(bad));
+  }
+});

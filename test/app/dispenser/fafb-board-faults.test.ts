@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { VendOutcome } from '../../../app/dispenser/index.ts';
 import type { RebootPoint, VmcSimEvent } from '../../../sim/vmc/index.ts';
-import { nextSimEvent, startRig, untilLinkUp } from '../../helpers/fafb-rig.ts';
+import { BOARD_PACE_TIMING, nextSimEvent, startRig, untilLinkUp } from '../../helpers/fafb-rig.ts';
 import type { Rig, RigOptions } from '../../helpers/fafb-rig.ts';
 
 const rigs: Rig[] = [];
@@ -151,5 +151,20 @@ describe('FAFB board faults over a socat PTY', { concurrency: true, timeout: 30_
     const first = await nextSimEvent(r.sim, 'command');
     assert.equal(first.cmd, 0x31);
     assert.equal(r.driver.stats().boardRestarts >= 1, true, "the board's power-up sync was read");
+  });
+  it('0x16 from the driver changes the POLL interval the board runs at, and is set again after a board restart', async () => {
+    const r = await rig({ pollIntervalMs: 200, timing: BOARD_PACE_TIMING });
+    const shortened = nextSimEvent(r.sim, 'poll_interval', (e) => e.ms === 100);
+    assert.equal(await r.driver.setPollInterval(100), true);
+    await shortened;
+    assert.equal(r.sim.stats().pollIntervalMs, 100);
+    // The board restarts and comes back at its power-on 200 ms; the driver reads its 0x31 and sets 100 again.
+    const forgotten = nextSimEvent(r.sim, 'poll_interval', (e) => e.ms === 200);
+    const setAgain = forgotten.then(() => nextSimEvent(r.sim, 'poll_interval', (e) => e.ms === 100));
+    r.sim.reboot(300);
+    await setAgain;
+    assert.equal(r.sim.stats().pollIntervalMs, 100);
+    await assert.rejects(r.driver.setPollInterval(150), { name: 'FafbDispenserError' });
+    assert.deepEqual(await vendJudged(r, 1, 'P1'), { kind: 'delivered', dropConfirmed: true });
   });
 });

@@ -172,9 +172,10 @@ for (const transport of TRANSPORTS) {
         assert.equal(sim.motorRuns().length, 1);
       });
 
-      it('a board that stays silent never gets the vend: not_delivered, and no motor runs', async () => {
-        const { driver, sim } = await rig({ transport });
-        sim.setFault({ kind: 'silence', ms: 2500 });
+      it("a board silent past the vend's deadline never gets the vend: not_delivered, and no motor runs", async () => {
+        // The lane check ends unanswered after statusTimeoutMs (1 s), past the 0.5 s allowed to ask again.
+        const { driver, sim } = await rig({ transport, timing: { laneCheckWithinMs: 500 } });
+        sim.setFault({ kind: 'silence', ms: 4000 });
         // Once the driver has seen the silence, no POLL is left in flight on the line to carry the command.
         await new Promise<void>((resolve) => {
           const off = driver.onEvent((e) => e.type === 'link' && e.state === 'down' && (off(), resolve()));
@@ -184,6 +185,35 @@ for (const transport of TRANSPORTS) {
         assert.match(outcome.kind === 'not_delivered' ? outcome.reason : '', /the vend was not sent/);
         assert.equal(sim.motorRuns().length, 0);
         assert.equal(sim.stats().commandsReceived, 0);
+      });
+
+      it('a vend asked while the board is silent waits for it: delivered once it POLLs again, one motor run', async () => {
+        const { driver, sim } = await rig({ transport });
+        sim.setFault({ kind: 'silence', ms: 1500 });
+        await new Promise<void>((resolve) => {
+          const off = driver.onEvent((e) => e.type === 'link' && e.state === 'down' && (off(), resolve()));
+        });
+        assert.deepEqual(await driver.vend(1, 'T12b'), { kind: 'delivered', dropConfirmed: true });
+        assert.equal(sim.motorRuns().length, 1);
+      });
+
+      it('a board reset while the lane check is out: the check is asked again and the sale goes through', async () => {
+        const { driver, sim } = await rig({ transport });
+        let resets = 0;
+        sim.onEvent((e) => {
+          // The board restarts as it reads the first lane check, before it can answer it.
+          if (e.type === 'command' && e.cmd === 0x01 && resets++ === 0) sim.reboot(300);
+        });
+        assert.deepEqual(await driver.vend(1, 'T12c'), { kind: 'delivered', dropConfirmed: true });
+        assert.equal(resets, 2, 'the lane was checked again after the reset');
+        assert.equal(sim.motorRuns().length, 1);
+      });
+
+      it("a vend right after start-up, behind the board's 0x11 answers for 60 lanes, is delivered", async () => {
+        const lanes = Array.from({ length: 60 }, (_, i) => ({ lane: i + 1, stock: 2 }));
+        const { driver, sim } = await rig({ transport, lanes });
+        assert.deepEqual(await driver.vend(60, 'T12d'), { kind: 'delivered', dropConfirmed: true });
+        assert.equal(sim.motorRuns().length, 1);
       });
 
       it("a quick reboot mid-vend (link never seen down) ends unverified at the board's 0x31, never resent", async () => {

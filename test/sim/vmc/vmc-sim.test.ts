@@ -203,4 +203,23 @@ describe('VMC simulator protocol', { timeout: 20_000 }, () => {
     assert.throws(() => parseFaultSpec('reboot_mid_vend:2:1:300:lunch'), { message: /at must be one of/ });
     assert.deepEqual(parseFaultSpec('late_selection_status:2'), { kind: 'late_selection_status', status: 2 });
   });
+  it('0x16 sets the POLL interval in units of 100 ms within 100 ms – 2 s, ACKed; other values are kept out; a restart forgets it', async () => {
+    const asked = [0, 21, 1, 3];
+    const h = await harness((f, host) => {
+      const units = asked[0];
+      if (f.cmd === 0x41 && units !== undefined) {
+        host.write(encodeFrame(0x16, 10 + asked.length, Buffer.from([units])));
+      } else if (f.cmd === 0x42) {
+        asked.shift();
+      } else if (f.packNo !== null) host.write(ACK_FRAME);
+    });
+    const changes: number[] = [];
+    h.sim.onEvent((e) => e.type === 'poll_interval' && changes.push(e.ms));
+    await h.until(() => asked.length === 0);
+    // 0 and 21 are outside the document's range: ACKed, not applied.
+    assert.deepEqual(changes, [100, 300]);
+    assert.equal(h.sim.stats().pollIntervalMs, 300);
+    h.sim.reboot(50);
+    assert.equal(h.sim.stats().pollIntervalMs, 15, 'back to its power-on interval');
+  });
 });
