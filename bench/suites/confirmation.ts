@@ -157,7 +157,7 @@ async function runMode(
   mode: Mode,
   anchorSamples: number[],
 ): Promise<{ motorP50: number }> {
-  // BENCH_CONFIRMATION_SALES sets the total over the four modes (default the 1,000), shared as below.
+  // BENCH_CONFIRMATION_SALES sets the total over the five modes (default the 1,000), shared as below.
   const total = ctx.quick ? TOTAL_SALES : Number(process.env['BENCH_CONFIRMATION_SALES'] || TOTAL_SALES);
   const limit = budget(
     {
