@@ -12,6 +12,9 @@ import { RelayMetrics } from './metrics.ts';
 import type { NotifyDeps } from './notify.ts';
 import { BadNotifyLimiter } from './rate-limit.ts';
 import type { RelayOptions } from './index.ts';
+import { OperatorAccess } from './console/access.ts';
+import { consoleSettings } from './console/settings.ts';
+import { Calendar } from './operator/calendar.ts';
 
 export interface RelayContext {
   readonly opts: RelayOptions;
@@ -24,6 +27,10 @@ export interface RelayContext {
   readonly notify: NotifyDeps;
   readonly kioskApi: KioskApiDeps;
   readonly now: () => Date;
+  /** Who may use the operator API and console (admin token, console sessions, login throttle). */
+  readonly access: OperatorAccess;
+  /** Calendar days in the operator's time zone (sales today, charts). */
+  readonly calendar: Calendar;
   /** Open HTTP sockets (websockets included), for the relay_http_connections gauge. */
   openSockets: number;
   /** Stops the retention sweep; the database itself is closed by the app's onClose hook. */
@@ -31,9 +38,14 @@ export interface RelayContext {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * A silent link (cable cut, kiosk powered off) is found by its missed pong: terminated at the second beat
+ * after its last sign of life, so within 40 s, and the console shows the kiosk offline within 60 s.
+ */
+export const DEFAULT_PING_INTERVAL_MS = 20_000;
 
 export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayContext {
-  const now = (): Date => new Date();
+  const now = opts.now ?? ((): Date => new Date());
   const db = openRelayDb(opts.dbPath);
   const store = new EventStore(db);
   store.beginEpoch(now().toISOString());
@@ -49,7 +61,7 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     store,
     auth,
     metrics,
-    pingIntervalMs: opts.pingIntervalMs ?? 30_000,
+    pingIntervalMs: opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
     log,
   });
 
@@ -89,6 +101,13 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     hub,
     metrics,
     now,
+    access: new OperatorAccess(
+      opts.adminToken,
+      consoleSettings(opts.console),
+      opts.trustProxy ?? 'loopback',
+      () => now().getTime(),
+    ),
+    calendar: new Calendar(opts.timeZone),
     openSockets: 0,
     notify: {
       store,

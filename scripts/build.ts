@@ -4,12 +4,14 @@
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from '../backend-bridge/console/build.ts';
 import { buildRenderer } from '../renderer/build.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
 await buildRenderer(path.join(dist, 'renderer'));
+await buildConsole(path.join(dist, 'console'));
 await build({
   entryPoints: { main: path.join(root, 'main', 'main.ts') },
   outdir: path.join(dist, 'main'),
@@ -34,4 +36,4 @@ await build({
   external: ['electron'],
   logLevel: 'warning',
 });
-console.error(`built ${path.relative(root, dist)}/{renderer,main}`);
+console.error(`built ${path.relative(root, dist)}/{renderer,console,main}`);
