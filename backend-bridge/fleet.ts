@@ -3,7 +3,8 @@
 // and revenue today, refunds owed, faults, disabled lanes, low stock, outbox depth. One kiosk in detail adds
 // its sales per hour and per day and its recent orders. Reads go through FleetQueries (async), so the
 // storage behind them can change.
-import { Calendar, lastHours } from './operator/calendar.ts';
+import type { Calendar } from './operator/calendar.ts';
+import { lastHours } from './operator/calendar.ts';
 import {
   boardLink,
   failedVends,
