@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { loadPublicKey } from '../app/alipay/index.ts';
 import { RelayConfigError } from './errors.ts';
 import type { RelayOptions } from './index.ts';
+import { ReconcileSection, reconcileOptions } from './reconcile/reconcile-config.ts';
 
 export const USAGE = `notify-relay: receives Alipay asynchronous notifications and pushes them to kiosks.
 
@@ -16,9 +17,15 @@ Usage:
   notify-relay kiosk add|rotate|revoke ID (--config relay.json | --db FILE)
   notify-relay kiosk list (--config relay.json | --db FILE)
   notify-relay hash-password < password.txt   print the scrypt hash of the console's admin password
+  notify-relay reconcile [--date YYYY-MM-DD] [--refund] (--config relay.json | flags)
 
 Fleet enrollment (kiosk ...): add and rotate print the kiosk's new token once on stdout; only its SHA-256
 is stored. revoke refuses the kiosk at once and closes its open stream on the running relay.
+
+Reconciliation (reconcile ...): compares Alipay's bill of the day (default: yesterday, Beijing time) with the
+relay's notifications and the kiosks' sales, stores and prints the differences; --refund also refunds every
+"paid, nothing delivered" one with the kiosk's own refund number. Needs the Alipay gateway and app private
+key (alipay.gatewayUrl, alipay.privateKeyFile). Exit 0: no differences, 1: differences, 3: no bill (yet).
 
 Flags (override the config file):
   --config FILE              JSON config (see docs/relay.md); relative paths in it are relative to the file
@@ -28,6 +35,8 @@ Flags (override the config file):
   --app-id ID                your Alipay app_id; notifies for another app are refused
   --seller-id PID            optional: refuse notifies for another seller_id
   --alipay-public-key FILE   Alipay public key (PEM, bare base64, or alipayCertPublicKey_RSA2.crt)
+  --alipay-gateway URL       Alipay gateway for reconciliation (https://openapi.alipay.com/gateway.do)
+  --alipay-private-key FILE  your app private key, for reconciliation's calls to Alipay (chmod 600)
   --kiosk ID:@FILE           a kiosk and the file holding its bearer token (repeatable)
   --kiosk ID:FILE            same as ID:@FILE
   --kiosk ID:env:VAR         the token is in environment variable VAR
@@ -52,6 +61,8 @@ const ConfigFile = z
         appId: z.string().min(1).optional(),
         sellerId: z.string().min(1).optional(),
         publicKeyFile: z.string().min(1).optional(),
+        gatewayUrl: z.string().url().optional(),
+        privateKeyFile: z.string().min(1).optional(),
       })
       .strict()
       .optional(),
@@ -79,6 +90,7 @@ const ConfigFile = z
       ])
       .optional(),
     timeZone: z.string().min(1).max(64).optional(),
+    reconcile: ReconcileSection.optional(),
     retentionDays: z.number().int().min(2).max(3650).optional(),
     trustProxy: z.union([z.boolean(), z.literal('loopback')]).optional(),
     limits: z
@@ -115,6 +127,8 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
         'app-id': { type: 'string' },
         'seller-id': { type: 'string' },
         'alipay-public-key': { type: 'string' },
+        'alipay-gateway': { type: 'string' },
+        'alipay-private-key': { type: 'string' },
         kiosk: { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
@@ -210,6 +224,16 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
     );
   }
 
+  const reconcile = reconcileOptions({
+    section: file.reconcile,
+    gatewayUrl: values['alipay-gateway'] ?? file.alipay?.gatewayUrl,
+    privateKeyFile:
+      values['alipay-private-key'] ??
+      (file.alipay?.privateKeyFile !== undefined ? fromFile(file.alipay.privateKeyFile) : undefined),
+    readText: (f) => readText(f, 'app private key'),
+    warnings,
+  });
+
   return {
     help: false,
     warnings,
@@ -225,6 +249,7 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
       ...(adminToken !== undefined ? { adminToken } : {}),
       ...(consoleOptions !== undefined ? { console: consoleOptions } : {}),
       ...(file.timeZone !== undefined ? { timeZone: file.timeZone } : {}),
+      ...(reconcile !== undefined ? { reconcile } : {}),
     },
   };
 }

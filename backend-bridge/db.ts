@@ -88,6 +88,46 @@ const MIGRATIONS: readonly string[] = [
     last_seen_at TEXT NOT NULL
   ) STRICT;
   `,
+  // v4: reconciliation against Alipay's bill (backend-bridge/reconcile/): one row per reconciled day (a re-run
+  // replaces it and its differences), every difference found, and every compensation sent (never replaced:
+  // the audit of who refunded what).
+  `
+  CREATE TABLE reconciliation_days (
+    day         TEXT PRIMARY KEY,             -- yyyy-MM-dd, Beijing time, as Alipay's bill
+    ran_at      TEXT NOT NULL,
+    status      TEXT NOT NULL,                -- ok | differences | failed
+    error       TEXT,                         -- why a failed run compared nothing
+    trades      INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE TABLE reconciliation_differences (
+    day            TEXT NOT NULL,
+    ordinal        INTEGER NOT NULL,          -- position in the run's report (a trade can differ twice)
+    out_trade_no   TEXT NOT NULL,
+    class          TEXT NOT NULL,
+    kiosk_id       TEXT,
+    alipay_fen     INTEGER,                   -- net at Alipay (paid - refunded)
+    kiosk_fen      INTEGER,                   -- what the kiosk delivered, when it reported the sale
+    owed_fen       INTEGER NOT NULL,
+    detail         TEXT NOT NULL,
+    refund_request TEXT,                      -- compensation by plan: the out_request_no to refund with
+    refund_fen     INTEGER,
+    PRIMARY KEY (day, ordinal)
+  ) STRICT;
+  CREATE INDEX reconciliation_differences_trade ON reconciliation_differences (day, out_trade_no);
+  CREATE TABLE reconciliation_actions (
+    id             INTEGER PRIMARY KEY,
+    day            TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    out_trade_no   TEXT NOT NULL,
+    out_request_no TEXT NOT NULL,
+    refund_fen     INTEGER NOT NULL,
+    trigger_kind   TEXT NOT NULL,             -- operator | auto
+    actor          TEXT NOT NULL,             -- who: admin-api, cli, schedule
+    result         TEXT NOT NULL,             -- refunded | failed | already_refunded
+    detail         TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX reconciliation_actions_day ON reconciliation_actions (day, at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { buildRelayApp } from './app.ts';
 import { RelayConfigError } from './errors.ts';
 import type { TrustProxy } from './http-util.ts';
+import type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 import { isValidKioskId } from './routing.ts';
 import { parsePasswordHash } from './console/password-hash.ts';
 import { isTimeZone } from './operator/calendar.ts';
@@ -16,7 +17,9 @@ export { RelayConfigError } from './errors.ts';
 export { parseRelayCli, USAGE } from './config.ts';
 export { runKioskCommand } from './enrollment-cli.ts';
 export { hashAdminPassword } from './console/password-hash.ts';
+export { runReconcileCommand, RECONCILE_EXIT } from './reconcile-cli.ts';
 export type { RelayEvent } from './event-store.ts';
+export type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 
 export interface RelayOptions {
   /** Default 127.0.0.1: put a TLS-terminating reverse proxy in front for the public internet. */
@@ -67,6 +70,11 @@ export interface RelayOptions {
   now?: () => Date;
   /** IANA zone of the operator's calendar days (sales today, charts). Default Asia/Shanghai. */
   timeZone?: string;
+  /**
+   * Reconciliation against Alipay's bill (needs the app private key to call Alipay); without it the
+   * reconciliation API answers 503 and nothing is scheduled.
+   */
+  reconcile?: ReconcileOptions;
 }
 
 export interface RunningRelay {

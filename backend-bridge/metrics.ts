@@ -14,7 +14,42 @@ export type RejectReason =
 
 export type AcceptOutcome = 'stored' | 'duplicate' | 'unroutable';
 
+const DIFFERENCE_CLASSES = [
+  'paid_unknown_to_kiosk',
+  'paid_not_delivered',
+  'refund_missing_at_alipay',
+  'amounts_differ',
+  'refund_unknown_to_kiosk',
+  'telemetry_missing',
+] as const;
+
+/** Reconciliation: the newest day's differences by class, runs by status, compensating refunds by result. */
+export class ReconciliationMetrics {
+  latestDay: string | null = null;
+  readonly differences = new Map<string, number>();
+  readonly runs = new Map<'ok' | 'differences' | 'failed', number>();
+  readonly refunds = new Map<'refunded' | 'failed' | 'already_refunded', number>();
+
+  dayRan(status: 'ok' | 'differences' | 'failed', day: string, byClass: Record<string, number>): void {
+    this.runs.set(status, (this.runs.get(status) ?? 0) + 1);
+    // The gauge follows the newest day reconciled; re-running an older day does not move it back.
+    if (status === 'failed' || (this.latestDay !== null && day < this.latestDay)) return;
+    this.showDay(day, byClass);
+  }
+
+  showDay(day: string, byClass: Record<string, number>): void {
+    this.latestDay = day;
+    this.differences.clear();
+    for (const [cls, n] of Object.entries(byClass)) this.differences.set(cls, n);
+  }
+
+  refunded(result: 'refunded' | 'failed' | 'already_refunded'): void {
+    this.refunds.set(result, (this.refunds.get(result) ?? 0) + 1);
+  }
+}
+
 export class RelayMetrics {
+  readonly reconciliation = new ReconciliationMetrics();
   notifiesReceived = 0;
   readonly accepted = new Map<AcceptOutcome, number>();
   readonly rejected = new Map<RejectReason, number>();
@@ -107,6 +142,25 @@ export class RelayMetrics {
       ['{result="new"}', this.telemetryAccepted],
       ['{result="duplicate"}', this.telemetryDuplicates],
     ]);
+    const rec = this.reconciliation;
+    metric(
+      'relay_reconciliation_differences',
+      'gauge',
+      'Differences found by the latest run of the newest reconciled day, by class.',
+      labelled('class', DIFFERENCE_CLASSES, rec.differences),
+    );
+    metric(
+      'relay_reconciliation_runs_total',
+      'counter',
+      'Reconciliation runs, by status.',
+      labelled('status', ['ok', 'differences', 'failed'] as const, rec.runs),
+    );
+    metric(
+      'relay_reconciliation_refunds_total',
+      'counter',
+      'Compensating refunds sent by reconciliation, by result.',
+      labelled('result', ['refunded', 'already_refunded', 'failed'] as const, rec.refunds),
+    );
     return lines.join('\n') + '\n';
   }
 }

@@ -15,6 +15,10 @@ import type { RelayOptions } from './index.ts';
 import { OperatorAccess } from './console/access.ts';
 import { consoleSettings } from './console/settings.ts';
 import { Calendar } from './operator/calendar.ts';
+import { createReconciliation } from './reconcile/relay-reconciliation.ts';
+import type { ReconciliationParts } from './reconcile/relay-reconciliation.ts';
+import { startDailySchedule } from './reconcile/schedule.ts';
+import { kioskIdFromOutTradeNo } from './routing.ts';
 
 export interface RelayContext {
   readonly opts: RelayOptions;
@@ -31,6 +35,8 @@ export interface RelayContext {
   readonly access: OperatorAccess;
   /** Calendar days in the operator's time zone (sales today, charts). */
   readonly calendar: Calendar;
+  /** Reconciliation against Alipay's bill; null when the relay has no Alipay credentials for it. */
+  readonly reconciliation: ReconciliationParts | null;
   /** Open HTTP sockets (websockets included), for the relay_http_connections gauge. */
   openSockets: number;
   /** Stops the retention sweep; the database itself is closed by the app's onClose hook. */
@@ -92,8 +98,44 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
   }, opts.enrollmentWatchMs ?? 250);
   watchTimer.unref();
 
+  const reconciliation = opts.reconcile
+    ? createReconciliation({
+        db,
+        appId: opts.alipay.appId,
+        alipayPublicKey: opts.alipay.publicKey,
+        options: opts.reconcile,
+        kioskOf: (outTradeNo) => kioskIdFromOutTradeNo(outTradeNo) ?? null,
+        now,
+        log,
+        metrics: metrics.reconciliation,
+      })
+    : null;
+  const schedule =
+    reconciliation && opts.reconcile?.dailyAt !== undefined
+      ? startDailySchedule({
+          at: opts.reconcile.dailyAt,
+          now,
+          runDay: async (day) =>
+            (await reconciliation.service.run(day, { trigger: 'auto', actor: 'schedule' })).status !==
+            'failed',
+          onError: (err) =>
+            log.error(
+              { error: err instanceof Error ? err.message : String(err) },
+              'scheduled reconciliation failed',
+            ),
+        })
+      : null;
+  if (reconciliation) {
+    // The metrics gauge starts from what the database already knows.
+    void reconciliation.store.latestCounts().then(
+      (latest) => latest && metrics.reconciliation.showDay(latest.day, latest.byClass),
+      (err: unknown) => log.error({ error: (err as Error).message }, 'reconciliation metrics not loaded'),
+    );
+  }
+
   const ctx: RelayContext = {
     opts,
+    reconciliation,
     log,
     db,
     store,
@@ -131,6 +173,7 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     stopTimers: () => {
       clearInterval(pruneTimer);
       clearInterval(watchTimer);
+      schedule?.stop();
     },
   };
   return ctx;

@@ -5,6 +5,7 @@ import {
   parseRelayCli,
   RelayConfigError,
   runKioskCommand,
+  runReconcileCommand,
   startRelay,
   USAGE,
 } from '../backend-bridge/index.ts';
@@ -28,6 +29,23 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'kiosk') {
     try {
       runKioskCommand(process.argv.slice(3), (line) => process.stdout.write(`${line}\n`));
+      return;
+    } catch (err) {
+      if (!(err instanceof RelayConfigError)) throw err;
+      process.stderr.write(`notify-relay: ${err.message}\n(run notify-relay --help)\n`);
+      process.exit(2);
+    }
+  }
+  if (process.argv[2] === 'reconcile') {
+    try {
+      const write = (stream: NodeJS.WriteStream) => (line: string) =>
+        stream.write(line.endsWith('\n') ? line : `${line}\n`);
+      process.exitCode = await runReconcileCommand(
+        process.argv.slice(3),
+        process.env,
+        write(process.stdout),
+        write(process.stderr),
+      );
       return;
     } catch (err) {
       if (!(err instanceof RelayConfigError)) throw err;

@@ -1,12 +1,13 @@
 // The operator read API under /admin/v1/: the admin bearer token or a console session (console/access.ts);
 // with neither configured it does not exist (404). Routes added under /admin/v1/ inside this plugin, or
-// behind `requireOperator`, get the same check.
+// behind `requireOperator`, get the same check: the fleet here, reconciliation in admin-reconciliation.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fleetView, kioskDetail, type FleetSources } from '../fleet.ts';
 import { jsonAnswer } from '../http-util.ts';
 import { sqliteFleetQueries } from '../operator/fleet-queries.ts';
 import type { RelayContext } from '../relay-context.ts';
 import { isValidKioskId } from '../routing.ts';
+import { reconciliationRoutes } from './admin-reconciliation.ts';
 import { sendAnswer } from './answer.ts';
 
 /** An onRequest hook admitting the admin token or a console session, answering 401 to anything else. */
@@ -39,5 +40,6 @@ export function adminRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }
     const kiosk = isValidKioskId(id) ? await kioskDetail(sources, id) : undefined;
     return sendAnswer(reply, kiosk ? jsonAnswer(200, kiosk) : jsonAnswer(404, { error: 'not_found' }));
   });
+  reconciliationRoutes(app, ctx);
   return Promise.resolve();
 }

@@ -26,6 +26,13 @@ export type Faults = {
   billUrlExpiredNext: number;
   /** Next N bill links serve only the first half of the archive. */
   billTruncatedNext: number;
+  /**
+   * Next N alipay.trade.cancel: 40004 ACQ.SYSTEM_ERROR without effect, whatever `methods` says (a paid trade
+   * stays paid: the kiosk's expiry cannot refund it, so reconciliation has to).
+   */
+  cancelFailsNext: number;
+  /** Next N alipay.trade.refund: refused, 40004 ACQ.SELLER_BALANCE_NOT_ENOUGH, nothing refunded. */
+  refundRefusedNext: number;
 };
 
 export function defaultFaults(): Faults {
@@ -43,6 +50,8 @@ export function defaultFaults(): Faults {
     billNotReadyNext: 0,
     billUrlExpiredNext: 0,
     billTruncatedNext: 0,
+    cancelFailsNext: 0,
+    refundRefusedNext: 0,
   };
 }
 
@@ -57,6 +66,8 @@ const NUMERIC = [
   'billNotReadyNext',
   'billUrlExpiredNext',
   'billTruncatedNext',
+  'cancelFailsNext',
+  'refundRefusedNext',
 ] as const;
 const NOTIFY_MODES: readonly NotifyMode[] = ['normal', 'delay', 'duplicate', 'never'];
 

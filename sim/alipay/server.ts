@@ -164,6 +164,19 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
     return null;
   }
 
+  /** The method-specific faults: a cancel that fails, a refund Alipay refuses (both without effect). */
+  function takeRefusal(method: string | null): 'cancelFailsNext' | 'refundRefusedNext' | null {
+    const key =
+      method === 'alipay.trade.cancel'
+        ? 'cancelFailsNext'
+        : method === 'alipay.trade.refund'
+          ? 'refundRefusedNext'
+          : null;
+    if (key === null || faults[key] === 0) return null;
+    faults = { ...faults, [key]: faults[key] - 1 };
+    return key;
+  }
+
   async function gateway(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const body = await readBody(req);
     const params: Record<string, string> = {};
@@ -187,8 +200,9 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
     };
     requestLog.push(log);
     const nodeName = params.method ? `${params.method.replace(/\./g, '_')}_response` : 'error_response';
-    const fault = duplicates.length > 0 ? null : takeFault(params.method ?? null);
-    log.fault = fault;
+    const refusal = duplicates.length > 0 ? null : takeRefusal(params.method ?? null);
+    const fault = duplicates.length > 0 || refusal !== null ? null : takeFault(params.method ?? null);
+    log.fault = refusal ?? fault;
     let result: GatewayResult;
     const errorNode = (code: string, subCode: string, subMsg: string): GatewayResult => ({
       method: params.method ?? null,
@@ -213,6 +227,11 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
           sub_msg: `重复参数 ${duplicates.join(',')}`,
         },
       };
+    } else if (refusal !== null) {
+      result =
+        refusal === 'cancelFailsNext'
+          ? errorNode('40004', 'ACQ.SYSTEM_ERROR', '系统错误')
+          : errorNode('40004', 'ACQ.SELLER_BALANCE_NOT_ENOUGH', '卖家余额不足');
     } else if (
       (fault === 'serviceUnavailableNext' || fault === 'systemErrorNext') &&
       !faults.processBeforeError

@@ -55,6 +55,8 @@ const PROTECTED: Array<[string, string]> = [
   ['GET', '/admin/v1/kiosks/K1'],
   ['GET', '/admin/v1/reconciliation'],
   ['GET', '/admin/v1/reconciliation/2026-11-28'],
+  ['POST', '/admin/v1/reconciliation/2026-11-28/run'],
+  ['POST', '/admin/v1/reconciliation/2026-11-28/refund'],
 ];
 
 test('no console page and no operator API answers without a login, a forged cookie or a wrong token', async () => {
@@ -69,8 +71,7 @@ test('no console page and no operator API answers without a login, a forged cook
         });
         const body = await res.text();
         if (route.startsWith('/admin/')) {
-          // A route that does not exist yet is 404 whoever asks; every existing one is 401.
-          assert.ok([401, 404].includes(res.status), `${method} ${route}: ${res.status}`);
+          assert.equal(res.status, 401, `${method} ${route}: ${res.status}`);
           assert.doesNotMatch(body, /kiosks|K1/, `${method} ${route} leaks data`);
         } else {
           assert.equal(res.status, 303, `${method} ${route} without a login: ${res.status}`);
@@ -135,6 +136,14 @@ test('a login sets an HttpOnly SameSite=Strict cookie (Secure behind TLS) that o
     assert.equal((await fetch(`${relay.url}/console/console.js`, { headers: { cookie } })).status, 200);
     const fleet = await fetch(`${relay.url}/admin/v1/kiosks`, { headers: { cookie } });
     assert.equal(fleet.status, 200, 'the session is accepted on the operator API');
+    // What changes something takes a session only from the console's own origin.
+    const run = (origin: string) =>
+      fetch(`${relay.url}/admin/v1/reconciliation/2026-11-28/run`, {
+        method: 'POST',
+        headers: { cookie, origin },
+      });
+    assert.equal((await run('https://evil.example')).status, 401);
+    assert.equal((await run(relay.url)).status, 503, 'admitted (reconciliation is not configured here)');
 
     // Logout from another site is refused; from the console it ends the session.
     const foreign = await fetch(`${relay.url}/console/logout`, {

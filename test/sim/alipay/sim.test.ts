@@ -204,3 +204,50 @@ describe('alipay sim: controls and buyer page', () => {
     assert.equal((await simPost(fast, '/sim/pay', { outTradeNo: 'C-exp' })).status, 409);
   });
 });
+
+describe('alipay sim: cancel and refund faults', () => {
+  test('cancelFailsNext: a paid trade survives a failed cancel; refundRefusedNext: a refund is refused, unrefunded', async () => {
+    const client = makeClient(sim, keys, { retries: 0 });
+    await client.precreate({
+      outTradeNo: 'C-faults',
+      totalFen: 300,
+      subject: 'x',
+      timeoutExpress: UNHURRIED,
+    });
+    await simPost(sim, '/sim/pay', { outTradeNo: 'C-faults' });
+    // `methods` restricts the other counters only: these two apply to their own method whatever it says.
+    await simPost(sim, '/sim/faults', {
+      cancelFailsNext: 1,
+      refundRefusedNext: 1,
+      methods: ['alipay.trade.query'],
+    });
+    const cancel = await client.cancel({ outTradeNo: 'C-faults' });
+    assert.equal(cancel.kind, 'unknown', 'ACQ.SYSTEM_ERROR: outcome unknown to the caller');
+    const refund = await client.refund({
+      outTradeNo: 'C-faults',
+      refundFen: 300,
+      outRequestNo: 'C-faults_R1',
+    });
+    assert.ok(refund.kind === 'business_failure' && refund.subCode === 'ACQ.SELLER_BALANCE_NOT_ENOUGH');
+    const q = await client.query({ outTradeNo: 'C-faults' });
+    assert.ok(q.kind === 'success' && q.value.tradeStatus === 'TRADE_SUCCESS', 'still paid');
+    const ledger = await simGet<{ refunds: Array<{ outTradeNo: string }> }>(sim, '/sim/ledger');
+    assert.deepEqual(
+      ledger.refunds.filter((r) => r.outTradeNo === 'C-faults'),
+      [],
+    );
+    const faults = await simGet<Record<string, unknown>>(sim, '/sim/faults');
+    assert.equal(faults['cancelFailsNext'], 0);
+    assert.equal(faults['refundRefusedNext'], 0);
+    const again = await client.refund({
+      outTradeNo: 'C-faults',
+      refundFen: 300,
+      outRequestNo: 'C-faults_R1',
+    });
+    assert.ok(
+      again.kind === 'success' && again.value.fundChange,
+      'counted down: the next refund goes through',
+    );
+    await simPost(sim, '/sim/faults', { reset: true });
+  });
+});
