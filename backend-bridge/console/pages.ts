@@ -6,7 +6,9 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer a form's POST carries `Origin: null` and the login's origin
+  // check could not tell the console's own form from another site's.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
 };
@@ -29,6 +31,7 @@ export function loginPage(message?: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · Kiosk fleet console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/login.css">
 </head>
 <body>

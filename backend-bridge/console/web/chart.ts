@@ -13,7 +13,7 @@ export function salesChart(
   const bars = uPlot.paths.bars?.({ size: [0.7, 40] });
   new uPlot(
     {
-      width: Math.max(260, Math.min(width, 900)),
+      width: Math.max(200, width),
       height: 220,
       legend: { show: false },
       scales: { x: { time: false } },

@@ -15,7 +15,10 @@ export async function kioskPage(id: string, timeZone: string): Promise<HTMLEleme
     throw err;
   }
   const s = k.status;
-  const width = (document.querySelector('main')?.clientWidth ?? 800) - 32;
+  // The charts sit side by side from 1100 px (console.css), one above the other below; each fits its box.
+  const columns = window.innerWidth >= 1100 ? 2 : 1;
+  const mainWidth = (document.querySelector('main')?.clientWidth ?? 800) - 32;
+  const width = Math.floor((mainWidth - (columns - 1) * 16) / columns) - 24;
   const hourLabel = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' });
   const facts: Array<[string, Node | string]> = [
     ['Link', linkBadge(k)],

@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { buildConsole } from '../../backend-bridge/console/build.ts';
-import { hashAdminPassword } from '../../backend-bridge/index.ts';
-import { RelayConfigError } from '../../backend-bridge/index.ts';
-import { startTestRelay, tempDir } from './helpers.ts';
+import { buildConsole } from '../../../backend-bridge/console/build.ts';
+import { hashAdminPassword, RelayConfigError } from '../../../backend-bridge/index.ts';
+import { startTestRelay, tempDir } from '../helpers.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const HASH = hashAdminPassword(PASSWORD);
