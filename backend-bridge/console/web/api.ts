@@ -1,5 +1,7 @@
 // The console's reads of the operator API (/admin/v1/), with the session cookie the login set. A 401 means the
 // session ended: back to the login page.
+import type { FleetKiosk } from '../../fleet.ts';
+
 export class NotAvailable extends Error {}
 
 export async function getJson<T>(path: string): Promise<T> {
@@ -13,77 +15,21 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export interface SalesBucket {
-  sales: number;
-  revenueFen: number;
+/** The answer, or undefined when there is none (404: no such kiosk, day not reconciled, API not set up). */
+export async function findJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return await getJson<T>(path);
+  } catch (err) {
+    if (err instanceof NotAvailable) return undefined;
+    throw err;
+  }
 }
 
-export interface FleetKiosk {
-  id: string;
-  revoked: boolean;
-  connected: boolean;
-  lastSeenAt: string | null;
-  lastSeq: number;
-  ackedSeq: number;
-  today: { date: string } & SalesBucket;
-  board: 'up' | 'down' | null;
-  faults: string[];
-  status: {
-    at: string;
-    disabledLanes: number[];
-    lowStock: Array<{ lane: number; productId: string; stock: number; capacity: number }>;
-    refundsOwed: { count: number; fen: number };
-    outboxDepth: number;
-  } | null;
-}
-
-export interface KioskDetail extends FleetKiosk {
-  salesByHour: Array<{ hour: string } & SalesBucket>;
-  salesByDay: Array<{ date: string } & SalesBucket>;
-  recentOrders: Array<{
-    outTradeNo: string;
-    state: string;
-    at: string;
-    totalFen: number;
-    deliveredFen: number;
-    items: Array<{ lane?: number; vendState: string; detail?: string | null }>;
-  }>;
-}
+// The answers' shapes are the server's own types (type-only imports: nothing of the server enters the bundle).
+export type { FleetKiosk, KioskDetail } from '../../fleet.ts';
+export type { DayDetail as ReconDay, DaySummary as ReconDaySummary } from '../../reconcile/store.ts';
 
 export interface Fleet {
   timeZone: string;
   kiosks: FleetKiosk[];
-}
-
-export interface ReconDaySummary {
-  date: string;
-  ranAt: string;
-  status: 'ok' | 'differences' | 'failed';
-  error?: string;
-  differences: number;
-  byClass: Record<string, number>;
-}
-
-export interface ReconDay {
-  date: string;
-  ranAt: string;
-  status: 'ok' | 'differences' | 'failed';
-  error?: string;
-  differences: Array<{
-    outTradeNo: string;
-    class: string;
-    kioskId: string | null;
-    alipayFen: number | null;
-    kioskFen: number | null;
-    detail: string;
-  }>;
-  actions: Array<{
-    at: string;
-    outTradeNo: string;
-    outRequestNo: string;
-    refundFen: number;
-    trigger: 'operator' | 'auto';
-    result: string;
-    detail: string;
-  }>;
 }

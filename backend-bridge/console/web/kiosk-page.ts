@@ -1,19 +1,13 @@
 // One kiosk in detail: its figures, sales per hour (24 h) and per day (14 days), and its recent orders with
 // their states and vend results.
-import { getJson, NotAvailable, type KioskDetail } from './api.ts';
+import { findJson, type KioskDetail } from './api.ts';
 import { salesChart } from './chart.ts';
 import { h, table, when, yuan } from './dom.ts';
 import { linkBadge } from './fleet-page.ts';
 
 export async function kioskPage(id: string, timeZone: string): Promise<HTMLElement> {
-  let k: KioskDetail;
-  try {
-    k = await getJson<KioskDetail>(`/admin/v1/kiosks/${encodeURIComponent(id)}`);
-  } catch (err) {
-    if (err instanceof NotAvailable)
-      return h('section', {}, h('h1', {}, `Kiosk ${id}`), h('p', {}, 'No such kiosk.'));
-    throw err;
-  }
+  const k = await findJson<KioskDetail>(`/admin/v1/kiosks/${encodeURIComponent(id)}`);
+  if (k === undefined) return h('section', {}, h('h1', {}, `Kiosk ${id}`), h('p', {}, 'No such kiosk.'));
   const s = k.status;
   // The charts sit side by side from 1100 px (console.css), one above the other below; each fits its box.
   const columns = window.innerWidth >= 1100 ? 2 : 1;

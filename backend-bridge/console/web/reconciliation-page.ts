@@ -1,25 +1,21 @@
 // Reconciliation days (the relay's daily comparison with Alipay's bill) and one day's differences and the
 // refunds taken for them.
-import { getJson, NotAvailable, type ReconDay, type ReconDaySummary } from './api.ts';
+import { findJson, type ReconDay, type ReconDaySummary } from './api.ts';
 import { h, table, when, yuan } from './dom.ts';
 
 const fen = (value: number | null): string => (value === null ? '–' : yuan(value));
 
 export async function reconciliationPage(timeZone: string): Promise<HTMLElement> {
   const title = h('h1', { id: 'recon-title' }, 'Reconciliation');
-  let days: ReconDaySummary[];
-  try {
-    ({ days } = await getJson<{ days: ReconDaySummary[] }>('/admin/v1/reconciliation'));
-  } catch (err) {
-    if (err instanceof NotAvailable)
-      return h(
-        'section',
-        { 'aria-labelledby': 'recon-title' },
-        title,
-        h('p', {}, 'Reconciliation is not set up on this relay.'),
-      );
-    throw err;
-  }
+  const answer = await findJson<{ days: ReconDaySummary[] }>('/admin/v1/reconciliation');
+  if (answer === undefined)
+    return h(
+      'section',
+      { 'aria-labelledby': 'recon-title' },
+      title,
+      h('p', {}, 'Reconciliation is not set up on this relay.'),
+    );
+  const { days } = answer;
   return h(
     'section',
     { 'aria-labelledby': 'recon-title' },
@@ -44,20 +40,15 @@ export async function reconciliationPage(timeZone: string): Promise<HTMLElement>
 
 export async function reconciliationDayPage(date: string, timeZone: string): Promise<HTMLElement> {
   const back = h('p', {}, h('a', { href: '#/reconciliation' }, '← Reconciliation'));
-  let day: ReconDay;
-  try {
-    day = await getJson<ReconDay>(`/admin/v1/reconciliation/${encodeURIComponent(date)}`);
-  } catch (err) {
-    if (err instanceof NotAvailable)
-      return h(
-        'section',
-        {},
-        back,
-        h('h1', {}, `Reconciliation ${date}`),
-        h('p', {}, 'This day has not been reconciled.'),
-      );
-    throw err;
-  }
+  const day = await findJson<ReconDay>(`/admin/v1/reconciliation/${encodeURIComponent(date)}`);
+  if (day === undefined)
+    return h(
+      'section',
+      {},
+      back,
+      h('h1', {}, `Reconciliation ${date}`),
+      h('p', {}, 'This day has not been reconciled.'),
+    );
   return h(
     'section',
     { 'aria-labelledby': 'day-title' },
