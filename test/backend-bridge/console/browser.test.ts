@@ -179,8 +179,12 @@ for (const [name, viewport] of [
       await k1Link.filter({ hasText: 'Online' }).waitFor({ timeout: 60_000 });
       await noSeriousAxeViolation(page, 'the fleet');
       await noSidewaysScroll(page, 'the fleet');
+      const dropped = performance.now();
       kiosk.ws.terminate();
       await k1Link.filter({ hasText: 'Offline' }).waitFor({ timeout: 60_000 });
+      console.log(
+        `${name}: the fleet showed K1 offline ${Math.round(performance.now() - dropped)} ms after its link dropped`,
+      );
       const row = page.getByRole('row').filter({ has: k1Link });
       await row.getByRole('cell', { name: '¥4.50' }).waitFor();
       await row.getByRole('cell', { name: '3 (1/10)' }).waitFor(); // lane 3 is low
