@@ -87,10 +87,12 @@ export function sqliteFleetQueries(db: RelayDb): FleetQueries {
       // Newest by the kiosk's own time, then by arrival: a status recorded offline and uploaded late is older.
       const rows = db
         .prepare(
-          `SELECT kiosk_id, event_id, type, at, received_at, data_json FROM (
-             SELECT t.*, row_number() OVER (PARTITION BY kiosk_id, type ORDER BY at DESC, received_at DESC) AS n
-               FROM telemetry t WHERE (@kiosk IS NULL OR kiosk_id = @kiosk))
-            WHERE n = 1`,
+          `SELECT t.kiosk_id, t.event_id, t.type, t.at, t.received_at, t.data_json
+             FROM (SELECT DISTINCT kiosk_id, type FROM telemetry
+                    WHERE (@kiosk IS NULL OR kiosk_id = @kiosk)) p
+             JOIN telemetry t ON t.kiosk_id = p.kiosk_id AND t.event_id = (
+                  SELECT u.event_id FROM telemetry u WHERE u.kiosk_id = p.kiosk_id AND u.type = p.type
+                   ORDER BY u.at DESC, u.received_at DESC LIMIT 1)`,
         )
         .all({ kiosk: kioskId ?? null }) as RawTelemetry[];
       return Promise.resolve(rows.map(toTelemetry));

@@ -17,7 +17,11 @@ test(`console and operator API under 600 random requests (seed ${SEED})`, async 
   const relay = await startTestRelay(path.join(tempDir(), 'relay.db'), {
     console: { passwordHash: hashAdminPassword(PASSWORD), dir: tempDir(), loginDelayMs: 0 },
   });
-  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => randomInt(r, 256));
+  const bytes = (n: number): Uint8Array<ArrayBuffer> => {
+    const out = new Uint8Array(new ArrayBuffer(n));
+    for (let k = 0; k < n; k++) out[k] = randomInt(r, 256);
+    return out;
+  };
   const text = (n: number): string =>
     String.fromCharCode(
       ...Array.from({ length: n }, () => pick(r, [37, 38, 61, 43, 0x41 + randomInt(r, 58), 0xe9])),
