@@ -127,6 +127,10 @@ const MIGRATIONS: readonly string[] = [
     detail         TEXT NOT NULL
   ) STRICT;
   CREATE INDEX reconciliation_actions_day ON reconciliation_actions (day, at);
+  -- What a run reads: a day's notifications (by time and by trade) and the kiosks' settled sales by time.
+  CREATE INDEX notifies_out_trade_no ON notifies (out_trade_no);
+  CREATE INDEX notifies_received_at ON notifies (received_at);
+  CREATE INDEX telemetry_type_received ON telemetry (type, received_at);
   `,
   // v5: the operator console's reads of telemetry (operator/fleet-queries.ts), every few seconds while a console
   // is open: a kiosk's newest event of a type, and one type's events since a time (today's sales, the charts).

@@ -2,15 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { EventStore } from './event-store.ts';
-import {
-  BodyIncompleteError,
-  BodyNotUtf8Error,
-  BodyTooLargeError,
-  jsonAnswer,
-  mediaType,
-  readBody,
-} from './http-util.ts';
+import { jsonAnswer } from './http-util.ts';
 import type { Answer } from './http-util.ts';
+import { readJsonBody } from './json-body.ts';
 import type { KioskHub } from './kiosk-hub.ts';
 import type { RelayMetrics } from './metrics.ts';
 
@@ -117,29 +111,14 @@ export async function handleOutbox(
   req: IncomingMessage,
   deps: KioskApiDeps,
 ): Promise<Answer> {
-  if (mediaType(req.headers['content-type']) !== 'application/json') {
-    return jsonAnswer(415, { error: 'unsupported_media_type', message: 'send application/json' });
-  }
-  let text: string;
-  try {
-    text = await readBody(req, deps.maxBodyBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError)
-      return jsonAnswer(413, { error: 'too_large', message: err.message });
-    if (err instanceof BodyNotUtf8Error || err instanceof BodyIncompleteError)
-      return jsonAnswer(400, { error: 'malformed', message: err.message });
-    throw err;
-  }
-  let batch: z.infer<typeof TelemetryBatch>;
-  try {
-    batch = TelemetryBatch.parse(JSON.parse(text));
-  } catch {
-    return jsonAnswer(400, {
-      error: 'malformed',
-      message:
-        'expected {"events":[{"id":string,"type":string,"at":string,"data":any}]} (at most 1000 events)',
-    });
-  }
+  const body = await readJsonBody(
+    req,
+    deps.maxBodyBytes,
+    TelemetryBatch,
+    '{"events":[{"id":string,"type":string,"at":string,"data":any}]} (at most 1000 events)',
+  );
+  if (!body.ok) return body.answer;
+  const batch = body.value;
   const fresh = deps.store.storeTelemetry(kioskId, batch.events, deps.now().toISOString());
   deps.store.touch(kioskId, deps.now().toISOString());
   const ids = [...new Set(batch.events.map((e) => e.id))];

@@ -1,5 +1,6 @@
 // Prometheus text exposition of the relay's counters. Hand-written: the relay needs a handful of
 // counters and gauges, not a metrics library.
+import { DIFFERENCE_CLASSES } from './reconcile/classify.ts';
 
 export type RejectReason =
   | 'malformed'
@@ -13,15 +14,6 @@ export type RejectReason =
   | 'store_failed';
 
 export type AcceptOutcome = 'stored' | 'duplicate' | 'unroutable';
-
-const DIFFERENCE_CLASSES = [
-  'paid_unknown_to_kiosk',
-  'paid_not_delivered',
-  'refund_missing_at_alipay',
-  'amounts_differ',
-  'refund_unknown_to_kiosk',
-  'telemetry_missing',
-] as const;
 
 /** Reconciliation: the newest day's differences by class, runs by status, compensating refunds by result. */
 export class ReconciliationMetrics {

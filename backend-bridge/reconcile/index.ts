@@ -1,4 +1,6 @@
-// Reconciliation (对账): pure functions over plain data; the relay stores, schedules and acts on their results.
+// Reconciliation (对账): pure functions over plain data (reconcile, classify, planCompensation, runDay), and the
+// relay's side around them: its sources and store (sources.ts, store.ts: async, plain SQL), the service that
+// runs a day and sends audited refunds (service.ts), the daily schedule and the configuration.
 export { reconcile } from './reconcile.ts';
 export type { ReconcileInput, ReconcileReport } from './reconcile.ts';
 export { DIFFERENCE_CLASSES, classifyTrade } from './classify.ts';

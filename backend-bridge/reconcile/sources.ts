@@ -11,10 +11,11 @@ const CHUNK = 500;
 
 /**
  * Kiosks report a sale when their link allows, so its telemetry may arrive days after the sale: telemetry is
- * read from this long before the day's start up to now, then kept when it names a trade of the day or was
- * written during the day.
+ * read from this long before the day's start to this long after its end (a kiosk offline for longer shows as
+ * telemetry_missing until it reports), then kept when it names a trade of the day or was written during it.
  */
 const TELEMETRY_LOOKBACK_MS = 2 * 86_400_000;
+const TELEMETRY_LOOKAHEAD_MS = 7 * 86_400_000;
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -61,12 +62,14 @@ export function relaySources(db: RelayDb): ReconcileSources {
     settledSales(query: SourceQuery): Promise<TelemetryEvent[]> {
       const wanted = new Set(query.outTradeNos);
       const since = new Date(Date.parse(query.startIso) - TELEMETRY_LOOKBACK_MS).toISOString();
+      const until = new Date(Date.parse(query.endIso) + TELEMETRY_LOOKAHEAD_MS).toISOString();
       const rows = db
         .prepare(
           `SELECT kiosk_id, event_id, type, at, data_json, received_at FROM telemetry
-            WHERE type = 'sale.settled' AND received_at >= ? ORDER BY received_at, kiosk_id, event_id`,
+            WHERE type = 'sale.settled' AND received_at >= ? AND received_at < ?
+            ORDER BY received_at, kiosk_id, event_id`,
         )
-        .all(since) as Array<{
+        .all(since, until) as Array<{
         kiosk_id: string;
         event_id: string;
         type: string;

@@ -2,17 +2,10 @@
 // token): the days and their differences and actions (read straight from the database, so days reconciled by
 // `notify-relay reconcile` show even on a relay without Alipay credentials), running a day now, and the
 // compensating refund of one trade. Shapes: docs/relay.md "Reconciliation".
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  BodyIncompleteError,
-  BodyNotUtf8Error,
-  BodyTooLargeError,
-  jsonAnswer,
-  mediaType,
-  readBody,
-} from '../http-util.ts';
-import type { Answer } from '../http-util.ts';
+import { jsonAnswer } from '../http-util.ts';
+import { readJsonBody } from '../json-body.ts';
 import { dayWindow } from '../reconcile/day.ts';
 import { ReconciliationStore } from '../reconcile/store.ts';
 import type { RelayContext } from '../relay-context.ts';
@@ -37,36 +30,6 @@ const NOT_CONFIGURED = jsonAnswer(503, {
   error: 'reconciliation_not_configured',
   message: 'the relay has no Alipay gateway and app private key for reconciliation (docs/relay.md)',
 });
-
-async function refundTarget(request: FastifyRequest): Promise<{ outTradeNo: string } | Answer> {
-  if (mediaType(request.headers['content-type']) !== 'application/json') {
-    return jsonAnswer(415, { error: 'unsupported_media_type', message: 'send application/json' });
-  }
-  let text: string;
-  try {
-    text = await readBody(request.raw, MAX_BODY_BYTES);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError)
-      return jsonAnswer(413, { error: 'too_large', message: err.message });
-    if (err instanceof BodyNotUtf8Error || err instanceof BodyIncompleteError)
-      return jsonAnswer(400, { error: 'malformed', message: err.message });
-    throw err;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return jsonAnswer(400, { error: 'malformed', message: 'body is not JSON' });
-  }
-  const parsed = RefundBody.safeParse(json);
-  if (!parsed.success) {
-    return jsonAnswer(400, {
-      error: 'bad_request',
-      message: 'body must be {"outTradeNo": "<1-64 of A-Za-z0-9_.->"}',
-    });
-  }
-  return parsed.data;
-}
 
 export function reconciliationRoutes(app: FastifyInstance, ctx: RelayContext): void {
   const store = ctx.reconciliation?.store ?? new ReconciliationStore(ctx.db);
@@ -93,8 +56,14 @@ export function reconciliationRoutes(app: FastifyInstance, ctx: RelayContext): v
 
   app.post<DayParams>('/admin/v1/reconciliation/:date/refund', async (request, reply) => {
     if (!validDay(request.params.date)) return sendAnswer(reply, BAD_DATE);
-    const target = await refundTarget(request);
-    if ('status' in target) return sendAnswer(reply, target);
+    const body = await readJsonBody(
+      request.raw,
+      MAX_BODY_BYTES,
+      RefundBody,
+      '{"outTradeNo": "<1-64 of A-Za-z0-9_.->"}',
+    );
+    if (!body.ok) return sendAnswer(reply, body.answer);
+    const target = body.value;
     if (!ctx.reconciliation) return sendAnswer(reply, NOT_CONFIGURED);
     const answer = await ctx.reconciliation.service.refund(request.params.date, target.outTradeNo, {
       trigger: 'operator',

@@ -28,6 +28,8 @@ export interface Stack {
   readonly relayUrl: string;
   readonly boardControlUrl: string;
   readonly relayToken: string;
+  /** The relay's admin API token (`/admin/v1/`), when started with `reconciliation`. */
+  readonly adminToken: string | null;
   readonly alipayKeys: KeyPairFiles;
   readonly appKeys: KeyPairFiles;
   readonly agentDbFile: string;
@@ -56,6 +58,8 @@ export interface StackOptions {
   readonly deferAgent?: boolean;
   /** Put a wire tap between board and kiosk (the board's own motor-start signal, for chaos kill points). */
   readonly serialTap?: boolean;
+  /** Give the relay the admin API and what reconciliation needs to call alipay-sim (gateway, app key). */
+  readonly reconciliation?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -66,7 +70,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const tokenFile = path.join(dir, 'relay-token');
   fs.writeFileSync(tokenFile, relayToken + '\n', { mode: 0o600 });
 
+  // Reconciliation calls alipay-sim as the merchant: the relay gets its gateway, the app's private key and an
+  // admin token (the token only through a config file, never as an argument).
+  const adminToken = options.reconciliation ? randomBytes(24).toString('hex') : null;
+  let reconcileArgs: string[] = [];
+  if (adminToken !== null) {
+    fs.writeFileSync(path.join(dir, 'admin-token'), adminToken + '\n', { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, 'relay.json'),
+      JSON.stringify({ admin: { tokenFile: 'admin-token' }, reconcile: { enabled: false } }),
+    );
+  }
   const relayArgs = (port: string) => [
+    ...reconcileArgs,
     '--port',
     port,
     '--db',
@@ -83,7 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const pty = tap
     ? { a: tap.boardPath, b: tap.kioskPath }
     : await startPtyPair(path.join(dir, 'board'), path.join(dir, 'kiosk'));
-  const [sim, relay, board] = await Promise.all([
+  const startSim = () =>
     startProgram('alipay-sim', [
       '--port',
       '0',
@@ -93,7 +109,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       appKeys.publicKeyFile,
       '--private-key',
       alipayKeys.privateKeyFile,
-    ]),
+    ]);
+  const early = adminToken !== null ? await startSim() : null;
+  if (early)
+    reconcileArgs = [
+      '--config',
+      path.join(dir, 'relay.json'),
+      '--alipay-gateway',
+      `${String(early.ready['url'])}/gateway.do`,
+      '--alipay-private-key',
+      appKeys.privateKeyFile,
+    ];
+  const [sim, relay, board] = await Promise.all([
+    early ?? startSim(),
     startProgram('notify-relay', relayArgs('0')),
     startProgram('vmc-sim', [
       '--device',
@@ -136,6 +164,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     relayUrl,
     boardControlUrl: String(board.ready['controlUrl']),
     relayToken,
+    adminToken,
     alipayKeys,
     appKeys,
     agentDbFile: path.join(dir, 'agent', 'kiosk.sqlite'),

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseRelayCli, RelayConfigError } from '../../../backend-bridge/index.ts';
+import { pick, randomInt, seededRandom } from '../../helpers/seeded-random.ts';
 import { APP_ID, alipayPublicKey, tempDir } from '../helpers.ts';
 
 const appKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -107,5 +108,54 @@ test('wrong settings are refused with the setting named and the key never shown'
       },
       JSON.stringify([reconcile, alipay]),
     );
+  }
+});
+
+test('random reconcile sections and Alipay settings: parsed, or refused with a RelayConfigError, nothing else', () => {
+  const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 100_000);
+  const random = seededRandom(seed);
+  const values: unknown[] = [
+    true,
+    false,
+    null,
+    0,
+    -1,
+    Number.MAX_VALUE * 2,
+    '',
+    '10:00',
+    '24:00',
+    '23:59',
+    'https://openapi.alipay.com/gateway.do',
+    'javascript:alert(1)',
+    '../../etc/passwd',
+    'app_private.pem',
+    'alipay_public.pem',
+    '\u0000',
+    [],
+    {},
+    { at: '10:00' },
+    'x'.repeat(5000),
+  ];
+  const keys = ['enabled', 'at', 'autoRefund', 'every', '__proto__', 'constructor'];
+  for (let i = 0; i < 150; i++) {
+    const section: Record<string, unknown> = {};
+    for (let k = randomInt(random, 4); k > 0; k--) section[pick(random, keys)] = pick(random, values);
+    const alipay = {
+      gatewayUrl: pick(random, [...values, undefined]),
+      privateKeyFile: pick(random, [...values, undefined]),
+    };
+    const { file } = setup(pick(random, [section, undefined, pick(random, values)]), alipay);
+    try {
+      const r = parseRelayCli(['--config', file], {});
+      assert.ok(!r.help);
+      const reconcile = r.options.reconcile;
+      if (reconcile) {
+        assert.equal(reconcile.privateKey.type, 'private', `seed ${seed}`);
+        assert.ok(reconcile.dailyAt === undefined || /^\d\d:\d\d$/.test(reconcile.dailyAt), `seed ${seed}`);
+      }
+    } catch (err) {
+      assert.ok(err instanceof RelayConfigError, `seed ${seed}: ${String(err)}`);
+      assert.ok(!err.message.includes('PRIVATE KEY'), `seed ${seed}: ${err.message}`);
+    }
   }
 });

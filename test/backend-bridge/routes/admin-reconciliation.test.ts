@@ -9,6 +9,7 @@ import { startRelay } from '../../../backend-bridge/index.ts';
 import type { RunningRelay } from '../../../backend-bridge/index.ts';
 import type { AlipaySim, LedgerEntry } from '../../../sim/alipay/index.ts';
 import { APP_ID, makeClient, makeKeys, simGet, simPost, startSim } from '../../sim/alipay/fixtures.ts';
+import { pick, randomInt, seededRandom } from '../../helpers/seeded-random.ts';
 import { tempDir } from '../helpers.ts';
 
 const keys = makeKeys();
@@ -222,4 +223,61 @@ test('refusals: a difference for a person, an unknown day, a bad date, a bad bod
   assert.equal((await refund(day, JSON.stringify({ outTradeNo: 'x'.repeat(5000) }))).status, 413);
   const ledger = await simGet<{ refunds: LedgerEntry[] }>(sim, '/sim/ledger');
   assert.equal(ledger.refunds.length, 1, 'no refusal moved money');
+});
+
+test('a day whose bill is not there yet is stored as failed, keeping what the last run found', async () => {
+  await simPost(sim, '/sim/faults', { billNotReadyNext: 1 });
+  const detail = (await (await admin(`/${day}/run`, { method: 'POST' })).json()) as {
+    status: string;
+    error?: string;
+    differences: unknown[];
+  };
+  assert.equal(detail.status, 'failed');
+  assert.match(detail.error ?? '', /^not_ready: /);
+  assert.equal(detail.differences.length, 1, 'the differences of the run before stay');
+  const list = (await (await admin('')).json()) as { days: Array<{ status: string; error?: string }> };
+  assert.equal(list.days[0]?.status, 'failed');
+  const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+  assert.match(metrics, /^relay_reconciliation_runs_total\{status="failed"\} 1$/m);
+});
+
+test('random bodies, dates and methods get a 4xx JSON answer, never a crash or a refund', async () => {
+  const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 100_000);
+  const random = seededRandom(seed);
+  const pieces = [
+    '{',
+    '}',
+    '"outTradeNo"',
+    ':',
+    '"',
+    expired,
+    '\u0000',
+    '\uFFFD',
+    '[',
+    ']',
+    ',',
+    'null',
+    '1e999',
+    ' ',
+    '\\',
+  ];
+  for (let i = 0; i < 200; i++) {
+    const body = Array.from({ length: randomInt(random, 8) }, () => pick(random, pieces)).join('');
+    const date = pick(random, [day, '2026-13-01', '../..', '%00', '2026-02-29', 'x'.repeat(300), day + '/']);
+    const target = pick(random, ['refund', 'run', '']);
+    const method = pick(random, ['POST', 'GET', 'PUT']);
+    const res = await admin(`/${encodeURIComponent(date)}${target ? `/${target}` : ''}`, {
+      method,
+      headers: { 'content-type': pick(random, ['application/json', 'text/plain', '']) },
+      ...(method === 'GET' ? {} : { body }),
+    });
+    const text = await res.text();
+    assert.ok(res.status < 500, `seed ${seed}: ${res.status} ${text}`);
+    // A clear answer: JSON from the routes, a one-line text from the relay's own handler (no media type, say).
+    if (res.headers.get('content-type')?.startsWith('application/json'))
+      assert.doesNotThrow(() => JSON.parse(text), `seed ${seed}: ${text}`);
+    else assert.match(text, /^[^\n]+\n$/, `seed ${seed}: ${res.status}`);
+  }
+  const ledger = await simGet<{ refunds: LedgerEntry[] }>(sim, '/sim/ledger');
+  assert.equal(ledger.refunds.length, 1, `seed ${seed}: still the one refund`);
 });
