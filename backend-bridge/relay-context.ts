@@ -12,6 +12,9 @@ import { RelayMetrics } from './metrics.ts';
 import type { NotifyDeps } from './notify.ts';
 import { BadNotifyLimiter } from './rate-limit.ts';
 import type { RelayOptions } from './index.ts';
+import { OperatorAccess } from './console/access.ts';
+import { consoleSettings } from './console/settings.ts';
+import { Calendar } from './operator/calendar.ts';
 import { createReconciliation } from './reconcile/relay-reconciliation.ts';
 import type { ReconciliationParts } from './reconcile/relay-reconciliation.ts';
 import { startDailySchedule } from './reconcile/schedule.ts';
@@ -28,6 +31,10 @@ export interface RelayContext {
   readonly notify: NotifyDeps;
   readonly kioskApi: KioskApiDeps;
   readonly now: () => Date;
+  /** Who may use the operator API and console (admin token, console sessions, login throttle). */
+  readonly access: OperatorAccess;
+  /** Calendar days in the operator's time zone (sales today, charts). */
+  readonly calendar: Calendar;
   /** Reconciliation against Alipay's bill; null when the relay has no Alipay credentials for it. */
   readonly reconciliation: ReconciliationParts | null;
   /** Open HTTP sockets (websockets included), for the relay_http_connections gauge. */
@@ -37,9 +44,14 @@ export interface RelayContext {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * A silent link (cable cut, kiosk powered off) is found by its missed pong: terminated at the second beat
+ * after its last sign of life, so within 40 s, and the console shows the kiosk offline within 60 s.
+ */
+export const DEFAULT_PING_INTERVAL_MS = 20_000;
 
 export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayContext {
-  const now = (): Date => new Date();
+  const now = opts.now ?? ((): Date => new Date());
   const db = openRelayDb(opts.dbPath);
   const store = new EventStore(db);
   store.beginEpoch(now().toISOString());
@@ -55,7 +67,7 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     store,
     auth,
     metrics,
-    pingIntervalMs: opts.pingIntervalMs ?? 30_000,
+    pingIntervalMs: opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
     log,
   });
 
@@ -131,6 +143,13 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     hub,
     metrics,
     now,
+    access: new OperatorAccess(
+      opts.adminToken,
+      consoleSettings(opts.console),
+      opts.trustProxy ?? 'loopback',
+      () => now().getTime(),
+    ),
+    calendar: new Calendar(opts.timeZone),
     openSockets: 0,
     notify: {
       store,
