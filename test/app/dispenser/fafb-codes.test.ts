@@ -41,6 +41,10 @@ describe('FAFB dispensing status policy', () => {
   it('every row names its source and, when it is not plain progress, why', () => {
     for (const [c, row] of DISPENSE_STATUS) {
       assert.ok(['document', 'peers', 'assumption'].includes(row.source), `0x${c.toString(16)}`);
+      assert.ok(
+        ['in_progress', 'delivered', 'not_delivered', 'unverified'].includes(row.policy),
+        `0x${c.toString(16)} has a policy`,
+      );
       if (row.policy !== 'in_progress') assert.ok(row.why.length > 0, `0x${c.toString(16)} has a reason`);
     }
   });
