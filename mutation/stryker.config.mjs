@@ -30,14 +30,15 @@ export default {
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `reports/mutation/${area}.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
-  tempDirName: '.stryker-tmp',
+  // One sandbox directory per area, so two areas can run at once without removing each other's.
+  tempDirName: `.stryker-tmp-${area}`,
   ignorePatterns: [
     'dist',
     'release',
     '.data',
     'reports',
     'coverage',
-    '.stryker-tmp',
+    '.stryker-tmp*',
     'mutation/*.incremental.json',
   ],
   cleanTempDir: 'always',

@@ -20,7 +20,8 @@ const areas = requested.length ? requested : Object.keys(AREAS);
 const testsOnlyAdded = process.argv.includes('--tests-only-added');
 const equivalent = JSON.parse(fs.readFileSync(path.join(root, 'mutation/equivalent.json'), 'utf8')) as Record<
   string,
-  Array<{ file: string; line: number; mutator: string; replacement: string; reason: string }>
+  // `column` tells apart two mutants of one kind on one line (e.g. two operands of one condition).
+  Array<{ file: string; line: number; column?: number; mutator: string; replacement: string; reason: string }>
 >;
 
 interface StrykerReport {
@@ -31,7 +32,7 @@ interface StrykerReport {
         status: string;
         mutatorName: string;
         replacement?: string;
-        location: { start: { line: number } };
+        location: { start: { line: number; column: number } };
       }>;
     }
   >;
@@ -73,11 +74,14 @@ for (const area of areas) {
         (e) =>
           e.file === file &&
           e.line === m.location.start.line &&
+          (e.column === undefined || e.column === m.location.start.column) &&
           e.mutator === m.mutatorName &&
           e.replacement === (m.replacement ?? ''),
       );
       if (!known)
-        unexplained.push(`${file}:${m.location.start.line} ${m.mutatorName} → ${m.replacement ?? ''}`);
+        unexplained.push(
+          `${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → ${m.replacement ?? ''}`,
+        );
     }
   }
   console.log(`${area}: ${JSON.stringify(counts)}`);

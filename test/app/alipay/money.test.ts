@@ -80,3 +80,11 @@ test('a refused amount says what was wrong (the relay and the kiosk log it)', ()
   assert.equal(yuanToFen('90071992547409.91'), Number.MAX_SAFE_INTEGER);
   assert.equal(yuanToFen('0'), 0);
 });
+
+test('a refused amount is quoted at most 40 characters long (a hostile notify cannot flood the log)', () => {
+  const long = `${'9'.repeat(60)}x`;
+  assert.throws(() => yuanToFen(long), {
+    code: 'invalid_amount',
+    message: `not a yuan amount: "${'9'.repeat(40)}"`,
+  });
+});

@@ -343,4 +343,10 @@ test('parseNotifyBody: what is refused says why', () => {
     message: 'notify repeats parameter "a"',
   });
   assert.deepEqual(parseNotifyBody('a=1&b=&c=x'), { a: '1', c: 'x' });
+  // A repeated key is quoted at most 64 characters long, however long the hostile body makes it.
+  const key = 'k'.repeat(100);
+  assert.throws(() => parseNotifyBody(`${key}=1&${key}=2`), {
+    code: 'duplicate_param',
+    message: `notify repeats parameter "${'k'.repeat(64)}"`,
+  });
 });
