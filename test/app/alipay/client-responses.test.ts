@@ -153,6 +153,12 @@ describe('gateway answers', () => {
     const no = clientWith([fail('N')]);
     await no.client.cancel({ outTradeNo: 'K1_3' });
     assert.equal(no.calls(), 1);
+    const done = clientWith([signed(CANCEL, { code: '10000', action: 'close', retry_flag: 'Y' })]);
+    assert.deepEqual(await done.client.cancel({ outTradeNo: 'K1_3' }), {
+      kind: 'success',
+      value: { action: 'close', retryFlag: 'Y' },
+    });
+    assert.equal(done.calls(), 1, 'a cancel that succeeded is never sent again');
     const other = clientWith([signed(QUERY, { code: '40004', sub_code: 'X', retry_flag: 'Y' })]);
     await query(other.client);
     assert.equal(other.calls(), 1, 'retry_flag means something only for cancel');
