@@ -165,9 +165,12 @@ describe('notify answers', () => {
       gmt_refund: '2026-11-22 16:10:00',
     });
     assert.equal((await postNotify(relay.url, refund)).text, 'success');
+    // And so is another order's payment, though it has the same status and no refund fields either.
+    assert.equal((await postNotify(relay.url, withoutNotifyId({ out_trade_no: 'K1_c2' }))).text, 'success');
     assert.deepEqual(notifyRows().slice(before), [
       { out_trade_no: 'K1_c1', kiosk_id: 'K1' },
       { out_trade_no: 'K1_c1', kiosk_id: 'K1' },
+      { out_trade_no: 'K1_c2', kiosk_id: 'K1' },
     ]);
   });
 
