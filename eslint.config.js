@@ -12,7 +12,7 @@ const electronBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'coverage/**', 'reports/**', '.stryker-tmp/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'coverage/**', 'reports/**', '.stryker-tmp*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

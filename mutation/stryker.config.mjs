@@ -20,21 +20,25 @@ export default {
   mutate: spec.mutate,
   // The machine is shared: at most two test processes at once.
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
-  // A mutant that makes a test wait for something that never happens is a kill; no need to wait long for it.
-  timeoutMS: 6_000,
+  // A mutant that makes a test wait for something that never happens counts as detected (a timeout). The
+  // runs are niced on a shared machine, so a run can take several times the dry run's time without hanging:
+  // the allowance is wide, or a slow run of a surviving mutant would be counted as detected.
+  timeoutFactor: 3,
+  timeoutMS: 20_000,
   incremental: true,
   incrementalFile: `mutation/${area}.incremental.json`,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `reports/mutation/${area}.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
-  tempDirName: '.stryker-tmp',
+  // One sandbox directory per area, so two areas can run at once without removing each other's.
+  tempDirName: `.stryker-tmp-${area}`,
   ignorePatterns: [
     'dist',
     'release',
     '.data',
     'reports',
     'coverage',
-    '.stryker-tmp',
+    '.stryker-tmp*',
     'mutation/*.incremental.json',
   ],
   cleanTempDir: 'always',

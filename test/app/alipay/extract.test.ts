@@ -58,3 +58,68 @@ test('duplicate root keys, missing nodes and non-JSON are typed errors', () => {
     ],
   );
 });
+
+// The signature covers the node's exact received bytes: a member boundary off by one character is a
+// genuine answer refused, or a forged one read.
+test('members are cut exactly at every kind of JSON whitespace and after every kind of value', () => {
+  assert.deepEqual(
+    [...splitTopLevel('\t{\r\n"a"\t:\r12\n,\t"b" :\r\n"x y"\r,"c":-1.5e3\t,"d":false}\n').entries()],
+    [
+      ['a', '12'],
+      ['b', '"x y"'],
+      ['c', '-1.5e3'],
+      ['d', 'false'],
+    ],
+  );
+  assert.deepEqual([...splitTopLevel('{"a":7}').entries()], [['a', '7']]);
+  assert.deepEqual([...splitTopLevel('{ }').entries()], []);
+  assert.deepEqual([...splitTopLevel('{\r\n}').entries()], []);
+  const nested = '[1,[2,"]"],{"k":"}\\\\"},[]]';
+  assert.deepEqual(
+    [...splitTopLevel(`{"n":${nested},"o":{"p":{"q":[{}]}},"z":"\\\\"}`).entries()],
+    [
+      ['n', nested],
+      ['o', '{"p":{"q":[{}]}}'],
+      ['z', '"\\\\"'],
+    ],
+  );
+});
+
+test('the method node wins over error_response; sign and alipay_cert_sn count only as non-empty strings', () => {
+  const both = extractResponse(
+    '{"error_response":{"code":"40002"},"alipay_trade_query_response":{"code":"10000"},"sign":"QQ=="}',
+    M,
+  );
+  assert.equal(both.nodeName, 'alipay_trade_query_response');
+  assert.deepEqual(both.node, { code: '10000' });
+  const odd = extractResponse(
+    '{"alipay_trade_query_response":{"code":"10000"},"sign":7,"alipay_cert_sn":""}',
+    M,
+  );
+  assert.equal(odd.sign, null);
+  assert.equal(odd.alipayCertSn, null);
+  assert.equal(extractResponse('{"alipay_trade_query_response":{}}', M).sign, null);
+});
+
+test('a refused response says why (it reaches the sale log as the reason the outcome is unknown)', () => {
+  const cases: Array<[string, string]> = [
+    ['<html>', 'response is not valid JSON'],
+    ['[]', 'response is not a JSON object'],
+    ['null', 'response is not a JSON object'],
+    ['1', 'response is not a JSON object'],
+    ['"alipay_trade_query_response"', 'response is not a JSON object'],
+    [`{"${'k'.repeat(100)}":1,"${'k'.repeat(100)}":2}`, `duplicate top-level key "${'k'.repeat(64)}"`],
+    ['{"sign":"QQ=="}', 'response has no alipay_trade_query_response node'],
+    ['{"alipay_trade_query_response":[1]}', 'alipay_trade_query_response is not an object'],
+    ['{"alipay_trade_query_response":null}', 'alipay_trade_query_response is not an object'],
+    ['{"error_response":"x"}', 'error_response is not an object'],
+    ['{"a":1,"a":2}', 'duplicate top-level key "a"'],
+  ];
+  for (const [body, message] of cases) {
+    assert.throws(() => extractResponse(body, M), { code: 'malformed_response', message }, body);
+  }
+  assert.throws(() => splitTopLevel(1 as unknown as string), {
+    code: 'malformed_response',
+    message: 'response body is not text',
+  });
+});

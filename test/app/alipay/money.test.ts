@@ -62,3 +62,29 @@ test('round trip for every fen value up to 100000 and large ones', () => {
   for (const fen of [999_999_999, 10_000_000_000, Number.MAX_SAFE_INTEGER])
     assert.equal(yuanToFen(fenToYuan(fen)), fen);
 });
+
+test('a refused amount says what was wrong (the relay and the kiosk log it)', () => {
+  assert.throws(() => fenToYuan(-1), {
+    code: 'invalid_amount',
+    message: 'amount in fen must be a non-negative safe integer, got -1',
+  });
+  assert.throws(() => yuanToFen(1 as unknown as string), {
+    code: 'invalid_amount',
+    message: 'amount in yuan must be a string',
+  });
+  assert.throws(() => yuanToFen('1.234'), { code: 'invalid_amount', message: 'not a yuan amount: "1.234"' });
+  assert.throws(() => yuanToFen('99999999999999999.00'), {
+    code: 'invalid_amount',
+    message: 'amount too large',
+  });
+  assert.equal(yuanToFen('90071992547409.91'), Number.MAX_SAFE_INTEGER);
+  assert.equal(yuanToFen('0'), 0);
+});
+
+test('a refused amount is quoted at most 40 characters long (a hostile notify cannot flood the log)', () => {
+  const long = `${'9'.repeat(60)}x`;
+  assert.throws(() => yuanToFen(long), {
+    code: 'invalid_amount',
+    message: `not a yuan amount: "${'9'.repeat(40)}"`,
+  });
+});

@@ -227,3 +227,126 @@ test('strict: a leading BOM and a repeated key (even an empty one) are refused',
     (e: unknown) => e instanceof AlipayError && e.code === 'duplicate_param',
   );
 });
+
+// What the kiosk and the relay do with a notify depends on its class; an `other` carries the reason the
+// operator reads in the log.
+test('classifyNotify: refund fields, missing fields and odd statuses, each with its reason', () => {
+  const success = { ...base, trade_status: 'TRADE_SUCCESS' };
+  // Any one refund field makes it a refund, never a second payment (without a valid refund_fee it is
+  // neither: `other`, which nothing acts on).
+  assert.equal(classifyNotify({ ...success, refund_fee: '1.00' }).kind, 'refund');
+  const refundFields: Array<Record<string, string>> = [
+    { out_biz_no: 'r1' },
+    { gmt_refund: '2024-01-01 12:00:00' },
+    { refund_fee: '1.0x' },
+  ];
+  for (const field of refundFields) {
+    assert.deepEqual(
+      classifyNotify({ ...success, ...field }),
+      { kind: 'other', reason: 'refund notify without a valid refund_fee' },
+      JSON.stringify(field),
+    );
+  }
+  assert.deepEqual(classifyNotify({ ...base, trade_status: 'TRADE_FINISHED', refund_fee: '0.50' }), {
+    kind: 'refund',
+    outTradeNo: 'K1-1',
+    tradeNo: '2024',
+    refundFeeFen: 50,
+  });
+  // A refund field on a trade that is not paid is not a refund.
+  assert.deepEqual(classifyNotify({ ...base, trade_status: 'WEIRD', refund_fee: '0.50' }), {
+    kind: 'other',
+    reason: 'trade_status WEIRD',
+  });
+  assert.deepEqual(classifyNotify({ ...base, trade_status: 'TRADE_SUCCESS', total_amount: '0.1x' }), {
+    kind: 'other',
+    reason: 'payment notify without a valid total_amount',
+  });
+  const { total_amount: _t, ...noTotal } = success;
+  assert.deepEqual(classifyNotify(noTotal), {
+    kind: 'other',
+    reason: 'payment notify without a valid total_amount',
+  });
+  const { app_id: _a, ...noApp } = success;
+  assert.deepEqual(classifyNotify(noApp), { kind: 'other', reason: 'payment notify without app_id' });
+  const { seller_id: _s, notify_type: _n, ...bare } = success;
+  assert.deepEqual(classifyNotify(bare), {
+    kind: 'payment',
+    outTradeNo: 'K1-1',
+    tradeNo: '2024',
+    totalFen: 1234,
+    tradeStatus: 'TRADE_SUCCESS',
+    appId: '2021',
+  });
+  const { trade_no: _n2, ...noTradeNo } = success;
+  assert.deepEqual(classifyNotify(noTradeNo), { kind: 'other', reason: 'missing trade_no' });
+  assert.deepEqual(classifyNotify({ trade_status: 'TRADE_SUCCESS' }), {
+    kind: 'other',
+    reason: 'missing out_trade_no',
+  });
+  assert.deepEqual(classifyNotify({ ...success, notify_type: 'servicemarket_order_notify' }), {
+    kind: 'other',
+    reason: 'notify_type servicemarket_order_notify',
+  });
+  const { trade_status: _st, ...noStatus } = success;
+  assert.deepEqual(classifyNotify(noStatus), { kind: 'other', reason: 'missing trade_status' });
+  assert.deepEqual(classifyNotify({ ...base, trade_status: 'TRADE_CLOSED', trade_no: '' }), {
+    kind: 'other',
+    reason: 'missing trade_no',
+  });
+});
+
+test('checkNotifyBusiness: less money than the order is refused as surely as more; missing fields are malformed', () => {
+  const expected = { appId: '2021', sellerId: '2088', order: { outTradeNo: 'K1-1', totalFen: 1234 } };
+  for (const amount of ['12.33', '0.01', '0', '12.3']) {
+    assert.deepEqual(
+      checkNotifyBusiness({ ...base, total_amount: amount }, expected),
+      { ok: false, reason: 'amount_mismatch' },
+      amount,
+    );
+  }
+  const { out_trade_no: _o, ...noOrder } = base;
+  const { total_amount: _t, ...noTotal } = base;
+  const { seller_id: _s, ...noSeller } = base;
+  assert.deepEqual(checkNotifyBusiness(noOrder, expected), { ok: false, reason: 'malformed' });
+  assert.deepEqual(checkNotifyBusiness(noTotal, expected), { ok: false, reason: 'malformed' });
+  assert.deepEqual(checkNotifyBusiness(noSeller, expected), { ok: false, reason: 'seller_id_mismatch' });
+  // The amount is read from digits only, so "12.3" is the same money as 1230 fen.
+  assert.deepEqual(
+    checkNotifyBusiness(
+      { ...base, total_amount: '12.3' },
+      { ...expected, order: { outTradeNo: 'K1-1', totalFen: 1230 } },
+    ),
+    { ok: true },
+  );
+});
+
+test('verifyNotify: no signature, or an empty one, is refused before any RSA work', () => {
+  const params = parseNotifyBody(signedBody());
+  assert.equal(verifyNotify(params, strictKeys.publicKey), true);
+  const { sign: _sign, ...unsigned } = params;
+  assert.equal(verifyNotify(unsigned, strictKeys.publicKey), false);
+  assert.equal(verifyNotify({ ...params, sign: '' }, strictKeys.publicKey), false);
+});
+
+test('parseNotifyBody: what is refused says why', () => {
+  assert.throws(() => parseNotifyBody(1 as unknown as string), {
+    code: 'invalid_notify',
+    message: 'notify body must be a string',
+  });
+  assert.throws(() => parseNotifyBody('\uFEFFa=1'), {
+    code: 'invalid_notify',
+    message: 'notify body starts with a BOM',
+  });
+  assert.throws(() => parseNotifyBody('a=1&a=2'), {
+    code: 'duplicate_param',
+    message: 'notify repeats parameter "a"',
+  });
+  assert.deepEqual(parseNotifyBody('a=1&b=&c=x'), { a: '1', c: 'x' });
+  // A repeated key is quoted at most 64 characters long, however long the hostile body makes it.
+  const key = 'k'.repeat(100);
+  assert.throws(() => parseNotifyBody(`${key}=1&${key}=2`), {
+    code: 'duplicate_param',
+    message: `notify repeats parameter "${'k'.repeat(64)}"`,
+  });
+});
