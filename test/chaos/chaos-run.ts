@@ -28,6 +28,8 @@ export interface ChaosReport {
   readonly kills: Record<string, number>;
   readonly faults: Record<string, number>;
   readonly relayRestarts: number;
+  /** Per agent restart: ms from starting the agent again to a sale being possible (board up, no order open). */
+  readonly restartToSaleMs: readonly number[];
   readonly reconciliation: Reconciliation;
 }
 
@@ -48,6 +50,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const faults: Record<string, number> = {};
   let relayRestarts = 0;
   const sales: SaleRecord[] = [];
+  restartTimings.length = 0;
+  restartMs.length = 0;
   const tally = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
 
   for (let n = 0; n < options.sales; n++) {
@@ -64,6 +68,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const payment = weighted<Payment>(r, { on_time: 60, twice_notified: 15, late: 10, never: 15 });
     const kill = weighted<Kill>(r, { none: 60, motor_turning: 20, after_notify: 10, random_moment: 10 });
     const runsBefore = (await stack.motorRuns()).length;
+    const reportsBefore = stack.tap!.acknowledgedReports().length;
     const outTradeNo = await sell(stack, r, payment, kill, (k) => tally(kills, k));
     if (outTradeNo === null) continue;
     await waitFor(
@@ -73,10 +78,29 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       SALE_SETTLE_MS,
     );
     const runs = (await stack.motorRuns()).slice(runsBefore);
-    sales.push({ outTradeNo, payment, runs });
+    sales.push({ outTradeNo, payment, runs, reports: stack.tap!.acknowledgedReports().slice(reportsBefore) });
     const state = readOrders(stack).get(outTradeNo)?.state;
     const seen = runs.map((run) => `${run.lane}:${run.result}${run.dropSeen ? '+drop' : ''}`).join(' ');
-    log(`sale ${n + 1}/${options.sales} ${outTradeNo}: ${payment}, kill ${kill}, runs [${seen}], ${state}`);
+    const reported = sales
+      .at(-1)
+      ?.reports.map((x) => `${x.lane}:0x${x.code.toString(16)}`)
+      .join(' ');
+    log(
+      `sale ${n + 1}/${options.sales} ${outTradeNo}: ${payment}, kill ${kill}, runs [${seen}], reports [${reported}], ${state}`,
+    );
+    if (options.log && (n + 1) % 100 === 0 && n + 1 < options.sales) {
+      // A long run shows where it stands now and then (sales still settling may show as violations here).
+      const ledger = await stack.simJson<{ payments: LedgerEntry[]; refunds: LedgerEntry[] }>('/sim/ledger');
+      const interim = { seed: options.seed, sales: sales.length, kills, faults, relayRestarts };
+      log(`interim after ${n + 1} sales:`);
+      log(
+        formatChaosReport({
+          ...interim,
+          restartToSaleMs: [...restartMs],
+          reconciliation: reconcile(sales, ledger, readOrders(stack)),
+        }),
+      );
+    }
   }
 
   await waitFor(
@@ -92,6 +116,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     kills,
     faults,
     relayRestarts,
+    restartToSaleMs: (await Promise.all(restartTimings), [...restartMs]),
     reconciliation: reconcile(sales, ledger, readOrders(stack)),
   };
 }
@@ -152,11 +177,53 @@ async function sell(
   return sale.outTradeNo;
 }
 
+/** The measurements of each restart's "first sale possible", running beside the sale that goes on. */
+const restartTimings: Array<Promise<void>> = [];
+const restartMs: number[] = [];
+
 async function killAgent(stack: Stack, killed: (what: string) => void, what: string): Promise<void> {
   stack.agent.child.kill('SIGKILL');
   await stack.agent.stop();
   killed(what);
+  const startedAt = Date.now();
   await stack.startAgent();
+  restartTimings.push(
+    saleReady(stack).then(
+      () => void restartMs.push(Date.now() - startedAt),
+      () => undefined, // not measured (the agent was killed again first)
+    ),
+  );
+}
+
+/**
+ * Resolves when the restarted agent could take a new sale: the board link is up and no order holds the screen
+ * (an interrupted order's remaining items vend first: that customer is still being served).
+ */
+async function saleReady(stack: Stack): Promise<void> {
+  const rpc = await connectKioskRpc(stack.agentUrl());
+  try {
+    await waitFor(
+      async () =>
+        (await rpc.invoke<{ dispenserLink: string }>('kiosk.info')).dispenserLink === 'up' &&
+        busyOrders(stack) === 0,
+      'a sale to be possible after the restart',
+      () => '',
+      SALE_SETTLE_MS,
+    );
+  } finally {
+    rpc.close();
+  }
+}
+
+function busyOrders(stack: Stack): number {
+  return withDb(stack, (db) => {
+    const row = db
+      .prepare(
+        `SELECT count(*) AS n FROM orders WHERE state IN ('created','awaiting_payment','paid','vending')`,
+      )
+      .get() as { n: number };
+    return row.n;
+  });
 }
 
 /** Resolves at the board's nth motor start from now. */
@@ -277,16 +344,22 @@ function readOrders(stack: Stack): Map<string, AgentOrder> {
 
 /** The report as an operator reads it: counts first, then every violation on its own line. */
 export function formatChaosReport(report: ChaosReport): string {
-  const { violations, ambiguousRuns, counts } = report.reconciliation;
+  const { violations, ambiguousRuns, unreportedDrops, counts } = report.reconciliation;
   const byKind: Record<string, number> = {};
   for (const v of violations) byKind[v.kind] = (byKind[v.kind] ?? 0) + 1;
   const kills = Object.values(report.kills).reduce((s, n) => s + n, 0);
+  const ms = [...report.restartToSaleMs].sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0;
   return [
     `chaos seed ${report.seed}: ${report.sales} sales`,
     `kills: ${kills} ${JSON.stringify(report.kills)}`,
     `board faults: ${JSON.stringify(report.faults)}; relay restarts: ${report.relayRestarts}`,
     `sales by payment and end state: ${JSON.stringify(counts)}`,
     `ambiguous motor runs (no drop seen, interrupted; shown apart): ${ambiguousRuns}`,
+    `drops seen whose report reached no running agent (it was down for all of the board's resends): ${unreportedDrops}`,
+    ms.length
+      ? `agent restart → first sale possible (${ms.length} restarts): p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${ms.at(-1)} ms`
+      : 'agent restart → first sale possible: no restart measured',
     `violations: ${violations.length} ${JSON.stringify(byKind)}`,
     ...violations.map((v) => `  ${v.kind} ${v.outTradeNo}: ${v.detail}`),
   ].join('\n');
