@@ -7,6 +7,7 @@
 // nothing decides within a bounded window, the item is `unknown` and refunded, as before, and flagged for a
 // technician (maintenance log `check_interrupted_vend`, shown on the maintenance screen).
 import type { Dispenser, UnclaimedReport, VendOutcome } from '../dispenser/dispenser.ts';
+import { CHECK_INTERRUPTED_VEND } from '../store/index.ts';
 import type { SaleContext } from './sale-context.ts';
 import { BOARD_WAIT_MS, boardOnline, commitVendOutcome, continueVending } from './vending.ts';
 
@@ -18,9 +19,6 @@ export const RECOVERY_EVIDENCE_MS = 3000;
  * "01 dispensing", the final itself, and answers to the start-up sync (one 0x11 per lane) of the new process.
  */
 export const MAX_REPORT_DISTANCE = 32;
-
-/** The maintenance-log action of an interrupted vend refunded without evidence: a technician should look. */
-export const CHECK_INTERRUPTED_VEND = 'check_interrupted_vend';
 
 export interface InterruptedItem {
   readonly outTradeNo: string;

@@ -49,7 +49,9 @@ export type VmcSimEvent =
   | { readonly type: 'reboot'; readonly downMs: number; readonly at: RebootPoint | 'now' }
   /** Back on after a reboot (its 0x31 is queued, when it announces restarts). */
   | { readonly type: 'power_up' }
-  | { readonly type: 'stale_reply'; readonly cmd: number };
+  | { readonly type: 'stale_reply'; readonly cmd: number }
+  /** A motor started under the hold_motor fault: it turns until releaseMotor(). */
+  | { readonly type: 'motor_held'; readonly lane: number };
 
 export type MotorResult =
   'dispensed' | 'jammed' | 'motor_not_stopped' | 'no_drop' | 'elevator_error' | 'interrupted';
@@ -98,6 +100,8 @@ export interface VmcSim {
   clearFaults(): void;
   /** The technician presses "fully loaded": every lane is filled and 0x17 is sent. */
   pressFullyLoaded(): void;
+  /** Lets a motor held by the `hold_motor` fault finish its run; false when none is held. */
+  releaseMotor(): boolean;
   stats(): VmcSimStats;
   /** Zeroes the counters and the latency window (benchmarks measure one phase at a time). */
   resetStats(): void;
@@ -177,6 +181,8 @@ class Board implements VmcSim {
   private lateSelection: { status: number | undefined } | null = null;
   private heldSelectionReply: number[] | null = null;
   private repeatOldStatusLeft = 0;
+  private holdMotor: { lane: number | undefined } | null = null;
+  private heldRun: (() => void) | null = null;
 
   private readonly counters: VmcSimStats = {
     polls: 0,
@@ -307,6 +313,9 @@ class Board implements VmcSim {
         case 'repeat_old_status':
           this.repeatOldStatusLeft += f.times ?? 1;
           break;
+        case 'hold_motor':
+          this.holdMotor = { lane: f.lane };
+          break;
         default:
           this.laneFaults.push({
             kind: f.kind,
@@ -334,6 +343,14 @@ class Board implements VmcSim {
     this.lateSelection = null;
     this.heldSelectionReply = null;
     this.repeatOldStatusLeft = 0;
+    this.holdMotor = null;
+  }
+
+  releaseMotor(): boolean {
+    const run = this.heldRun;
+    this.heldRun = null;
+    run?.();
+    return run !== null;
   }
 
   pressFullyLoaded(): void {
@@ -674,7 +691,9 @@ class Board implements VmcSim {
       });
       return;
     }
-    this.later(this.motorMs, () => {
+    const held = this.holdMotor !== null && (this.holdMotor.lane ?? laneNo) === laneNo;
+    if (held) this.holdMotor = null;
+    const finishRun = (): void => {
       if (gen !== this.generation) return;
       this.motorBusy = false;
       const sensorOn = dropSensorWanted && lane.dropSensor;
@@ -706,7 +725,13 @@ class Board implements VmcSim {
         return;
       }
       this.finalStatus(code, laneNo);
-    });
+    };
+    if (!held) {
+      this.later(this.motorMs, finishRun);
+      return;
+    }
+    this.heldRun = finishRun;
+    this.emit({ type: 'motor_held', lane: laneNo });
   }
 
   reboot(downMs: number, at: RebootPoint | 'now' = 'now'): void {
@@ -722,6 +747,7 @@ class Board implements VmcSim {
     this.motorBusy = false;
     this.heldSelectionReply = null;
     this.lastFinalStatus = null;
+    this.heldRun = null;
     this.poweringUp = true;
     this.powerUp();
     this.emit({ type: 'reboot', downMs, at });
