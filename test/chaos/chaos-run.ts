@@ -5,7 +5,7 @@
 // end, and then the three ground truths are reconciled (reconcile.ts).
 import Database from 'better-sqlite3';
 import { waitFor } from '../helpers/agent-harness.ts';
-import { connectKioskRpc } from '../helpers/kiosk-rpc.ts';
+import { connectKioskRpc, waitForBoardLink } from '../helpers/kiosk-rpc.ts';
 import { pick, randomInt, seededRandom, weighted, type Random } from '../helpers/seeded-random.ts';
 import { STACK_MAINTENANCE_PIN, startStack, type Stack } from '../helpers/stack.ts';
 import {
@@ -244,12 +244,7 @@ function motorStart(stack: Stack, n: number): { started: Promise<void>; cancel: 
 async function readyToSell(stack: Stack): Promise<void> {
   const rpc = await connectKioskRpc(stack.agentUrl());
   try {
-    await waitFor(
-      async () => (await rpc.invoke<{ dispenserLink: string }>('kiosk.info')).dispenserLink === 'up',
-      'the board link',
-      () => stack.agent.log(),
-      30_000,
-    );
+    await waitForBoardLink(rpc, () => stack.agent.log());
     const lanes = readLanes(stack);
     if (lanes.some((l) => l.stock < 4)) {
       await fetch(`${stack.boardControlUrl}/sim/fully-loaded`, { method: 'POST' });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { waitFor } from '../../helpers/agent-harness.ts';
-import { connectKioskRpc } from '../../helpers/kiosk-rpc.ts';
+import { connectKioskRpc, waitForBoardLink } from '../../helpers/kiosk-rpc.ts';
 import { STACK_MAINTENANCE_PIN, startStack, type Stack } from '../../helpers/stack.ts';
 
 interface Ledger {
@@ -49,12 +49,7 @@ function setEvidenceWindow(stack: Stack, seconds: number): void {
 async function boardLinkUp(stack: Stack): Promise<void> {
   const rpc = await connectKioskRpc(stack.agentUrl());
   try {
-    await waitFor(
-      async () => (await rpc.invoke<{ dispenserLink: string }>('kiosk.info')).dispenserLink === 'up',
-      'the board link',
-      () => stack.agent.log(),
-      30_000,
-    );
+    await waitForBoardLink(rpc, () => stack.agent.log());
   } finally {
     rpc.close();
   }
@@ -85,6 +80,13 @@ async function killMidVend(stack: Stack, lane: number): Promise<{ outTradeNo: st
   await stack.agent.stop();
   await stack.startAgent();
   return sale;
+}
+
+/** The restarted agent is listening: now the held motor finishes and the board reports (or resends). */
+async function reportAfterRestart(stack: Stack, outTradeNo: string): Promise<void> {
+  await boardLinkUp(stack);
+  await boardControl(stack, '/sim/release-motor');
+  await settled(stack, outTradeNo);
 }
 
 async function settled(stack: Stack, outTradeNo: string): Promise<void> {
@@ -122,9 +124,7 @@ test('an agent killed mid-vend resolves the item from the board after its restar
     // Long enough that the board's report, released once the link is up, always lands inside it.
     setEvidenceWindow(stack, 60);
     const sale = await killMidVend(stack, 1);
-    await boardLinkUp(stack);
-    await boardControl(stack, '/sim/release-motor');
-    await settled(stack, sale.outTradeNo);
+    await reportAfterRestart(stack, sale.outTradeNo);
 
     const runs = (await stack.motorRuns()).filter((r) => r.lane === 1);
     assert.deepEqual(
@@ -144,9 +144,7 @@ test('an agent killed mid-vend resolves the item from the board after its restar
     setEvidenceWindow(stack, 60);
     await boardControl(stack, '/sim/faults', { kind: 'motor_not_stop', lane: 2 });
     const sale = await killMidVend(stack, 2);
-    await boardLinkUp(stack);
-    await boardControl(stack, '/sim/release-motor');
-    await settled(stack, sale.outTradeNo);
+    await reportAfterRestart(stack, sale.outTradeNo);
 
     const runs = (await stack.motorRuns()).filter((r) => r.lane === 2);
     assert.deepEqual(
