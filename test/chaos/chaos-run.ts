@@ -30,6 +30,8 @@ export interface ChaosReport {
   readonly relayRestarts: number;
   /** Per agent restart: ms from starting the agent again to a sale being possible (board up, no order open). */
   readonly restartToSaleMs: readonly number[];
+  /** …and of that, ms until the agent's process was up and serving (its boot on this machine). */
+  readonly restartToReadyMs: readonly number[];
   readonly reconciliation: Reconciliation;
 }
 
@@ -52,6 +54,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const sales: SaleRecord[] = [];
   restartTimings.length = 0;
   restartMs.length = 0;
+  readyMs.length = 0;
   const tally = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
 
   for (let n = 0; n < options.sales; n++) {
@@ -97,6 +100,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         formatChaosReport({
           ...interim,
           restartToSaleMs: [...restartMs],
+          restartToReadyMs: [...readyMs],
           reconciliation: reconcile(sales, ledger, readOrders(stack)),
         }),
       );
@@ -117,6 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     faults,
     relayRestarts,
     restartToSaleMs: (await Promise.all(restartTimings), [...restartMs]),
+    restartToReadyMs: [...readyMs],
     reconciliation: reconcile(sales, ledger, readOrders(stack)),
   };
 }
@@ -180,6 +185,7 @@ async function sell(
 /** The measurements of each restart's "first sale possible", running beside the sale that goes on. */
 const restartTimings: Array<Promise<void>> = [];
 const restartMs: number[] = [];
+const readyMs: number[] = [];
 
 async function killAgent(stack: Stack, killed: (what: string) => void, what: string): Promise<void> {
   stack.agent.child.kill('SIGKILL');
@@ -187,9 +193,13 @@ async function killAgent(stack: Stack, killed: (what: string) => void, what: str
   killed(what);
   const startedAt = Date.now();
   await stack.startAgent();
+  const ready = Date.now() - startedAt;
   restartTimings.push(
     saleReady(stack).then(
-      () => void restartMs.push(Date.now() - startedAt),
+      () => {
+        restartMs.push(Date.now() - startedAt);
+        readyMs.push(ready);
+      },
       () => undefined, // not measured (the agent was killed again first)
     ),
   );
@@ -344,7 +354,9 @@ export function formatChaosReport(report: ChaosReport): string {
   for (const v of violations) byKind[v.kind] = (byKind[v.kind] ?? 0) + 1;
   const kills = Object.values(report.kills).reduce((s, n) => s + n, 0);
   const ms = [...report.restartToSaleMs].sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0;
+  const boot = [...report.restartToReadyMs].sort((a, b) => a - b);
+  const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+  const spread = (xs: number[]) => `p50 ${q(xs, 0.5)} ms, p90 ${q(xs, 0.9)} ms, max ${xs.at(-1) ?? 0} ms`;
   return [
     `chaos seed ${report.seed}: ${report.sales} sales`,
     `kills: ${kills} ${JSON.stringify(report.kills)}`,
@@ -353,7 +365,7 @@ export function formatChaosReport(report: ChaosReport): string {
     `ambiguous motor runs (no drop seen, interrupted; shown apart): ${ambiguousRuns}`,
     `drops seen whose report reached no running agent (it was down for all of the board's resends): ${unreportedDrops}`,
     ms.length
-      ? `agent restart → first sale possible (${ms.length} restarts): p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${ms.at(-1)} ms`
+      ? `agent restart → first sale possible (${ms.length} restarts): ${spread(ms)}; of which the agent's own boot: ${spread(boot)}`
       : 'agent restart → first sale possible: no restart measured',
     `violations: ${violations.length} ${JSON.stringify(byKind)}`,
     ...violations.map((v) => `  ${v.kind} ${v.outTradeNo}: ${v.detail}`),
