@@ -94,6 +94,34 @@ describe('VMC simulator protocol', { timeout: 20_000 }, () => {
     assert.deepEqual([...(reports[0]?.text ?? [])], [0x01, 0, 5]);
   });
 
+  it('hold_motor keeps the motor turning until released: "01 dispensing" first, the run and its report after', async () => {
+    let sent = false;
+    const h = await harness((f, host) => {
+      if (f.cmd === 0x41) {
+        host.write(sent ? ACK_FRAME : vend(9, 5));
+        sent = true;
+      } else if (f.packNo !== null) host.write(ACK_FRAME);
+    });
+    h.sim.setFault({ kind: 'hold_motor', lane: 5 });
+    const held = new Promise<void>((resolve) => {
+      const off = h.sim.onEvent((e) => {
+        if (e.type !== 'motor_held') return;
+        off();
+        resolve();
+      });
+    });
+    await held;
+    await h.until(() => h.frames.some((f) => f.cmd === 0x04 && f.text[0] === 0x01));
+    assert.equal(h.sim.motorRuns().length, 0, 'still turning');
+    assert.equal(h.sim.releaseMotor(), true);
+    assert.equal(h.sim.releaseMotor(), false, 'nothing left to release');
+    await h.until(() => h.frames.some((f) => f.cmd === 0x04 && f.text[0] === 0x02));
+    assert.deepEqual(
+      h.sim.motorRuns().map((r) => [r.lane, r.result, r.dropSeen]),
+      [[5, 'dispensed', true]],
+    );
+  });
+
   it('a direct drive of an empty or unknown lane ends the purchase (0x04 FF) and runs no motor', async () => {
     const script = [vend(1, 5)];
     const h = await harness((f, host) => {
