@@ -28,6 +28,8 @@ export interface SerialTap {
 export interface AcknowledgedReport {
   readonly lane: number;
   readonly code: number;
+  /** The board's PackNO: a resend of the same report (its ACK was late) carries the same one. */
+  readonly packNo: number;
 }
 
 export async function startSerialTap(dir: string): Promise<SerialTap> {
@@ -62,7 +64,7 @@ export async function startSerialTap(dir: string): Promise<SerialTap> {
       if (frame.cmd !== FafbCmd.DISPENSE_STATUS) continue;
       const lane = ((frame.text[1] ?? 0) << 8) | (frame.text[2] ?? 0);
       if (frame.text[0] !== 0x01) {
-        awaitingAck = { lane, code: frame.text[0] ?? 0 };
+        awaitingAck = { lane, code: frame.text[0] ?? 0, packNo: frame.packNo ?? 0 };
         continue;
       }
       starts++;
@@ -73,7 +75,14 @@ export async function startSerialTap(dir: string): Promise<SerialTap> {
     toBoard.write(chunk);
     for (const frame of kioskDecoder.push(chunk)) {
       if (frame.cmd !== FafbCmd.ACK || frame.packNo !== null || awaitingAck === null) continue;
-      acknowledged.push(awaitingAck);
+      // A slow ACK makes the board resend the report, and the kiosk ACKs the copy too: one report, not two.
+      const last = acknowledged.at(-1);
+      const copy =
+        last !== undefined &&
+        last.packNo === awaitingAck.packNo &&
+        last.lane === awaitingAck.lane &&
+        last.code === awaitingAck.code;
+      if (!copy) acknowledged.push(awaitingAck);
       awaitingAck = null;
     }
   });
