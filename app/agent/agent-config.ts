@@ -84,9 +84,13 @@ export const agentConfigSchema = z
       })
       .strict(),
     sale: z
-      .object({ paymentTimeoutSeconds: z.number().int().min(30).max(900).default(120) })
+      .object({
+        paymentTimeoutSeconds: z.number().int().min(30).max(900).default(120),
+        /** After a restart, how long the board is listened to for the result of a vend it interrupted. */
+        recoveryEvidenceSeconds: z.number().min(0.5).max(120).default(3),
+      })
       .strict()
-      .default({ paymentTimeoutSeconds: 120 }),
+      .default({ paymentTimeoutSeconds: 120, recoveryEvidenceSeconds: 3 }),
     host: z
       .object({
         port: z.number().int().min(0).max(65535).default(0),

@@ -91,7 +91,10 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       now,
       log,
     },
-    { relayLinkUp: () => relay?.delivering ?? false },
+    {
+      relayLinkUp: () => relay?.delivering ?? false,
+      recoveryEvidenceMs: config.sale.recoveryEvidenceSeconds * 1000,
+    },
   );
 
   relay = new RelayClient({

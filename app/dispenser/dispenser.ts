@@ -42,8 +42,31 @@ export interface DispenserCapabilities {
 
 export type LinkState = 'up' | 'down';
 
+/**
+ * Where the board's own reporting stood when a vend intent was committed: recovery after an agent restart
+ * accepts a late report as this vend's result only if it follows this mark (see app/sale/vend-recovery.ts).
+ * `boardSeq` is the 0xFA 0xFB board's last PackNO seen; its reports carry no transaction id, so the board's
+ * numbering is the only thing that ties a report to the vend that was in flight.
+ */
+export interface VendMark {
+  readonly boardSeq: number;
+}
+
+/** A final (or progress) report from the board that no vend of this process was waiting for. */
+export interface UnclaimedReport {
+  readonly type: 'unclaimed_report';
+  readonly lane: Lane;
+  /** The board's status code (0x04 text[0] on 0xFA 0xFB boards). */
+  readonly code: number;
+  /** The board's PackNO of the report. */
+  readonly boardSeq: number;
+  /** The code read with the driver's code table and drop-sensor setting, exactly as a live vend would. */
+  readonly outcome: VendOutcome | 'in_progress';
+}
+
 export type DispenserEvent =
   | { readonly type: 'link'; readonly state: LinkState; readonly detail: string }
+  | UnclaimedReport
   | { readonly type: 'fully_loaded' }
   | { readonly type: 'fault'; readonly detail: string; readonly lane?: Lane };
 
@@ -64,5 +87,10 @@ export interface Dispenser {
    * here. Resolves false when the board did not confirm. Absent on boards that do not count stock.
    */
   setStock?(lane: Lane, stock: number): Promise<boolean>;
+  /**
+   * Boards whose late reports can be tied to a vend (0xFA 0xFB) give the mark to store with each vend
+   * intent; null while the board has not numbered a packet yet. Absent: recovery finds no evidence.
+   */
+  vendMark?(): VendMark | null;
   close(): Promise<void>;
 }

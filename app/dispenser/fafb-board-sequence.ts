@@ -18,6 +18,11 @@ export class BoardSequence {
   private last: number | null = null;
   private lastWasSync = false;
 
+  /** The board's last PackNO seen (null before its first data packet). */
+  get lastPackNo(): number | null {
+    return this.last;
+  }
+
   /**
    * The board POLLed: it has nothing left to resend, so its next 0x31 is a new restart even if it carries the
    * same PackNO as the last one (a board that restarts twice while idle numbers both syncs 1).

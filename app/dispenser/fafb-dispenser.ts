@@ -14,10 +14,11 @@ import type {
   LaneStatus,
   LinkState,
   MachineStatus,
+  VendMark,
   VendOutcome,
 } from './dispenser.ts';
 import { BoardSequence } from './fafb-board-sequence.ts';
-import { GENERIC_BOARD_PROFILE, dispenseStatusName } from './fafb-codes.ts';
+import { GENERIC_BOARD_PROFILE, dispenseStatusName, dispenseStatusOutcome } from './fafb-codes.ts';
 import type { FafbBoardProfile } from './fafb-codes.ts';
 import { FafbCommandQueue } from './fafb-command-queue.ts';
 import { ACK_FRAME, FafbCmd, FafbFrameParser, hex } from './fafb-frame.ts';
@@ -367,6 +368,26 @@ class FafbDriver implements FafbDispenser {
     const detail = `dispensing status for lane ${lane} outside a vend: ${dispenseStatusName(status)}`;
     this.log(detail);
     if (status !== 0x01) this.listeners.emit({ type: 'fault', detail, lane });
+    // Evidence for recovery: after an agent restart the board may still be resending the final report of
+    // the vend that was in flight (up to 5 times, the document says). Read with the same code table.
+    const boardSeq = this.sequence.lastPackNo;
+    if (boardSeq === null) return;
+    this.listeners.emit({
+      type: 'unclaimed_report',
+      lane,
+      code: status,
+      boardSeq,
+      outcome: dispenseStatusOutcome(status, this.capabilities.dropSensor, this.profile),
+    });
+  }
+
+  vendMark(): VendMark | null {
+    const boardSeq = this.sequence.lastPackNo;
+    return boardSeq === null ? null : { boardSeq };
+  }
+
+  private get profile(): FafbBoardProfile {
+    return this.opts.profile ?? GENERIC_BOARD_PROFILE;
   }
 
   // ---------------------------------------------------------------- Dispenser API
@@ -400,7 +421,7 @@ class FafbDriver implements FafbDispenser {
       {
         dropSensor: this.capabilities.dropSensor,
         lift: this.capabilities.lift,
-        profile: this.opts.profile ?? GENERIC_BOARD_PROFILE,
+        profile: this.profile,
         vendResultTimeoutMs: this.timing.vendResultTimeoutMs,
         commandSendTimeoutMs: this.timing.commandSendTimeoutMs,
         commands: this.commands,

@@ -8,6 +8,8 @@ export type {
   LaneStatus,
   LinkState,
   MachineStatus,
+  UnclaimedReport,
+  VendMark,
   VendOutcome,
 } from './dispenser.ts';
 export { createFafbDispenser, DEFAULT_FAFB_TIMING, FafbDispenserError } from './fafb-dispenser.ts';

@@ -2,7 +2,7 @@
 // refunds; count stock; switch lanes off and on; test-vend a lane. Every change is logged.
 import type { Dispenser, LaneStatus, MachineStatus, VendOutcome } from '../dispenser/dispenser.ts';
 import { vendOutcomeDetail } from '../dispenser/vend-outcome.ts';
-import type { LaneRow, RefundRow, Store } from '../store/index.ts';
+import { CHECK_INTERRUPTED_VEND, type LaneRow, type RefundRow, type Store } from '../store/index.ts';
 import { alipayLink, type LinkState } from './link-states.ts';
 import type { RecentLog } from './recent-log.ts';
 import { salesSummary, type SalesSummary } from './sales-summary.ts';
@@ -23,6 +23,8 @@ export interface MaintenanceOverview {
   readonly machine: MachineStatus | null;
   readonly openRefunds: readonly RefundRow[];
   readonly log: ReturnType<Store['maintenanceLog']['recent']>;
+  /** Vends a restart interrupted and refunded without the board's result: check whether the item came out. */
+  readonly toCheck: ReturnType<Store['maintenanceLog']['recent']>;
   readonly links: {
     readonly board: LinkState;
     readonly relay: LinkState;
@@ -62,6 +64,7 @@ export class MaintenanceService {
       machine,
       openRefunds: [...this.store.refunds.pending(), ...this.store.refunds.failed()],
       log: this.store.maintenanceLog.recent(),
+      toCheck: this.store.maintenanceLog.ofAction(CHECK_INTERRUPTED_VEND),
       links: {
         board: this.dispenser.linkState,
         relay: this.sources.relayLink?.() ?? 'unknown',

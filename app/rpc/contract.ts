@@ -88,6 +88,13 @@ export const laneView = z.object({
 });
 export type LaneView = z.infer<typeof laneView>;
 
+const maintenanceLogEntry = z.object({
+  at: z.number().int(),
+  action: z.string(),
+  lane: z.number().int().nullable(),
+  detail: z.string().nullable(),
+});
+
 export const maintenanceOverview = z.object({
   dispenserLink: z.enum(['up', 'down']),
   lanes: z.array(laneView),
@@ -108,14 +115,12 @@ export const maintenanceOverview = z.object({
       lastError: z.string().nullable(),
     }),
   ),
-  log: z.array(
-    z.object({
-      at: z.number().int(),
-      action: z.string(),
-      lane: z.number().int().nullable(),
-      detail: z.string().nullable(),
-    }),
-  ),
+  log: z.array(maintenanceLogEntry),
+  /**
+   * Vends an agent restart interrupted and refunded without the board's result (lane, time, order in the
+   * detail): a technician checks whether the item came out. Newest first.
+   */
+  toCheck: z.array(maintenanceLogEntry).default([]),
   /** The links a sale needs: the board, the relay that pushes payments, and Alipay's gateway. */
   links: z
     .object({

@@ -60,6 +60,7 @@ export function createMaintenanceHandlers(
             lastError: r.lastError,
           })),
           log: [...o.log],
+          toCheck: [...o.toCheck],
           links: o.links,
           sales: {
             todayFen: o.sales.today.fen,

@@ -7,12 +7,15 @@ import { verifyNotification, type NotificationVerdict } from './payment-confirma
 import { cancelAtAlipay, confirmPayment, expireOrder, queryPayment } from './payment-watch.ts';
 import { processRefunds } from './refunds.ts';
 import type { OrderListener, SaleContext, SaleDeps } from './sale-context.ts';
-import { continueVending, startVending } from './vending.ts';
+import { EvidenceWatch, recoverInterruptedOrder } from './vend-recovery.ts';
+import { startVending } from './vending.ts';
 
 /** How often an unconfirmed cancel is asked for again. */
 export const CANCEL_RETRY_MS = 30_000;
 
 export interface SaleServiceOptions {
+  /** How long after a restart the board is listened to for the result of a vend it interrupted (ms). */
+  readonly recoveryEvidenceMs?: number;
   /** Query Alipay for an unpaid order at most this often while pushes are arriving (ms). */
   readonly queryIntervalMs?: number;
   /** …and this often while the relay link is down (ms). */
@@ -79,10 +82,14 @@ export class SaleService {
   }
 
   /**
-   * Brings every unfinished order forward after a start: vends interrupted mid-way become `unknown` (never
-   * re-sent), paid orders vend, refunds resume, unpaid orders are watched or expired.
+   * Brings every unfinished order forward after a start: vends interrupted mid-way are resolved from the
+   * board's evidence in the background (vend-recovery.ts; never re-sent), paid orders vend, refunds resume,
+   * unpaid orders are watched or expired. Returns without waiting for the board.
    */
   async recover(): Promise<void> {
+    // Listening starts before the first byte from the board can arrive: its resent report may come at once.
+    const watch = new EvidenceWatch(this.ctx.dispenser);
+    const resolving: Array<Promise<unknown>> = [];
     for (const order of this.ctx.store.orders.listOpen()) {
       switch (order.state) {
         case 'created':
@@ -91,21 +98,21 @@ export class SaleService {
         case 'paid':
           this.track(startVending(this.ctx, order.outTradeNo));
           break;
-        case 'vending':
-          for (const item of order.items.filter((i) => i.vendState === 'vending')) {
-            this.ctx.store.orders.finishVend(
-              order.outTradeNo,
-              item.position,
-              'unknown',
-              'agent restarted while this item was vending; not retried',
-            );
-          }
-          this.track(continueVending(this.ctx, order.outTradeNo));
+        case 'vending': {
+          const work = recoverInterruptedOrder(this.ctx, watch, order.outTradeNo, {
+            ...(this.options.recoveryEvidenceMs !== undefined && {
+              evidenceMs: this.options.recoveryEvidenceMs,
+            }),
+          });
+          resolving.push(work);
+          this.track(work);
           break;
+        }
         default:
           break; // awaiting_payment and refund_pending are picked up by the background loop
       }
     }
+    void Promise.allSettled(resolving).then(() => watch.close());
   }
 
   /** Starts the background loop: expiry, query fallback, refund retries. */

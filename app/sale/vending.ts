@@ -1,6 +1,6 @@
 // Vends the items of a paid order, one at a time: commit the intent, send the command, commit the board's
-// result. An item whose intent is on disk is never sent again (DESIGN.md, Invariants): after a crash it
-// becomes `unknown` and is refunded, never retried blindly.
+// result. An item whose intent is on disk is never sent again (DESIGN.md, Invariants): after a crash it is
+// resolved from the board's evidence (vend-recovery.ts), never retried.
 import type { VendOutcome } from '../dispenser/dispenser.ts';
 import { vendOutcomeDetail } from '../dispenser/vend-outcome.ts';
 import type { SaleContext } from './sale-context.ts';
@@ -23,7 +23,16 @@ export function beginVending(ctx: SaleContext, outTradeNo: string): number | nul
   if (!ctx.store.orders.transition(outTradeNo, ['paid'], 'vending')) return false;
   const first = ctx.store.orders.mustGet(outTradeNo).items.find((i) => i.vendState === 'pending');
   if (!first) return null;
-  return ctx.store.orders.markVending(outTradeNo, first.position) ? first.position : null;
+  return markVending(ctx, outTradeNo, first.position) ? first.position : null;
+}
+
+/**
+ * Commits an item's vend intent with the board's packet number of the moment: after a restart, only a final
+ * report numbered just after it can decide the interrupted item (recovery's evidence rule).
+ */
+function markVending(ctx: SaleContext, outTradeNo: string, position: number): boolean {
+  const mark = ctx.dispenser.vendMark?.() ?? null;
+  return ctx.store.orders.markVending(outTradeNo, position, mark?.boardSeq ?? null);
 }
 
 /**
@@ -41,31 +50,44 @@ export async function continueVending(
     const ours = item.position === claimed && item.vendState === 'vending';
     if (!ours) {
       if (item.vendState !== 'pending') continue;
-      if (!ctx.store.orders.markVending(outTradeNo, item.position)) continue;
+      if (!markVending(ctx, outTradeNo, item.position)) continue;
       ctx.changed(outTradeNo);
     }
     const outcome: VendOutcome =
       ctx.store.lanes.get(item.lane)?.enabled === false
         ? { kind: 'not_delivered', reason: 'lane taken out of service; not tried' }
         : await vendSafely(ctx, item.lane, `${outTradeNo}#${item.position}`);
-    const { state, detail } = describe(outcome);
-    ctx.store.db.transaction(() => {
-      ctx.store.orders.finishVend(outTradeNo, item.position, state, detail);
-      // Stock follows what may physically have left the lane: a motor that ran without a confirmed drop still
-      // probably emptied a slot.
-      if (state !== 'not_delivered') ctx.store.lanes.decrementStock(item.lane);
-      // A lane the board reports faulty is taken out of service until a technician has looked, whether the
-      // motor cannot have run (motor missing, empty) or may have (jammed, ran without a drop): selling from it
-      // again would only mean more refunds. Without a board code (no answer, link lost) the lane is not to blame.
-      if (outcome.kind !== 'delivered' && outcome.code !== undefined) {
-        ctx.store.lanes.setEnabled(item.lane, false);
-        ctx.store.maintenanceLog.record('lane_disabled', item.lane, `after: ${detail}`);
-      }
-    })();
-    ctx.log(`vend ${outTradeNo}#${item.position} lane ${item.lane}: ${state} (${detail})`);
-    ctx.changed(outTradeNo);
+    commitVendOutcome(ctx, outTradeNo, item, outcome);
   }
   await settleUndelivered(ctx, outTradeNo);
+}
+
+/**
+ * Commits what became of one item whose intent was on disk: its state, the stock, and the lane taken out of
+ * service when the board reported a fault. Used by a live vend and by recovery after a restart alike.
+ */
+export function commitVendOutcome(
+  ctx: SaleContext,
+  outTradeNo: string,
+  item: { readonly position: number; readonly lane: number },
+  outcome: VendOutcome,
+): void {
+  const { state, detail } = describe(outcome);
+  ctx.store.db.transaction(() => {
+    ctx.store.orders.finishVend(outTradeNo, item.position, state, detail);
+    // Stock follows what may physically have left the lane: a motor that ran without a confirmed drop still
+    // probably emptied a slot.
+    if (state !== 'not_delivered') ctx.store.lanes.decrementStock(item.lane);
+    // A lane the board reports faulty is taken out of service until a technician has looked, whether the
+    // motor cannot have run (motor missing, empty) or may have (jammed, ran without a drop): selling from it
+    // again would only mean more refunds. Without a board code (no answer, link lost) the lane is not to blame.
+    if (outcome.kind !== 'delivered' && outcome.code !== undefined) {
+      ctx.store.lanes.setEnabled(item.lane, false);
+      ctx.store.maintenanceLog.record('lane_disabled', item.lane, `after: ${detail}`);
+    }
+  })();
+  ctx.log(`vend ${outTradeNo}#${item.position} lane ${item.lane}: ${state} (${detail})`);
+  ctx.changed(outTradeNo);
 }
 
 /** How long a paid vend waits for an offline board (just restarted, replugged) before giving up on it. */
@@ -90,7 +112,7 @@ function describe(outcome: VendOutcome): {
 }
 
 /** Resolves when the board link is up, or after `ms` (the driver then reports the vend as not sent). */
-function boardOnline(ctx: SaleContext, ms: number): Promise<void> {
+export function boardOnline(ctx: SaleContext, ms: number): Promise<void> {
   if (ctx.dispenser.linkState === 'up') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

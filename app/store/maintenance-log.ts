@@ -3,6 +3,12 @@
 import type { Db } from './database.ts';
 import type { OutboxRepository } from './outbox-repository.ts';
 
+/**
+ * The action of an interrupted vend refunded without the board's result (the agent restarted mid-vend and
+ * the board offered no evidence): a technician should check whether the item came out.
+ */
+export const CHECK_INTERRUPTED_VEND = 'check_interrupted_vend';
+
 export interface MaintenanceLogEntry {
   readonly at: number;
   readonly action: string;
@@ -24,6 +30,15 @@ export class MaintenanceLog {
         .run(this.now(), action, lane, detail);
       this.outbox.record('maintenance.action', { action, lane, detail });
     })();
+  }
+
+  /** The newest entries of one action, newest first. */
+  ofAction(action: string, limit = 20): MaintenanceLogEntry[] {
+    return this.db
+      .prepare(
+        'SELECT at, action, lane, detail FROM maintenance_log WHERE action = ? ORDER BY id DESC LIMIT ?',
+      )
+      .all(action, limit) as MaintenanceLogEntry[];
   }
 
   recent(limit = 20): MaintenanceLogEntry[] {

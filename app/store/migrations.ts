@@ -127,6 +127,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX orders_cancel_pending ON orders (out_trade_no) WHERE cancel_pending = 1;
     `,
   },
+  {
+    version: 5,
+    description:
+      "the board's numbering at each vend intent, so recovery can tie a report the board resends after an agent restart to the vend that was in flight",
+    sql: `
+      ALTER TABLE order_items ADD COLUMN vend_board_seq INTEGER CHECK (vend_board_seq BETWEEN 0 AND 255);
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -221,15 +221,32 @@ export class OrdersRepository {
     ).map((r) => r.out_trade_no);
   }
 
-  /** Records a vend intent: committed before the command reaches the board. */
-  markVending(outTradeNo: string, position: number): boolean {
+  /**
+   * Records a vend intent: committed before the command reaches the board. `boardSeq` is where the board's
+   * own numbering stood (the dispenser's vend mark), kept for recovery to match a late report strictly.
+   */
+  markVending(outTradeNo: string, position: number, boardSeq: number | null = null): boolean {
     const result = this.db
       .prepare(
-        `UPDATE order_items SET vend_state = 'vending', vend_started_at = ?
+        `UPDATE order_items SET vend_state = 'vending', vend_started_at = ?, vend_board_seq = ?
          WHERE out_trade_no = ? AND position = ? AND vend_state = 'pending'`,
       )
-      .run(this.now(), outTradeNo, position);
+      .run(this.now(), boardSeq, outTradeNo, position);
     return result.changes === 1;
+  }
+
+  /** When an item's vend intent was committed and the board's numbering then (null: not known). */
+  vendIntent(
+    outTradeNo: string,
+    position: number,
+  ): { readonly startedAt: number | null; readonly boardSeq: number | null } | null {
+    const row = this.db
+      .prepare(
+        'SELECT vend_started_at, vend_board_seq FROM order_items WHERE out_trade_no = ? AND position = ?',
+      )
+      .get(outTradeNo, position) as
+      { vend_started_at: number | null; vend_board_seq: number | null } | undefined;
+    return row ? { startedAt: row.vend_started_at, boardSeq: row.vend_board_seq } : null;
   }
 
   /** Records what the board reported for an item whose vend intent was committed. */

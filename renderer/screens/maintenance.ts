@@ -146,6 +146,7 @@ export function createMaintenanceScreen(actions: Actions): ScreenView {
   const body = h('tbody', {});
   const refunds = h('ul', { class: 'maint-refunds', 'data-testid': 'maint-refunds' });
   const log = h('ol', { class: 'maint-log', 'data-testid': 'maint-log' });
+  const toCheck = h('ul', { class: 'maint-to-check', 'data-testid': 'maint-to-check' });
   const links = h('p', { class: 'maint-links', 'data-testid': 'maint-links' });
   const version = h('span', { class: 'maint-version', 'data-testid': 'maint-version' });
   const salesTotals = h('p', { class: 'maint-sales-totals', 'data-testid': 'maint-sales' });
@@ -200,6 +201,7 @@ export function createMaintenanceScreen(actions: Actions): ScreenView {
       h(
         'div',
         { class: 'maint-lists' },
+        h('div', {}, h('h2', {}, bi('待检查的中断出货', 'Interrupted vends to check')), toCheck),
         h('div', {}, h('h2', {}, bi('待处理退款', 'Refunds needing attention')), refunds),
         h('div', {}, h('h2', {}, bi('最近操作', 'Recent actions')), log),
         h('div', {}, h('h2', {}, bi('销售', 'Sales')), salesTotals, chart),
@@ -272,6 +274,19 @@ export function createMaintenanceScreen(actions: Actions): ScreenView {
                 h('strong', {}, formatFen(r.amountFen)),
                 ` ${r.outTradeNo} (${r.state})`,
                 ...(r.lastError === null ? [] : [h('span', { class: 'maint-error' }, ` — ${r.lastError}`)]),
+              ),
+            )),
+      );
+      // Refunded without the board's result after a restart: the technician looks whether the item came out.
+      toCheck.replaceChildren(
+        ...(overview.toCheck.length === 0
+          ? [h('li', { class: 'empty' }, '无 None')]
+          : overview.toCheck.map((entry) =>
+              h(
+                'li',
+                {},
+                h('strong', {}, `#${entry.lane ?? '?'}`),
+                ` ${clockTime(entry.at)} ${entry.detail ?? ''}`,
               ),
             )),
       );

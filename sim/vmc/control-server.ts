@@ -57,6 +57,9 @@ export async function startVmcControlServer(sim: VmcSim, port = 0): Promise<VmcC
       sim.pressFullyLoaded();
       return json(res, 200, { ok: true });
     }
+    if (req.method === 'POST' && url === '/sim/release-motor') {
+      return json(res, 200, { released: sim.releaseMotor() });
+    }
     if (req.method === 'POST' && url === '/sim/faults') {
       readBody(req)
         .then((body) => {

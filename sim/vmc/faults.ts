@@ -26,6 +26,11 @@ export type SimFault =
   | { readonly kind: 'late_selection_status'; readonly status?: number }
   /** Just before it ACKs each of the next `times` vends, the board re-sends its previous final 0x04. */
   | { readonly kind: 'repeat_old_status'; readonly times?: number }
+  /**
+   * The next motor started (on `lane`, or any) keeps turning until `releaseMotor()` (POST
+   * /sim/release-motor): a long lift or a slow spiral, for tests that must restart the agent mid-vend.
+   */
+  | { readonly kind: 'hold_motor'; readonly lane?: number }
   /** The delivery door reads open in machine and lift status. */
   | { readonly kind: 'door_open'; readonly open: boolean }
   /** The next `times` frames the board sends carry a wrong XOR. */
@@ -101,6 +106,10 @@ export function parseFault(input: unknown): SimFault {
       const times = optInt(o, 'times', 1, 1_000_000);
       return { kind, ...(times !== undefined && { times }) };
     }
+    case 'hold_motor': {
+      const lane = optInt(o, 'lane', 1, 0xffff);
+      return { kind, ...(lane !== undefined && { lane }) };
+    }
     case 'door_open':
       if (typeof o.open !== 'boolean') throw new SimFaultError('door_open needs open: true|false');
       return { kind, open: o.open };
@@ -136,7 +145,7 @@ export function parseFault(input: unknown): SimFault {
  * Command-line shorthand: `jam:3` (lane 3), `jam:3:2` (lane 3, twice), `no_drop`, `door_open`,
  * `corrupt_xor:4` (4 frames), `drop_ack:1`, `slow_replies:150`, `silence:3000`, `random:0.05[:seed]`,
  * `reboot_mid_vend:LANE:TIMES:DOWN_MS:AT` (AT before_ack | after_ack | motor | before_result),
- * `late_selection_status[:STATUS]`, `repeat_old_status[:TIMES]`.
+ * `late_selection_status[:STATUS]`, `repeat_old_status[:TIMES]`, `hold_motor[:LANE]`.
  */
 export function parseFaultSpec(spec: string): SimFault {
   const [kind = '', a, b, c, d] = spec.split(':');
@@ -149,6 +158,8 @@ export function parseFaultSpec(spec: string): SimFault {
       return parseFault({ kind, times: a });
     case 'door_open':
       return { kind, open: a !== 'false' };
+    case 'hold_motor':
+      return parseFault({ kind, lane: a });
     case 'corrupt_xor':
     case 'drop_ack':
     case 'lose_host_ack':

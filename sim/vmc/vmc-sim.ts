@@ -51,7 +51,9 @@ export type VmcSimEvent =
   | { readonly type: 'power_up' }
   | { readonly type: 'stale_reply'; readonly cmd: number }
   /** The POLL interval changed (the host's 0x16, or a restart back to the power-on interval). */
-  | { readonly type: 'poll_interval'; readonly ms: number };
+  | { readonly type: 'poll_interval'; readonly ms: number }
+  /** A motor started under the hold_motor fault: it turns until releaseMotor(). */
+  | { readonly type: 'motor_held'; readonly lane: number };
 
 export type MotorResult =
   'dispensed' | 'jammed' | 'motor_not_stopped' | 'no_drop' | 'elevator_error' | 'interrupted';
@@ -105,6 +107,8 @@ export interface VmcSim {
   clearFaults(): void;
   /** The technician presses "fully loaded": every lane is filled and 0x17 is sent. */
   pressFullyLoaded(): void;
+  /** Lets a motor held by the `hold_motor` fault finish its run; false when none is held. */
+  releaseMotor(): boolean;
   stats(): VmcSimStats;
   /** Zeroes the counters and the latency window (benchmarks measure one phase at a time). */
   resetStats(): void;
@@ -189,6 +193,8 @@ class Board implements VmcSim {
   private lateSelection: { status: number | undefined } | null = null;
   private heldSelectionReply: number[] | null = null;
   private repeatOldStatusLeft = 0;
+  private holdMotor: { lane: number | undefined } | null = null;
+  private heldRun: (() => void) | null = null;
 
   private readonly counters: VmcSimStats = {
     polls: 0,
@@ -324,6 +330,9 @@ class Board implements VmcSim {
         case 'repeat_old_status':
           this.repeatOldStatusLeft += f.times ?? 1;
           break;
+        case 'hold_motor':
+          this.holdMotor = { lane: f.lane };
+          break;
         default:
           this.laneFaults.push({
             kind: f.kind,
@@ -351,6 +360,14 @@ class Board implements VmcSim {
     this.lateSelection = null;
     this.heldSelectionReply = null;
     this.repeatOldStatusLeft = 0;
+    this.holdMotor = null;
+  }
+
+  releaseMotor(): boolean {
+    const run = this.heldRun;
+    this.heldRun = null;
+    run?.();
+    return run !== null;
   }
 
   pressFullyLoaded(): void {
@@ -690,7 +707,9 @@ class Board implements VmcSim {
       });
       return;
     }
-    this.later(this.motorMs, () => {
+    const held = this.holdMotor !== null && (this.holdMotor.lane ?? laneNo) === laneNo;
+    if (held) this.holdMotor = null;
+    const finishRun = (): void => {
       if (gen !== this.generation) return;
       this.motorBusy = false;
       const sensorOn = dropSensorWanted && lane.dropSensor;
@@ -722,7 +741,13 @@ class Board implements VmcSim {
         return;
       }
       this.finalStatus(code, laneNo);
-    });
+    };
+    if (!held) {
+      this.later(this.motorMs, finishRun);
+      return;
+    }
+    this.heldRun = finishRun;
+    this.emit({ type: 'motor_held', lane: laneNo });
   }
 
   /**
@@ -757,6 +782,7 @@ class Board implements VmcSim {
     this.motorBusy = false;
     this.heldSelectionReply = null;
     this.lastFinalStatus = null;
+    this.heldRun = null;
     this.poweringUp = true;
     // The document does not say the interval set by 0x16 survives a restart; this board forgets it (the
     // harder case for a host, which must set it again).

@@ -5,7 +5,7 @@
 // end, and then the three ground truths are reconciled (reconcile.ts).
 import Database from 'better-sqlite3';
 import { waitFor } from '../helpers/agent-harness.ts';
-import { connectKioskRpc } from '../helpers/kiosk-rpc.ts';
+import { connectKioskRpc, waitForBoardLink } from '../helpers/kiosk-rpc.ts';
 import { pick, randomInt, seededRandom, weighted, type Random } from '../helpers/seeded-random.ts';
 import { STACK_MAINTENANCE_PIN, startStack, type Stack } from '../helpers/stack.ts';
 import {
@@ -28,6 +28,10 @@ export interface ChaosReport {
   readonly kills: Record<string, number>;
   readonly faults: Record<string, number>;
   readonly relayRestarts: number;
+  /** Per agent restart: ms from starting the agent again to a sale being possible (board up, no order open). */
+  readonly restartToSaleMs: readonly number[];
+  /** …and of that, ms until the agent's process was up and serving (its boot on this machine). */
+  readonly restartToReadyMs: readonly number[];
   readonly reconciliation: Reconciliation;
 }
 
@@ -48,6 +52,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const faults: Record<string, number> = {};
   let relayRestarts = 0;
   const sales: SaleRecord[] = [];
+  restartTimings.length = 0;
+  restartMs.length = 0;
+  readyMs.length = 0;
   const tally = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
 
   for (let n = 0; n < options.sales; n++) {
@@ -64,6 +71,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const payment = weighted<Payment>(r, { on_time: 60, twice_notified: 15, late: 10, never: 15 });
     const kill = weighted<Kill>(r, { none: 60, motor_turning: 20, after_notify: 10, random_moment: 10 });
     const runsBefore = (await stack.motorRuns()).length;
+    const reportsBefore = stack.tap!.acknowledgedReports().length;
     const outTradeNo = await sell(stack, r, payment, kill, (k) => tally(kills, k));
     if (outTradeNo === null) continue;
     await waitFor(
@@ -73,10 +81,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       SALE_SETTLE_MS,
     );
     const runs = (await stack.motorRuns()).slice(runsBefore);
-    sales.push({ outTradeNo, payment, runs });
+    sales.push({ outTradeNo, payment, runs, reports: stack.tap!.acknowledgedReports().slice(reportsBefore) });
     const state = readOrders(stack).get(outTradeNo)?.state;
     const seen = runs.map((run) => `${run.lane}:${run.result}${run.dropSeen ? '+drop' : ''}`).join(' ');
-    log(`sale ${n + 1}/${options.sales} ${outTradeNo}: ${payment}, kill ${kill}, runs [${seen}], ${state}`);
+    const reported = sales
+      .at(-1)
+      ?.reports.map((x) => `${x.lane}:0x${x.code.toString(16)}`)
+      .join(' ');
+    log(
+      `sale ${n + 1}/${options.sales} ${outTradeNo}: ${payment}, kill ${kill}, runs [${seen}], reports [${reported}], ${state}`,
+    );
+    if (options.log && (n + 1) % 100 === 0 && n + 1 < options.sales) {
+      // A long run shows where it stands now and then (sales still settling may show as violations here).
+      const ledger = await stack.simJson<{ payments: LedgerEntry[]; refunds: LedgerEntry[] }>('/sim/ledger');
+      const interim = { seed: options.seed, sales: sales.length, kills, faults, relayRestarts };
+      log(`interim after ${n + 1} sales:`);
+      log(
+        formatChaosReport({
+          ...interim,
+          restartToSaleMs: [...restartMs],
+          restartToReadyMs: [...readyMs],
+          reconciliation: reconcile(sales, ledger, readOrders(stack)),
+        }),
+      );
+    }
   }
 
   await waitFor(
@@ -92,6 +120,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     kills,
     faults,
     relayRestarts,
+    restartToSaleMs: (await Promise.all(restartTimings), [...restartMs]),
+    restartToReadyMs: [...readyMs],
     reconciliation: reconcile(sales, ledger, readOrders(stack)),
   };
 }
@@ -152,11 +182,58 @@ async function sell(
   return sale.outTradeNo;
 }
 
+/** The measurements of each restart's "first sale possible", running beside the sale that goes on. */
+const restartTimings: Array<Promise<void>> = [];
+const restartMs: number[] = [];
+const readyMs: number[] = [];
+
 async function killAgent(stack: Stack, killed: (what: string) => void, what: string): Promise<void> {
   stack.agent.child.kill('SIGKILL');
   await stack.agent.stop();
   killed(what);
+  const startedAt = Date.now();
   await stack.startAgent();
+  const ready = Date.now() - startedAt;
+  restartTimings.push(
+    saleReady(stack).then(
+      () => {
+        restartMs.push(Date.now() - startedAt);
+        readyMs.push(ready);
+      },
+      () => undefined, // not measured (the agent was killed again first)
+    ),
+  );
+}
+
+/**
+ * Resolves when the restarted agent could take a new sale: the board link is up and no order holds the screen
+ * (an interrupted order's remaining items vend first: that customer is still being served).
+ */
+async function saleReady(stack: Stack): Promise<void> {
+  const rpc = await connectKioskRpc(stack.agentUrl());
+  try {
+    await waitFor(
+      async () =>
+        (await rpc.invoke<{ dispenserLink: string }>('kiosk.info')).dispenserLink === 'up' &&
+        busyOrders(stack) === 0,
+      'a sale to be possible after the restart',
+      () => '',
+      SALE_SETTLE_MS,
+    );
+  } finally {
+    rpc.close();
+  }
+}
+
+function busyOrders(stack: Stack): number {
+  return withDb(stack, (db) => {
+    const row = db
+      .prepare(
+        `SELECT count(*) AS n FROM orders WHERE state IN ('created','awaiting_payment','paid','vending')`,
+      )
+      .get() as { n: number };
+    return row.n;
+  });
 }
 
 /** Resolves at the board's nth motor start from now. */
@@ -177,12 +254,7 @@ function motorStart(stack: Stack, n: number): { started: Promise<void>; cancel: 
 async function readyToSell(stack: Stack): Promise<void> {
   const rpc = await connectKioskRpc(stack.agentUrl());
   try {
-    await waitFor(
-      async () => (await rpc.invoke<{ dispenserLink: string }>('kiosk.info')).dispenserLink === 'up',
-      'the board link',
-      () => stack.agent.log(),
-      30_000,
-    );
+    await waitForBoardLink(rpc, () => stack.agent.log());
     const lanes = readLanes(stack);
     if (lanes.some((l) => l.stock < 4)) {
       await fetch(`${stack.boardControlUrl}/sim/fully-loaded`, { method: 'POST' });
@@ -277,16 +349,24 @@ function readOrders(stack: Stack): Map<string, AgentOrder> {
 
 /** The report as an operator reads it: counts first, then every violation on its own line. */
 export function formatChaosReport(report: ChaosReport): string {
-  const { violations, ambiguousRuns, counts } = report.reconciliation;
+  const { violations, ambiguousRuns, unreportedDrops, counts } = report.reconciliation;
   const byKind: Record<string, number> = {};
   for (const v of violations) byKind[v.kind] = (byKind[v.kind] ?? 0) + 1;
   const kills = Object.values(report.kills).reduce((s, n) => s + n, 0);
+  const ms = [...report.restartToSaleMs].sort((a, b) => a - b);
+  const boot = [...report.restartToReadyMs].sort((a, b) => a - b);
+  const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+  const spread = (xs: number[]) => `p50 ${q(xs, 0.5)} ms, p90 ${q(xs, 0.9)} ms, max ${xs.at(-1) ?? 0} ms`;
   return [
     `chaos seed ${report.seed}: ${report.sales} sales`,
     `kills: ${kills} ${JSON.stringify(report.kills)}`,
     `board faults: ${JSON.stringify(report.faults)}; relay restarts: ${report.relayRestarts}`,
     `sales by payment and end state: ${JSON.stringify(counts)}`,
     `ambiguous motor runs (no drop seen, interrupted; shown apart): ${ambiguousRuns}`,
+    `drops seen whose report reached no running agent (it was down for all of the board's resends): ${unreportedDrops}`,
+    ms.length
+      ? `agent restart → first sale possible (${ms.length} restarts): ${spread(ms)}; of which the agent's own boot: ${spread(boot)}`
+      : 'agent restart → first sale possible: no restart measured',
     `violations: ${violations.length} ${JSON.stringify(byKind)}`,
     ...violations.map((v) => `  ${v.kind} ${v.outTradeNo}: ${v.detail}`),
   ].join('\n');

@@ -29,6 +29,8 @@ export interface SaleRecord {
   /** How the customer paid in this sale (on_time, late, twice_notified, never). */
   readonly payment: string;
   readonly runs: readonly MotorRun[];
+  /** The board's final reports a running agent acknowledged during this sale (the serial tap's record). */
+  readonly reports: ReadonlyArray<{ readonly lane: number; readonly code: number }>;
 }
 
 export type ViolationKind =
@@ -51,6 +53,11 @@ export interface Reconciliation {
   readonly violations: Violation[];
   /** Motor runs whose outcome the board itself could not confirm (no drop seen, interrupted): shown apart. */
   readonly ambiguousRuns: number;
+  /**
+   * Drops the board saw whose "dispensed" report reached no running agent (it was down for all of the
+   * board's resends): the agent could not know, so a refund of these is shown apart, not a violation.
+   */
+  readonly unreportedDrops: number;
   readonly counts: Record<string, number>;
 }
 
@@ -63,6 +70,7 @@ export function reconcile(
 ): Reconciliation {
   const violations: Violation[] = [];
   let ambiguousRuns = 0;
+  let unreportedDrops = 0;
   const counts: Record<string, number> = {};
   const count = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
   for (const sale of sales) {
@@ -94,6 +102,14 @@ export function reconcile(
     );
     ambiguousRuns += ambiguous.length;
     const confirmedFen = confirmed.reduce((s, r) => s + (price.get(r.lane) ?? 0), 0);
+    // Of those, the drops whose success report an agent acknowledged (per lane, at most one per run).
+    let reportedFen = 0;
+    for (const lane of new Set(confirmed.map((r) => r.lane))) {
+      const drops = confirmed.filter((r) => r.lane === lane).length;
+      const reported = sale.reports.filter((r) => r.lane === lane && r.code === 0x02).length;
+      reportedFen += Math.min(drops, reported) * (price.get(lane) ?? 0);
+      unreportedDrops += Math.max(0, drops - reported);
+    }
     const possibleFen = confirmedFen + ambiguous.reduce((s, r) => s + (price.get(r.lane) ?? 0), 0);
 
     if (paid === 0 && sale.runs.length > 0) flag('goods_without_payment', `${sale.runs.length} motor run(s)`);
@@ -105,15 +121,15 @@ export function reconcile(
         'paid_neither_delivered_nor_refunded',
         `paid ${paid}, refunded ${refunded}, goods out at most ${possibleFen} fen`,
       );
-    if (paid > 0 && confirmedFen > 0 && refunded > paid - confirmedFen)
+    if (paid > 0 && reportedFen > 0 && refunded > paid - reportedFen)
       flag(
         'delivered_and_refunded',
-        `the board confirmed ${confirmedFen} fen of goods out, yet ${refunded} of ${paid} fen were refunded`,
+        `the board reported ${reportedFen} fen of goods out with the drop seen, yet ${refunded} of ${paid} fen were refunded`,
       );
     if (sale.payment === 'late' && paid > 0 && refunded < paid)
       flag('late_payment_kept', `paid ${paid} after the order ended, refunded ${refunded}`);
   }
-  return { violations, ambiguousRuns, counts };
+  return { violations, ambiguousRuns, unreportedDrops, counts };
 }
 
 function sum(entries: readonly LedgerEntry[]): number {

@@ -2,6 +2,7 @@
 // websocket, authenticated with the per-boot token from the screen URL.
 import WebSocket from 'ws';
 import { RPC_SUBPROTOCOL, type RpcError } from '../../app/rpc/contract.ts';
+import { waitFor } from './agent-harness.ts';
 
 export interface KioskRpc {
   invoke<T>(channel: string, payload?: unknown): Promise<T>;
@@ -53,4 +54,14 @@ export async function connectKioskRpc(screenUrl: string): Promise<KioskRpc> {
     onEvent: (listener) => eventListeners.push(listener),
     close: () => ws.close(),
   };
+}
+
+/** Resolves once the agent says its board link is up (kiosk.info), as the screen would see it. */
+export async function waitForBoardLink(rpc: KioskRpc, context: () => string = () => ''): Promise<void> {
+  await waitFor(
+    async () => (await rpc.invoke<{ dispenserLink: string }>('kiosk.info')).dispenserLink === 'up',
+    'the board link',
+    context,
+    30_000,
+  );
 }

@@ -142,6 +142,8 @@ export class FakeMaintenance {
   };
   openRefunds: MaintenanceOverview['openRefunds'] = [];
   log: MaintenanceOverview['log'] = [];
+  /** Interrupted vends refunded without the board's result, as the maintenance screen lists them. */
+  toCheck: MaintenanceOverview['toCheck'] = [];
   links: MaintenanceOverview['links'] = {
     board: 'up',
     relay: 'up',
@@ -220,6 +222,7 @@ export class FakeMaintenance {
           machine: this.dispenserLink() === 'up' ? this.machine : null,
           openRefunds: this.openRefunds,
           log: this.log,
+          toCheck: this.toCheck,
           links: { ...this.links, board: this.dispenserLink() },
           sales: this.sales,
           recentLog: this.recentLog,

@@ -126,6 +126,29 @@ describe('maintenance screen', () => {
     assert.match(await text('maint-log'), /set_stock #2 1 → 3/);
   });
 
+  test("an interrupted vend refunded without the board's result is listed for the technician to check", async () => {
+    rig.agent.maintenance.toCheck = [
+      {
+        at: Date.now(),
+        action: 'check_interrupted_vend',
+        lane: 3,
+        detail:
+          "order K1_20250101_0043 item 1, vend started 2025-01-01T10:00:00.000Z: refunded without the board's result; check whether the item came out",
+      },
+    ];
+    await unlock();
+    assert.match(
+      await text('maint-to-check'),
+      /#3 .*order K1_20250101_0043 item 1.*check whether the item came out/,
+    );
+  });
+
+  test('with nothing interrupted the list says none', async () => {
+    rig.agent.maintenance.toCheck = [];
+    await unlock();
+    assert.match(await text('maint-to-check'), /None/);
+  });
+
   test('an offline board shows as offline', async () => {
     rig.agent.info = { ...rig.agent.info, dispenserLink: 'down' };
     await page.reload();

@@ -574,9 +574,20 @@ describe('recovery after a restart', () => {
     assert.deepEqual(
       rig.order(vending.outTradeNo).items.map((i) => [i.vendState, i.vendDetail]),
       [
-        ['unknown', 'agent restarted while this item was vending; not retried'],
+        [
+          'unknown',
+          'agent restarted while this item was vending; the board gives no result to tie to it; not retried',
+        ],
         ['delivered', 'drop confirmed'],
       ],
+    );
+    assert.deepEqual(
+      rig.store.maintenanceLog
+        .recent()
+        .filter((e) => e.action === 'check_interrupted_vend')
+        .map((e) => e.lane),
+      [1],
+      'the interrupted lane is flagged for a technician',
     );
     assert.equal(rig.order(vending.outTradeNo).state, 'refunded');
     assert.deepEqual(rig.board.vends.sort(), [2, 2], 'lane 1 was not driven again');

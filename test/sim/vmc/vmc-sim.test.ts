@@ -45,15 +45,20 @@ async function harness(answer: (f: FafbFrame, host: Duplex) => void) {
 const vend = (packNo: number, lane: number) =>
   encodeFrame(0x06, packNo, Buffer.from([1, 0, lane >> 8, lane & 0xff]));
 
+/** An upper computer that answers the first POLL with one vend on lane 5 and ACKs everything after. */
+function vendOnceThenAck(): (f: FafbFrame, host: Duplex) => void {
+  let sent = false;
+  return (f, host) => {
+    if (f.cmd === 0x41) {
+      host.write(sent ? ACK_FRAME : vend(9, 5));
+      sent = true;
+    } else if (f.packNo !== null) host.write(ACK_FRAME);
+  };
+}
+
 describe('VMC simulator protocol', { timeout: 20_000 }, () => {
   it('POLLs, takes a vend in answer to a POLL, ACKs it, and reports dispensing then success', async () => {
-    let sent = false;
-    const h = await harness((f, host) => {
-      if (f.cmd === 0x41) {
-        host.write(sent ? ACK_FRAME : vend(9, 5));
-        sent = true;
-      } else if (f.packNo !== null) host.write(ACK_FRAME);
-    });
+    const h = await harness(vendOnceThenAck());
     await h.until(() => h.frames.filter((f) => f.cmd === 0x04).length >= 2);
     const statuses = h.frames.filter((f) => f.cmd === 0x04).map((f) => [...f.text]);
     assert.deepEqual(statuses, [
@@ -92,6 +97,28 @@ describe('VMC simulator protocol', { timeout: 20_000 }, () => {
     assert.equal(reports.length, 6);
     assert.equal(new Set(reports.map((f) => f.packNo)).size, 1);
     assert.deepEqual([...(reports[0]?.text ?? [])], [0x01, 0, 5]);
+  });
+
+  it('hold_motor keeps the motor turning until released: "01 dispensing" first, the run and its report after', async () => {
+    const h = await harness(vendOnceThenAck());
+    h.sim.setFault({ kind: 'hold_motor', lane: 5 });
+    const held = new Promise<void>((resolve) => {
+      const off = h.sim.onEvent((e) => {
+        if (e.type !== 'motor_held') return;
+        off();
+        resolve();
+      });
+    });
+    await held;
+    await h.until(() => h.frames.some((f) => f.cmd === 0x04 && f.text[0] === 0x01));
+    assert.equal(h.sim.motorRuns().length, 0, 'still turning');
+    assert.equal(h.sim.releaseMotor(), true);
+    assert.equal(h.sim.releaseMotor(), false, 'nothing left to release');
+    await h.until(() => h.frames.some((f) => f.cmd === 0x04 && f.text[0] === 0x02));
+    assert.deepEqual(
+      h.sim.motorRuns().map((r) => [r.lane, r.result, r.dropSeen]),
+      [[5, 'dispensed', true]],
+    );
   });
 
   it('a direct drive of an empty or unknown lane ends the purchase (0x04 FF) and runs no motor', async () => {
