@@ -1,6 +1,6 @@
 // The sale lifecycle step by step against a scripted gateway and board (sale-rig.ts): what is asked of Alipay,
 // what the board is told to turn, what the customer is owed, and what is on disk after each step. Quick enough
-// for mutation testing; sale-service.test.ts runs the same lifecycle against the real simulators.
+// for mutation testing; sale-service.<board>.test.ts runs the same lifecycle against the real simulators.
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
 import { CANCEL_RETRY_MS, CheckoutError } from '../../../app/sale/index.ts';

@@ -1,7 +1,7 @@
 // A SaleService over a real SQLite file with a scripted gateway and a scripted board, for the money rules that
 // need an answer the real simulators never give (a query reporting another amount, a cancel that never
 // confirms). Fast enough to run under mutation testing; the same rules are exercised end to end, against
-// alipay-sim and vmc-sim, in sale-service.test.ts.
+// alipay-sim and vmc-sim, in sale-service.<board>.test.ts.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { signParams } from '../../../app/alipay/index.ts';
