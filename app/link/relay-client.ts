@@ -116,10 +116,15 @@ export class RelayClient {
         this.log('relay sent a frame that is not an event; ignored');
         return;
       }
-      // Frames are handled strictly one after another, in seq order, as the relay sent them.
-      this.queue = this.queue.then(() =>
-        'type' in frame ? this.resync(frame) : this.deliver(socket, frame),
-      );
+      // Frames are handled strictly one after another, in seq order, as the relay sent them. A frame whose
+      // effect cannot be stored (a full disk) ends the stream: nothing after it is taken out of order, the
+      // queue stays usable, and the reconnect resumes from the last cursor that reached the disk.
+      this.queue = this.queue
+        .then(() => ('type' in frame ? this.resync(frame) : this.deliver(socket, frame)))
+        .catch((err: unknown) => {
+          this.log(`relay frame not stored: ${(err as Error).message}; reconnecting`);
+          socket.terminate();
+        });
     });
     socket.on('unexpected-response', (_req, res) => {
       this.log(`relay refused the stream: HTTP ${res.statusCode}`);
@@ -163,11 +168,13 @@ export class RelayClient {
           failures = 0;
           this.pollHealthy = true;
           // In order, stopping at the first that fails: the next poll (after the cursor) brings it again.
-          this.queue = this.queue.then(async () => {
+          // A step that cannot be stored (a full disk) fails this poll, not the queue: the next one retries.
+          const step = this.queue.then(async () => {
             if (welcome) this.resync(welcome);
             for (const event of events) if (!(await this.handleEvent(event))) break;
           });
-          await this.queue;
+          this.queue = step.catch(() => {});
+          await step;
         } catch (err) {
           if (controller.signal.aborted) break;
           this.pollHealthy = false;
