@@ -8,13 +8,12 @@ import { parsePasswordHash } from './password-hash.ts';
 /**
  * dist/console of this checkout, where `npm run build` puts the console. Found from the nearest folder up with
  * a package.json, because this module runs from backend-bridge/console/ (source) or from a chunk of the
- * bundled programs in dist/cli/ (another depth).
+ * bundled programs in dist/cli/ (another depth). Computed only when a console is configured: the Electron
+ * main bundle (CommonJS, no import.meta.url) carries this module through the demo profile.
  */
-export const DEFAULT_CONSOLE_DIR = path.join(
-  checkoutRoot(path.dirname(fileURLToPath(import.meta.url))),
-  'dist',
-  'console',
-);
+export function defaultConsoleDir(): string {
+  return path.join(checkoutRoot(path.dirname(fileURLToPath(import.meta.url))), 'dist', 'console');
+}
 
 function checkoutRoot(from: string): string {
   let dir = from;
@@ -31,7 +30,7 @@ export function consoleSettings(
   if (passwordHash === undefined) return undefined;
   return {
     passwordHash,
-    dir: options.dir ?? DEFAULT_CONSOLE_DIR,
+    dir: options.dir ?? defaultConsoleDir(),
     loginDelayMs: options.loginDelayMs ?? 1000,
   };
 }
