@@ -180,8 +180,17 @@ async function healthzRoundTrips(relayUrl: string, n: number): Promise<number[]>
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = nowMs();
-    const res = await fetch(`${relayUrl}/healthz`);
-    await res.arrayBuffer();
+    // Each on its own connection, like the notifies: a reused keep-alive connection may be closed by the
+    // relay's keep-alive timeout just as it is reused (on a loaded machine that happens), failing the run.
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(`${relayUrl}/healthz`, { agent: false }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
     out.push(nowMs() - t0);
   }
   return out;
