@@ -240,9 +240,14 @@ export const relayCapacitySuite: Suite = {
     const ids = Array.from({ length: kiosks }, (_, i) => `K${i + 1}`);
     const limits = [await measureLimits(dir, alipay, quick ? 200 : 1000)];
 
+    // The connection cap (default 10 000) must leave room for the notifies and probes beside the kiosks.
+    const config = path.join(dir, 'relay.json');
+    fs.writeFileSync(config, JSON.stringify({ limits: { maxConnections: kiosks + 1000 } }));
     const relay = await startProgram(
       'notify-relay',
       [
+        '--config',
+        config,
         '--port',
         '0',
         '--db',

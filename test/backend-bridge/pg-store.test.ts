@@ -1,0 +1,137 @@
+// Several relay instances on one real PostgreSQL server that the test starts (test/helpers/postgres.ts):
+// a notify received by one instance reaches a kiosk connected to another, the newest stream of a kiosk wins
+// whichever instance holds the older one, and an instance killed with SIGKILL in the middle of a burst loses
+// no notify it answered `success` while the kiosk moves to the surviving instance.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitFor } from '../helpers/agent-harness.ts';
+import { startPostgres } from '../helpers/postgres.ts';
+import type { PostgresServer } from '../helpers/postgres.ts';
+import { KIOSKS, TestStream, postNotify, signedNotify } from './helpers.ts';
+import { kioskOnRelay } from './kiosk-link.ts';
+import { startRelayProcess } from './relay-process.ts';
+import type { RelayProcess } from './relay-process.ts';
+import { startBalancer } from './tcp-balancer.ts';
+
+const [k1] = KIOSKS as [(typeof KIOSKS)[number]];
+let server: PostgresServer;
+let databases = 0;
+
+before(async () => {
+  server = await startPostgres();
+});
+after(() => server.stop());
+
+/** Two relay processes on one fresh PostgreSQL database (the SQLite `db` of the base config is dropped). */
+async function twoInstances(): Promise<[RelayProcess, RelayProcess]> {
+  const url = await server.createDatabase(`relay${++databases}`);
+  const config = { db: undefined, database: { url } };
+  // One after the other: the second finds the schema and the epoch the first created.
+  const a = await startRelayProcess(config);
+  const b = await startRelayProcess(config);
+  return [a, b];
+}
+
+test('a notify posted to instance A reaches the kiosk connected to instance B', async () => {
+  const [a, b] = await twoInstances();
+  try {
+    const stream = await TestStream.open(b.url, k1.id, k1.token);
+    stream.send({ type: 'hello', lastSeq: 0 });
+    const res = await postNotify(a.url, signedNotify({ out_trade_no: 'K1_across' }));
+    assert.equal(res.text, 'success');
+    const frame = await stream.next();
+    assert.equal(frame.seq, 1);
+    assert.match(frame.body, /out_trade_no=K1_across/);
+    // Both instances serve one log under one epoch.
+    const other = await TestStream.open(a.url, 'K2', KIOSKS[1]!.token);
+    other.send({ type: 'hello', lastSeq: 0 });
+    await waitFor(() => stream.welcomes.length === 1 && other.welcomes.length === 1, 'both welcomed');
+    assert.equal(other.welcomes[0]?.epoch, stream.welcomes[0]?.epoch);
+    await stream.close();
+    await other.close();
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test("a kiosk's newer stream on instance B closes its older stream on instance A (4000)", async () => {
+  const [a, b] = await twoInstances();
+  try {
+    const older = await TestStream.open(a.url, k1.id, k1.token);
+    older.send({ type: 'hello', lastSeq: 0 });
+    await waitFor(() => older.welcomes.length === 1, 'older stream welcomed');
+    const newer = await TestStream.open(b.url, k1.id, k1.token);
+    newer.send({ type: 'hello', lastSeq: 0 });
+    assert.equal(await older.closed, 4000);
+    // The newer one is the kiosk's stream now: it gets what is posted to either instance.
+    assert.equal((await postNotify(a.url, signedNotify({ out_trade_no: 'K1_newer' }))).text, 'success');
+    assert.match((await newer.next()).body, /out_trade_no=K1_newer/);
+    assert.equal(newer.closeCode, undefined, 'the newer stream stays open');
+    await newer.close();
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+const BURST = 1000;
+const KILL_AFTER = 300;
+
+test('A killed with kill -9 during a burst of 1,000 notifies while the kiosk moves to B: every success delivered, none twice', async () => {
+  const [a, b] = await twoInstances();
+  let aAlive = true;
+  // The kiosk reaches the fleet through a balancer that sends it to A while A lives, then to B.
+  const balancer = await startBalancer(() => (aAlive ? a.port : b.port));
+  const kiosk = kioskOnRelay(balancer.url);
+  const { applied } = kiosk;
+  const succeeded = new Set<string>();
+  const bodies = Array.from({ length: BURST }, (_, i) => signedNotify({ out_trade_no: `K1_fleet-${i}` }));
+  let next = 0;
+  let killed: Promise<void> | undefined;
+  // Sixteen senders alternating between the instances, as Alipay's requests would spread over a fleet. A send
+  // that fails (A is down) is not a success: Alipay would send it again, so it is simply left out here.
+  const sender = async (): Promise<void> => {
+    while (next < BURST) {
+      const i = next++;
+      const target = i % 2 === 0 && aAlive ? a : b;
+      try {
+        if ((await postNotify(target.url, bodies[i]!)).text === 'success') succeeded.add(`K1_fleet-${i}`);
+      } catch {
+        // connection refused or reset: A was killed
+      }
+      if (succeeded.size >= KILL_AFTER && killed === undefined) {
+        killed = (async () => {
+          await waitFor(() => applied.size > 0, 'the kiosk takes events through A');
+          aAlive = false;
+          a.child.kill('SIGKILL');
+          await a.stop();
+        })();
+      }
+    }
+  };
+  const state = (): string => `succeeded ${succeeded.size}, applied ${applied.size}`;
+  try {
+    await Promise.all(Array.from({ length: 16 }, sender));
+    await killed;
+    assert.ok(killed !== undefined, 'A was killed mid-burst');
+    assert.ok(succeeded.size > KILL_AFTER, state());
+    await waitFor(
+      () => [...succeeded].every((o) => applied.has(o)),
+      'every success delivered',
+      state,
+      30_000,
+    );
+    const twice = [...applied].filter(([, n]) => n !== 1);
+    assert.deepEqual(twice, [], 'no notify applied twice');
+    assert.ok(
+      b.logs.some((l) => l.msg === 'stream connected'),
+      'the kiosk moved to B',
+    );
+  } finally {
+    await kiosk.stop();
+    await balancer.close();
+    await a.stop();
+    await b.stop();
+  }
+});
