@@ -1,13 +1,15 @@
 // The SQLite implementation of RelayStore (the default backend): the durable notify log, per-kiosk event
 // sequences and acks, telemetry, enrollment. better-sqlite3 is synchronous; the interface is asynchronous so
-// the PostgreSQL backend fits behind it. Notifies are group-committed (group-commit.ts): those that arrive
-// in one turn of the event loop share one durable transaction, each in its own savepoint, and each is
-// answered only after that commit.
+// the PostgreSQL backend fits behind it. Writes are group-committed (group-commit.ts): the notifies, acks,
+// presence and telemetry that arrive in one turn of the event loop share one durable transaction, each in its
+// own savepoint, and each notify is answered only after that commit.
 import type Database from 'better-sqlite3';
 import { BUSY_TIMEOUT_MS, openRelayDb } from './db.ts';
 import type { RelayDb } from './db.ts';
 import { GroupCommit } from './group-commit.ts';
-import { openSqliteEpoch, writeMark } from './sqlite-epoch.ts';
+import type { Outcome } from './group-commit.ts';
+import { openSqliteEpoch } from './sqlite-epoch.ts';
+import type { MarkFile } from './sqlite-epoch.ts';
 import type {
   EnrolledKiosk,
   EnrollmentStore,
@@ -37,11 +39,14 @@ export class SqliteStore implements RelayStore {
   readonly #db: RelayDb;
   readonly #path: string;
   readonly #storeOne: (rec: NotifyRecord) => StoreOutcome;
-  readonly #commits: GroupCommit<NotifyRecord, StoreOutcome>;
+  readonly #commits: GroupCommit;
+  /** Seqs assigned in the batch being written, for the high-water mark once it is committed. */
+  #assigned = 0;
   readonly #statements = new Map<string, Database.Statement>();
   #epoch: string | undefined;
   /** Events ever assigned (the high-water mark kept beside the file; see sqlite-epoch.ts). */
   #position = 0;
+  #mark: MarkFile | undefined;
   #watchTimer: NodeJS.Timeout | undefined;
   #sessions = 0;
 
@@ -75,8 +80,7 @@ export class SqliteStore implements RelayStore {
     const insertEvent = db.prepare<[string, number, string, number | bigint, string]>(
       'INSERT INTO events (kiosk_id, seq, kind, notify_ref, received_at) VALUES (?, ?, ?, ?, ?)',
     );
-    // Inside the batch's transaction this runs as a savepoint: a record that fails rolls back alone.
-    this.#storeOne = db.transaction((rec: NotifyRecord): StoreOutcome => {
+    this.#storeOne = (rec: NotifyRecord): StoreOutcome => {
       const dup = findDup.get(rec.dedupKey);
       if (dup !== undefined) {
         countDup.run(dup.id);
@@ -102,29 +106,35 @@ export class SqliteStore implements RelayStore {
         inserted.lastInsertRowid,
         rec.receivedAt,
       );
+      this.#assigned++;
       return { outcome: 'stored', kioskId: rec.kioskId, seq: cursor.last_seq };
-    });
-    this.#commits = new GroupCommit((batch) => this.#commitBatch(batch));
+    };
+    this.#commits = new GroupCommit((ops) => this.#commitBatch(ops));
   }
 
-  /** One durable transaction (synchronous=FULL) for the whole batch; one result or error per record. */
-  #commitBatch(batch: readonly NotifyRecord[]): Array<StoreOutcome | Error> {
-    const results: Array<StoreOutcome | Error> = [];
-    this.#db.transaction(() => {
-      for (const rec of batch) {
+  /** One durable transaction (synchronous=FULL) for the whole batch; each write in its own savepoint. */
+  #commitBatch(ops: ReadonlyArray<() => unknown>): Outcome[] {
+    const savepoint = this.#db.transaction((op: () => unknown) => op());
+    this.#assigned = 0;
+    const outcomes = this.#db.transaction(() =>
+      ops.map((op): Outcome => {
         try {
-          results.push(this.#storeOne(rec));
+          return { ok: true, value: savepoint(op) };
         } catch (err) {
-          results.push(err instanceof Error ? err : new Error(String(err)));
+          return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
         }
-      }
-    })();
-    const assigned = results.filter((r) => !(r instanceof Error) && r.outcome === 'stored').length;
-    if (assigned > 0 && this.#epoch !== undefined) {
-      this.#position += assigned;
-      writeMark(this.#path, { epoch: this.#epoch, position: this.#position });
+      }),
+    )();
+    if (this.#assigned > 0 && this.#epoch !== undefined) {
+      this.#position += this.#assigned;
+      this.#mark?.write({ epoch: this.#epoch, position: this.#position });
     }
-    return results;
+    return outcomes;
+  }
+
+  /** A write that joins the current batch (see group-commit.ts). */
+  #write<R>(op: () => R): Promise<R> {
+    return this.#commits.submit(op);
   }
 
   get epoch(): string {
@@ -143,14 +153,15 @@ export class SqliteStore implements RelayStore {
   }
 
   openEpoch(nowIso: string): Promise<string> {
-    const { epoch, position } = openSqliteEpoch(this.#db, this.#path, nowIso);
+    const { epoch, position, markFile } = openSqliteEpoch(this.#db, this.#path, nowIso);
     this.#epoch = epoch;
     this.#position = position;
+    this.#mark = markFile;
     return Promise.resolve(epoch);
   }
 
   storeNotify(rec: NotifyRecord): Promise<StoreOutcome> {
-    return this.#commits.submit(rec);
+    return this.#write(() => this.#storeOne(rec));
   }
 
   eventsAfter(kioskId: string, afterSeq: number, limit: number): Promise<RelayEvent[]> {
@@ -166,11 +177,13 @@ export class SqliteStore implements RelayStore {
   }
 
   ack(kioskId: string, seq: number): Promise<number> {
-    const row = this.#stmt<[number, string], { acked_seq: number }>(
-      `UPDATE kiosk_cursors SET acked_seq = MAX(acked_seq, MIN(?, last_seq))
-         WHERE kiosk_id = ? RETURNING acked_seq`,
-    ).get(seq, kioskId);
-    return Promise.resolve(row?.acked_seq ?? 0);
+    return this.#write(() => {
+      const row = this.#stmt<[number, string], { acked_seq: number }>(
+        `UPDATE kiosk_cursors SET acked_seq = MAX(acked_seq, MIN(?, last_seq))
+           WHERE kiosk_id = ? RETURNING acked_seq`,
+      ).get(seq, kioskId);
+      return row?.acked_seq ?? 0;
+    });
   }
 
   pruneBefore(cutoffIso: string): Promise<{ events: number; notifies: number; telemetry: number }> {
@@ -210,11 +223,12 @@ export class SqliteStore implements RelayStore {
   }
 
   touch(kioskId: string, nowIso: string): Promise<void> {
-    this.#stmt<[string, string]>(
-      `INSERT INTO kiosk_presence (kiosk_id, last_seen_at) VALUES (?, ?)
-       ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
-    ).run(kioskId, nowIso);
-    return Promise.resolve();
+    return this.#write(() => {
+      this.#stmt<[string, string]>(
+        `INSERT INTO kiosk_presence (kiosk_id, last_seen_at) VALUES (?, ?)
+         ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
+      ).run(kioskId, nowIso);
+    });
   }
 
   #cursor(kioskId: string): { lastSeq: number; ackedSeq: number } {
@@ -244,14 +258,14 @@ export class SqliteStore implements RelayStore {
       `INSERT INTO telemetry (kiosk_id, event_id, type, at, data_json, received_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (kiosk_id, event_id) DO NOTHING`,
     );
-    const fresh = new Set<string>();
-    this.#db.transaction(() => {
+    return this.#write(() => {
+      const fresh = new Set<string>();
       for (const ev of events) {
         const r = insert.run(kioskId, ev.id, ev.type, ev.at, JSON.stringify(ev.data ?? null), receivedAt);
         if (r.changes > 0) fresh.add(ev.id);
       }
-    })();
-    return Promise.resolve(fresh);
+      return fresh;
+    });
   }
 
   /**
@@ -339,6 +353,7 @@ export class SqliteStore implements RelayStore {
   async close(): Promise<void> {
     clearInterval(this.#watchTimer);
     await this.#commits.drain();
+    this.#mark?.close();
     this.#db.close();
   }
 }

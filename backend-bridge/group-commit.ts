@@ -1,20 +1,23 @@
-// Group commit: the records submitted during one turn of the event loop are written by one call (one durable
-// transaction), and each submitter's promise settles only after that call returned, with its own result or
-// error. The fsync is what bounds notifies/s on SQLite; sharing it between concurrent notifies multiplies
-// the rate without answering any notify before its own commit.
+// Group commit: the writes submitted during one turn of the event loop run in one durable transaction (the
+// caller's runBatch), each in its own savepoint, and each submitter's promise settles only after that
+// transaction committed, with its own result or error. The fsync is what bounds writes/s on SQLite; sharing
+// it between concurrent notifies (and the acks that follow them) multiplies the rate without answering any
+// notify before its own commit.
 
-type Settle<R> = { resolve: (r: R) => void; reject: (e: Error) => void };
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
 
-export class GroupCommit<T, R> {
-  #queue: Array<{ item: T } & Settle<R>> = [];
+type Pending = { op: () => unknown; resolve: (r: unknown) => void; reject: (e: Error) => void };
+
+export class GroupCommit {
+  #queue: Pending[] = [];
   #scheduled: Promise<void> | undefined;
 
-  /** `commit` writes a batch and returns one result (or Error) per item, in order; a throw fails them all. */
-  constructor(private readonly commit: (batch: readonly T[]) => Array<R | Error>) {}
+  /** runBatch runs every op in one transaction and returns one outcome per op, in order; a throw fails all. */
+  constructor(private readonly runBatch: (ops: ReadonlyArray<() => unknown>) => Outcome[]) {}
 
-  submit(item: T): Promise<R> {
+  submit<R>(op: () => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ op, resolve: resolve as (r: unknown) => void, reject });
       // setImmediate runs after this turn's I/O callbacks: every notify body that completed in the same
       // poll phase joins the batch.
       this.#scheduled ??= new Promise<void>((done) =>
@@ -35,19 +38,19 @@ export class GroupCommit<T, R> {
   #flush(): void {
     const batch = this.#queue;
     this.#queue = [];
-    let results: Array<R | Error>;
+    let outcomes: Outcome[];
     try {
-      results = this.commit(batch.map((b) => b.item));
+      outcomes = this.runBatch(batch.map((b) => b.op));
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       for (const b of batch) b.reject(error);
       return;
     }
     batch.forEach((b, i) => {
-      const r = results[i];
-      if (r instanceof Error) b.reject(r);
-      else if (r === undefined) b.reject(new Error('group commit returned no result for a record'));
-      else b.resolve(r);
+      const o = outcomes[i];
+      if (o === undefined) b.reject(new Error('group commit returned no outcome for a write'));
+      else if (o.ok) b.resolve(o.value);
+      else b.reject(o.error);
     });
   }
 }

@@ -57,7 +57,7 @@ export function openSqliteEpoch(
   db: RelayDb,
   dbPath: string,
   nowIso: string,
-): { epoch: string; renewed: boolean; position: number } {
+): { epoch: string; renewed: boolean; position: number; markFile: MarkFile } {
   const epochs = db.prepare('SELECT epoch FROM epochs ORDER BY ordinal').all() as Array<{ epoch: string }>;
   const current = epochs[epochs.length - 1]?.epoch;
   const position = logPosition(db);
@@ -69,11 +69,31 @@ export function openSqliteEpoch(
     continues = isCurrent ? position >= mark.position : markIndex >= 0;
   }
   const epoch = continues && current !== undefined ? current : beginSqliteEpoch(db, nowIso);
-  writeMark(dbPath, { epoch, position });
-  return { epoch, renewed: current !== undefined && !continues, position };
+  const markFile = new MarkFile(dbPath);
+  markFile.write({ epoch, position });
+  return { epoch, renewed: current !== undefined && !continues, position, markFile };
 }
 
-/** Rewritten after each commit that assigned seqs; it survives a crash of the process (page cache). */
-export function writeMark(dbPath: string, mark: Mark): void {
-  fs.writeFileSync(markPath(dbPath), JSON.stringify(mark));
+const MARK_BYTES = 128;
+
+/**
+ * The mark file, kept open: rewritten in place after each commit that assigned seqs (one pwrite of a fixed
+ * length, padded with spaces, which JSON ignores). It survives a crash of the process (page cache); after a
+ * power loss it may be behind the database, which only ever keeps the epoch, as it should.
+ */
+export class MarkFile {
+  readonly #fd: number;
+
+  constructor(dbPath: string) {
+    this.#fd = fs.openSync(markPath(dbPath), 'w');
+  }
+
+  write(mark: Mark): void {
+    const text = JSON.stringify(mark).padEnd(MARK_BYTES, ' ');
+    fs.writeSync(this.#fd, text, 0, 'utf8');
+  }
+
+  close(): void {
+    fs.closeSync(this.#fd);
+  }
 }

@@ -51,14 +51,25 @@ test('one batch: every notify settles with its own outcome; a failing one is ref
   }
 });
 
-test('the records of one event-loop turn reach the commit together; a later one starts the next batch', async () => {
-  const batches: number[][] = [];
-  const commits = new GroupCommit<number, number>((batch) => {
-    batches.push([...batch]);
-    return batch.map((x) => (x < 0 ? new Error('refused') : x * 10));
+test('the writes of one event-loop turn reach one commit together; a later one starts the next batch', async () => {
+  const batches: number[] = [];
+  const commits = new GroupCommit((ops) => {
+    batches.push(ops.length);
+    return ops.map((op) => {
+      try {
+        return { ok: true, value: op() };
+      } catch (err) {
+        return { ok: false, error: err as Error };
+      }
+    });
   });
-  const first = [1, 2, 3].map((x) => commits.submit(x));
+  const first = [1, 2, 3].map((x) => commits.submit(() => x * 10));
   assert.deepEqual(await Promise.all(first), [10, 20, 30]);
-  await assert.rejects(commits.submit(-1), /refused/);
-  assert.deepEqual(batches, [[1, 2, 3], [-1]]);
+  await assert.rejects(
+    commits.submit(() => {
+      throw new Error('refused');
+    }),
+    /refused/,
+  );
+  assert.deepEqual(batches, [3, 1]);
 });
