@@ -135,10 +135,16 @@ export class PgStore implements RelayStore {
     }));
   }
 
+  /**
+   * Acks and presence commit without waiting for the WAL flush (synchronous_commit off for that transaction
+   * only): losing the last ones in a crash of the server only means a kiosk is given events it already has,
+   * which its order records absorb; waiting would cost a flush per ack beside each notify's own.
+   */
   async ack(kioskId: string, seq: number): Promise<number> {
     const [row] = await this.#rows<{ acked_seq: number }>(
-      `UPDATE kiosk_cursors SET acked_seq = GREATEST(acked_seq, LEAST($1::bigint, last_seq))
-        WHERE kiosk_id = $2 RETURNING acked_seq`,
+      `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+       UPDATE kiosk_cursors SET acked_seq = GREATEST(acked_seq, LEAST($1::bigint, last_seq))
+         FROM relaxed WHERE kiosk_id = $2 RETURNING acked_seq`,
       [seq, kioskId],
     );
     return row?.acked_seq ?? 0;
@@ -160,7 +166,8 @@ export class PgStore implements RelayStore {
 
   async touch(kioskId: string, nowIso: string): Promise<void> {
     await this.pool.query(
-      `INSERT INTO kiosk_presence (kiosk_id, last_seen_at) VALUES ($1, $2)
+      `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+       INSERT INTO kiosk_presence (kiosk_id, last_seen_at) SELECT $1, $2 FROM relaxed
        ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
       [kioskId, nowIso],
     );
