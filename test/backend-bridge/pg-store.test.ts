@@ -1,9 +1,11 @@
 // Several relay instances on one real PostgreSQL server that the test starts (test/helpers/postgres.ts):
 // a notify received by one instance reaches a kiosk connected to another, the newest stream of a kiosk wins
-// whichever instance holds the older one, and an instance killed with SIGKILL in the middle of a burst loses
+// whichever instance holds the older one, enrollment changes reach every instance, and an instance killed with SIGKILL in the middle of a burst loses
 // no notify it answered `success` while the kiosk moves to the surviving instance.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/agent-harness.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import type { PostgresServer } from '../helpers/postgres.ts';
@@ -13,6 +15,7 @@ import { startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
 import { startBalancer } from './tcp-balancer.ts';
 
+const BIN = fileURLToPath(new URL('../../bin/notify-relay.js', import.meta.url));
 const [k1] = KIOSKS as [(typeof KIOSKS)[number]];
 let server: PostgresServer;
 let databases = 0;
@@ -69,6 +72,33 @@ test("a kiosk's newer stream on instance B closes its older stream on instance A
     assert.match((await newer.next()).body, /out_trade_no=K1_newer/);
     assert.equal(newer.closeCode, undefined, 'the newer stream stays open');
     await newer.close();
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test('kiosk add and revoke with --database: the new kiosk is served by every instance, its revoked stream closes (4001)', async () => {
+  const url = await server.createDatabase(`relay${++databases}`);
+  const config = { db: undefined, database: { url } };
+  const a = await startRelayProcess(config);
+  const b = await startRelayProcess(config);
+  const kiosk = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, 'kiosk', ...args, '--database', url], { encoding: 'utf8' });
+  try {
+    const added = kiosk('add', 'K9');
+    assert.equal(added.status, 0, added.stderr);
+    const stream = await TestStream.open(b.url, 'K9', added.stdout.trim());
+    stream.send({ type: 'hello', lastSeq: 0 });
+    const body = signedNotify({ out_trade_no: 'K9_enrolled' });
+    assert.equal(
+      (await postNotify(a.url, body)).text,
+      'success',
+      'A knows the kiosk enrolled in the database',
+    );
+    assert.equal((await stream.next()).body, body);
+    assert.equal(kiosk('revoke', 'K9').status, 0);
+    assert.equal(await stream.closed, 4001, 'B closes the revoked stream (NOTIFY relay_enrollment)');
   } finally {
     await a.stop();
     await b.stop();
