@@ -21,6 +21,7 @@ import type {
   StoreOutcome,
   TelemetryEvent,
 } from './store.ts';
+import { notifyColumns } from './store.ts';
 
 export type { RelayEvent, NotifyRecord, StoreOutcome, TelemetryEvent } from './store.ts';
 
@@ -86,16 +87,7 @@ export class SqliteStore implements RelayStore {
         countDup.run(dup.id);
         return { outcome: 'duplicate', sameBody: dup.raw_body === rec.rawBody };
       }
-      const inserted = insertNotify.run(
-        rec.dedupKey,
-        rec.notifyId ?? null,
-        rec.outTradeNo ?? null,
-        rec.notifyKind,
-        rec.kioskId ?? null,
-        rec.rawBody,
-        JSON.stringify(rec.params),
-        rec.receivedAt,
-      );
+      const inserted = insertNotify.run(...notifyColumns(rec));
       if (rec.kioskId === undefined) return { outcome: 'unroutable' };
       const cursor = nextSeq.get(rec.kioskId);
       if (cursor === undefined) throw new Error('sequence allocation returned no row');

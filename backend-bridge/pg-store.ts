@@ -18,6 +18,7 @@ import type {
   StoreOutcome,
   TelemetryEvent,
 } from './store.ts';
+import { notifyColumns } from './store.ts';
 
 const PROBE_TIMEOUT_MS = 250;
 
@@ -101,16 +102,7 @@ export class PgStore implements RelayStore {
   async storeNotify(rec: NotifyRecord): Promise<StoreOutcome> {
     const [row] = await this.#rows<{ outcome: string; out_seq: number | null; same_body: boolean | null }>(
       'SELECT outcome, out_seq, same_body FROM relay_store_notify($1, $2, $3, $4, $5, $6, $7, $8)',
-      [
-        rec.dedupKey,
-        rec.notifyId ?? null,
-        rec.outTradeNo ?? null,
-        rec.notifyKind,
-        rec.kioskId ?? null,
-        rec.rawBody,
-        JSON.stringify(rec.params),
-        rec.receivedAt,
-      ],
+      notifyColumns(rec),
     );
     if (row?.outcome === 'duplicate') return { outcome: 'duplicate', sameBody: row.same_body === true };
     if (row?.outcome === 'unroutable') return { outcome: 'unroutable' };

@@ -23,6 +23,22 @@ export interface NotifyRecord {
   receivedAt: string;
 }
 
+/** A notify's columns in the order both backends insert them (dedup_key … received_at). */
+export function notifyColumns(
+  rec: NotifyRecord,
+): [string, string | null, string | null, string, string | null, string, string, string] {
+  return [
+    rec.dedupKey,
+    rec.notifyId ?? null,
+    rec.outTradeNo ?? null,
+    rec.notifyKind,
+    rec.kioskId ?? null,
+    rec.rawBody,
+    JSON.stringify(rec.params),
+    rec.receivedAt,
+  ];
+}
+
 export type StoreOutcome =
   | { outcome: 'stored'; kioskId: string; seq: number }
   | { outcome: 'unroutable' }

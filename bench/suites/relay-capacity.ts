@@ -15,6 +15,7 @@ import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
 import { measureFleetOnPostgres } from './relay-fleet-pg.ts';
 import { APP_ID, Arrivals, connectKiosks, deliver, signedNotify } from '../lib/relay-load.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
+import { storeNotifiesPerSecond } from '../lib/store-rate.ts';
 import { recordProfile } from '../lib/profile-figures.ts';
 import type { Suite } from '../lib/suite.ts';
 import { writeKeyPair, type KeyPairFiles } from '../../test/helpers/key-files.ts';
@@ -216,6 +217,15 @@ export const relayCapacitySuite: Suite = {
       for (const ws of sockets) ws.terminate();
       await relay.stop();
       fs.rmSync(path.join(dir, 'relay.sqlite'), { force: true });
+    }
+    // Group commit on its own: the store with one notify in flight (one fsync each) and with 32.
+    for (const inFlight of [1, concurrency]) {
+      figures.value(
+        `store_notifies_per_s_${inFlight}_in_flight`,
+        `the SQLite store alone (no HTTP, no RSA): notifies stored per second, ${inFlight} in flight`,
+        'notifies/s',
+        await storeNotifiesPerSecond(dir, inFlight, quick ? 500 : 3000),
+      );
     }
     await measureFleetOnPostgres({ quick, figures, progress, alipay, concurrency });
   },
