@@ -1,40 +1,19 @@
-// Several relay instances on one real PostgreSQL server that the test starts (test/helpers/postgres.ts):
-// a notify received by one instance reaches a kiosk connected to another, the newest stream of a kiosk wins
-// whichever instance holds the older one, enrollment changes reach every instance, and an instance killed with SIGKILL in the middle of a burst loses
-// no notify it answered `success` while the kiosk moves to the surviving instance.
+// Two relay instances on one real PostgreSQL server that the test file starts (pg-fleet.ts): a notify received
+// by one instance reaches a kiosk connected to the other, the newest stream of a kiosk wins whichever
+// instance holds the older one, and enrollment changes reach every instance. The kill -9 burst across
+// instances is pg-crash.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/agent-harness.ts';
-import { startPostgres } from '../helpers/postgres.ts';
-import type { PostgresServer } from '../helpers/postgres.ts';
 import { KIOSKS, TestStream, postNotify, signedNotify } from './helpers.ts';
-import { kioskOnRelay } from './kiosk-link.ts';
+import { freshDatabase, twoInstances, usePostgres } from './pg-fleet.ts';
 import { startRelayProcess } from './relay-process.ts';
-import type { RelayProcess } from './relay-process.ts';
-import { startBalancer } from './tcp-balancer.ts';
-import { burstThroughKill } from './burst.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/notify-relay.js', import.meta.url));
 const [k1] = KIOSKS as [(typeof KIOSKS)[number]];
-let server: PostgresServer;
-let databases = 0;
-
-before(async () => {
-  server = await startPostgres();
-});
-after(() => server.stop());
-
-/** Two relay processes on one fresh PostgreSQL database (the SQLite `db` of the base config is dropped). */
-async function twoInstances(): Promise<[RelayProcess, RelayProcess]> {
-  const url = await server.createDatabase(`relay${++databases}`);
-  const config = { db: undefined, database: { url } };
-  // One after the other: the second finds the schema and the epoch the first created.
-  const a = await startRelayProcess(config);
-  const b = await startRelayProcess(config);
-  return [a, b];
-}
+usePostgres();
 
 test('a notify posted to instance A reaches the kiosk connected to instance B', async () => {
   const [a, b] = await twoInstances();
@@ -80,8 +59,7 @@ test("a kiosk's newer stream on instance B closes its older stream on instance A
 });
 
 test('kiosk add and revoke with --database: the new kiosk is served by every instance, its revoked stream closes (4001)', async () => {
-  const url = await server.createDatabase(`relay${++databases}`);
-  const config = { db: undefined, database: { url } };
+  const { url, config } = await freshDatabase();
   const a = await startRelayProcess(config);
   const b = await startRelayProcess(config);
   const kiosk = (...args: string[]) =>
@@ -101,36 +79,6 @@ test('kiosk add and revoke with --database: the new kiosk is served by every ins
     assert.equal(kiosk('revoke', 'K9').status, 0);
     assert.equal(await stream.closed, 4001, 'B closes the revoked stream (NOTIFY relay_enrollment)');
   } finally {
-    await a.stop();
-    await b.stop();
-  }
-});
-
-test('A killed with kill -9 during a burst of 1,000 notifies while the kiosk moves to B: every success delivered, none twice', async () => {
-  const [a, b] = await twoInstances();
-  let aAlive = true;
-  // The kiosk reaches the fleet through a balancer that sends it to A while A lives, then to B.
-  const balancer = await startBalancer(() => (aAlive ? a.port : b.port));
-  const kiosk = kioskOnRelay(balancer.url);
-  try {
-    await burstThroughKill({
-      applied: kiosk.applied,
-      // Alternating between the instances, as Alipay's requests would spread over a fleet.
-      send: async (i, body) => (await postNotify(i % 2 === 0 && aAlive ? a.url : b.url, body)).text,
-      kill: async () => {
-        await waitFor(() => kiosk.applied.size > 0, 'the kiosk takes events through A');
-        aAlive = false;
-        a.child.kill('SIGKILL');
-        await a.stop();
-      },
-    });
-    assert.ok(
-      b.logs.some((l) => l.msg === 'stream connected'),
-      'the kiosk moved to B',
-    );
-  } finally {
-    await kiosk.stop();
-    await balancer.close();
     await a.stop();
     await b.stop();
   }
