@@ -7,6 +7,26 @@ import { notifySignContent, signContent } from '../../app/alipay/index.ts';
 import { nowMs } from './figures.ts';
 
 export const APP_ID = '2021000000000099';
+/** The environment variable every benchmark kiosk's token is read from (one token for all of them). */
+export const TOKEN_ENV = 'BENCH_RELAY_KIOSK_TOKEN';
+
+/** notify-relay's flags for a benchmark: any port, our app id and Alipay key, the kiosks, then `extra`. */
+export function relayArgs(
+  publicKeyFile: string,
+  kioskIds: readonly string[],
+  extra: readonly string[],
+): string[] {
+  return [
+    ...extra,
+    '--port',
+    '0',
+    '--app-id',
+    APP_ID,
+    '--alipay-public-key',
+    publicKeyFile,
+    ...kioskIds.flatMap((id) => ['--kiosk', `${id}:env:${TOKEN_ENV}`]),
+  ];
+}
 
 export function signedNotify(key: KeyObject, kiosk: string, i: number): { outTradeNo: string; body: string } {
   const outTradeNo = `${kiosk}_${i}_${randomBytes(4).toString('hex')}`;

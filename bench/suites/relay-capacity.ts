@@ -13,7 +13,7 @@ import { signContent, loadPrivateKey } from '../../app/alipay/index.ts';
 import { nowMs, opsPerSecond, type FigureSet } from '../lib/figures.ts';
 import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
 import { measureFleetOnPostgres } from './relay-fleet-pg.ts';
-import { APP_ID, Arrivals, connectKiosks, deliver, signedNotify } from '../lib/relay-load.ts';
+import { Arrivals, TOKEN_ENV, connectKiosks, deliver, relayArgs, signedNotify } from '../lib/relay-load.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
 import { storeNotifiesPerSecond } from '../lib/store-rate.ts';
 import { recordProfile } from '../lib/profile-figures.ts';
@@ -21,8 +21,6 @@ import type { Suite } from '../lib/suite.ts';
 import { writeKeyPair, type KeyPairFiles } from '../../test/helpers/key-files.ts';
 import { startProgram } from '../../test/helpers/processes.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
-
-const TOKEN_ENV = 'BENCH_RELAY_KIOSK_TOKEN';
 
 /** fsync'd commits per second on this disk: one row per transaction, WAL, synchronous=FULL (as the relay). */
 function sqliteCommitsPerSecond(file: string, ms: number): number {
@@ -117,19 +115,7 @@ export const relayCapacitySuite: Suite = {
     fs.writeFileSync(config, JSON.stringify({ limits: { maxConnections: kiosks + 1000 } }));
     const relay = await startProgram(
       'notify-relay',
-      [
-        '--config',
-        config,
-        '--port',
-        '0',
-        '--db',
-        path.join(dir, 'relay.sqlite'),
-        '--app-id',
-        APP_ID,
-        '--alipay-public-key',
-        alipay.publicKeyFile,
-        ...ids.flatMap((id) => ['--kiosk', `${id}:env:${TOKEN_ENV}`]),
-      ],
+      relayArgs(alipay.publicKeyFile, ids, ['--config', config, '--db', path.join(dir, 'relay.sqlite')]),
       60_000,
       { env: { [TOKEN_ENV]: token }, nodeArgs: [INSPECT_ARG] },
     );

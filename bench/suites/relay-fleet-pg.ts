@@ -8,9 +8,7 @@ import type { KeyPairFiles } from '../../test/helpers/key-files.ts';
 import { startPostgres } from '../../test/helpers/postgres.ts';
 import { startProgram } from '../../test/helpers/processes.ts';
 import { nowMs, type FigureSet } from '../lib/figures.ts';
-import { APP_ID, Arrivals, connectKiosks, deliver, signedNotify } from '../lib/relay-load.ts';
-
-const TOKEN_ENV = 'BENCH_FLEET_KIOSK_TOKEN';
+import { Arrivals, TOKEN_ENV, connectKiosks, deliver, relayArgs, signedNotify } from '../lib/relay-load.ts';
 
 export async function measureFleetOnPostgres(opts: {
   quick: boolean;
@@ -29,22 +27,9 @@ export async function measureFleetOnPostgres(opts: {
   try {
     const url = await server.createDatabase('relay');
     const start = () =>
-      startProgram(
-        'notify-relay',
-        [
-          '--port',
-          '0',
-          '--database',
-          url,
-          '--app-id',
-          APP_ID,
-          '--alipay-public-key',
-          alipay.publicKeyFile,
-          ...ids.flatMap((id) => ['--kiosk', `${id}:env:${TOKEN_ENV}`]),
-        ],
-        60_000,
-        { env: { [TOKEN_ENV]: token } },
-      );
+      startProgram('notify-relay', relayArgs(alipay.publicKeyFile, ids, ['--database', url]), 60_000, {
+        env: { [TOKEN_ENV]: token },
+      });
     const a = await start();
     const b = await start();
     const urls = [String(a.ready['url']), String(b.ready['url'])];
