@@ -1,7 +1,8 @@
 // A real PostgreSQL server of the test's own: initdb into a fresh temp directory, `postgres` on a free
 // loopback port with its unix socket inside that directory, stopped (fast shutdown, then the directory
 // removed) by the file's cleanup or by stop(). initdb and postgres refuse to run as root: under uid 0 they
-// run as `nobody` through setpriv, and the directory is handed to that user.
+// run as `nobody` through setpriv, and the directory is handed to that user. The server also stops when the
+// test process dies (parent-death signal), so a killed test leaves no server running.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,13 +56,13 @@ function freePort(): Promise<number> {
 }
 
 /**
- * argv that runs `bin` as an unprivileged user when we are root (initdb and postgres refuse root). setpriv
- * execs in place, so the child's pid is postgres itself and a signal reaches it directly.
+ * argv that runs `bin` through setpriv: as an unprivileged user when we are root (initdb and postgres refuse
+ * root), and with a parent-death signal, so a server whose test process was killed (a file over its time
+ * budget) shuts down instead of outliving it. setpriv execs in place: the child's pid is postgres itself.
  */
 function asServerUser(bin: string, args: string[]): [string, string[]] {
-  return process.getuid?.() === 0
-    ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', bin, ...args]]
-    : [bin, args];
+  const user = process.getuid?.() === 0 ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
+  return ['setpriv', ['--pdeathsig', 'SIGINT', ...user, '--', bin, ...args]];
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
