@@ -1,8 +1,8 @@
 // The operator's read model of the fleet: every kiosk the relay knows (configured, enrolled, or seen in the
-// log) with its link state, sequence, last contact and latest telemetry of each type. A plain query over
-// the relay database plus the live connection set, so the console of a later issue (and reconciliation) can
+// log) with its link state, sequence, last contact and latest telemetry of each type. The store's facts
+// (store.fleetFacts, either backend) plus the live connection set, so the console of a later issue (and reconciliation) can
 // grow it field by field without touching the HTTP layer.
-import type { RelayDb } from './db.ts';
+import type { RelayStore } from './store.ts';
 
 export interface FleetKiosk {
   id: string;
@@ -21,59 +21,29 @@ export interface FleetSources {
   isConnected: (id: string) => boolean;
 }
 
-export function fleetView(db: RelayDb, sources: FleetSources, onlyId?: string): FleetKiosk[] {
-  const enrolled = new Map(
-    (
-      db.prepare('SELECT kiosk_id, revoked_at FROM enrolled_kiosks').all() as Array<{
-        kiosk_id: string;
-        revoked_at: string | null;
-      }>
-    ).map((r) => [r.kiosk_id, r.revoked_at !== null]),
-  );
-  const cursors = new Map(
-    (
-      db.prepare('SELECT kiosk_id, last_seq, acked_seq FROM kiosk_cursors').all() as Array<{
-        kiosk_id: string;
-        last_seq: number;
-        acked_seq: number;
-      }>
-    ).map((r) => [r.kiosk_id, r]),
-  );
-  const seen = new Map(
-    (
-      db.prepare('SELECT kiosk_id, last_seen_at FROM kiosk_presence').all() as Array<{
-        kiosk_id: string;
-        last_seen_at: string;
-      }>
-    ).map((r) => [r.kiosk_id, r.last_seen_at]),
-  );
-  const ids = [...new Set([...sources.configured, ...enrolled.keys(), ...cursors.keys()])]
+export async function fleetView(
+  store: RelayStore,
+  sources: FleetSources,
+  onlyId?: string,
+): Promise<FleetKiosk[]> {
+  const facts = await store.fleetFacts();
+  const ids = [...new Set([...sources.configured, ...facts.enrolled.keys(), ...facts.cursors.keys()])]
     .filter((id) => onlyId === undefined || id === onlyId)
     .sort();
-  const latest = db.prepare(
-    `SELECT type, at, received_at, data_json FROM telemetry t
-      WHERE kiosk_id = ? AND received_at = (
-        SELECT MAX(received_at) FROM telemetry u WHERE u.kiosk_id = t.kiosk_id AND u.type = t.type)`,
-  );
   return ids.map((id) => {
     const telemetry: FleetKiosk['latestTelemetry'] = {};
-    for (const row of latest.all(id) as Array<{
-      type: string;
-      at: string;
-      received_at: string;
-      data_json: string;
-    }>) {
-      telemetry[row.type] = { at: row.at, receivedAt: row.received_at, data: JSON.parse(row.data_json) };
+    for (const t of facts.latestTelemetry.get(id) ?? []) {
+      telemetry[t.type] = { at: t.at, receivedAt: t.receivedAt, data: t.data };
     }
-    const cursor = cursors.get(id);
+    const cursor = facts.cursors.get(id);
     return {
       id,
-      source: sources.configured.includes(id) ? 'config' : enrolled.has(id) ? 'enrolled' : 'log',
-      revoked: enrolled.get(id) === true,
+      source: sources.configured.includes(id) ? 'config' : facts.enrolled.has(id) ? 'enrolled' : 'log',
+      revoked: facts.enrolled.get(id) === true,
       connected: sources.isConnected(id),
-      lastSeenAt: seen.get(id) ?? null,
-      lastSeq: cursor?.last_seq ?? 0,
-      ackedSeq: cursor?.acked_seq ?? 0,
+      lastSeenAt: facts.lastSeen.get(id) ?? null,
+      lastSeq: cursor?.lastSeq ?? 0,
+      ackedSeq: cursor?.ackedSeq ?? 0,
       latestTelemetry: telemetry,
     };
   });

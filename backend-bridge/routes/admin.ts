@@ -27,11 +27,11 @@ export function adminRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }
     configured: ctx.opts.kiosks.map((k) => k.id),
     isConnected: (id: string) => ctx.hub.isConnected(id),
   };
-  app.get('/admin/v1/kiosks', (_request, reply) =>
-    sendAnswer(reply, jsonAnswer(200, { kiosks: fleetView(ctx.db, sources) })),
+  app.get('/admin/v1/kiosks', async (_request, reply) =>
+    sendAnswer(reply, jsonAnswer(200, { kiosks: await fleetView(ctx.store, sources) })),
   );
-  app.get<{ Params: { kioskId: string } }>('/admin/v1/kiosks/:kioskId', (request, reply) => {
-    const [kiosk] = fleetView(ctx.db, sources, request.params.kioskId);
+  app.get<{ Params: { kioskId: string } }>('/admin/v1/kiosks/:kioskId', async (request, reply) => {
+    const [kiosk] = await fleetView(ctx.store, sources, request.params.kioskId);
     return sendAnswer(reply, kiosk ? jsonAnswer(200, kiosk) : jsonAnswer(404, { error: 'not_found' }));
   });
   reconciliationRoutes(app, ctx);
