@@ -16,6 +16,7 @@ import { createRelayContext } from './relay-context.ts';
 import type { RelayContext } from './relay-context.ts';
 import { sendAnswer } from './routes/answer.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { kioskRoutes } from './routes/kiosk.ts';
 import { notifyRoutes } from './routes/notify.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -56,6 +57,7 @@ export async function buildRelayApp(
   await app.register(kioskRoutes, { ctx });
   await app.register(opsRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
+  await app.register(consoleRoutes, { ctx });
   app.setNotFoundHandler((_request, reply) => sendAnswer(reply, jsonAnswer(404, { error: 'not_found' })));
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status =

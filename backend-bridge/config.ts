@@ -16,6 +16,7 @@ Usage:
   notify-relay --db FILE --app-id ID --alipay-public-key FILE --kiosk ID:@TOKENFILE [--kiosk ...] [flags]
   notify-relay kiosk add|rotate|revoke ID (--config relay.json | --db FILE | --database URL)
   notify-relay kiosk list (--config relay.json | --db FILE | --database URL)
+  notify-relay hash-password < password.txt   print the scrypt hash of the console's admin password
   notify-relay reconcile [--date YYYY-MM-DD] [--refund] (--config relay.json | flags)
 
 Fleet enrollment (kiosk ...): add and rotate print the kiosk's new token once on stdout; only its SHA-256
@@ -78,6 +79,23 @@ const ConfigFile = z
         z.object({ tokenEnv: z.string().min(1) }).strict(),
       ])
       .optional(),
+    console: z
+      .union([
+        z
+          .object({
+            passwordHash: z.string().min(1),
+            loginDelayMs: z.number().int().min(0).max(10_000).optional(),
+          })
+          .strict(),
+        z
+          .object({
+            passwordHashFile: z.string().min(1),
+            loginDelayMs: z.number().int().min(0).max(10_000).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    timeZone: z.string().min(1).max(64).optional(),
     reconcile: ReconcileSection.optional(),
     retentionDays: z.number().int().min(2).max(3650).optional(),
     trustProxy: z.union([z.boolean(), z.literal('loopback')]).optional(),
@@ -196,6 +214,18 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
         ? tokenFromFile('admin', fromFile(admin.tokenFile), warnings)
         : tokenFromEnv('admin', admin.tokenEnv, env);
 
+  const consoleFile = file.console;
+  const consoleOptions =
+    consoleFile === undefined
+      ? undefined
+      : {
+          passwordHash:
+            'passwordHash' in consoleFile
+              ? consoleFile.passwordHash
+              : readText(fromFile(consoleFile.passwordHashFile), 'console password hash').trim(),
+          ...(consoleFile.loginDelayMs !== undefined ? { loginDelayMs: consoleFile.loginDelayMs } : {}),
+        };
+
   let publicKey;
   try {
     publicKey = loadPublicKey(readText(keyPath, 'Alipay public key'));
@@ -229,6 +259,8 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
       ...(file.retentionDays !== undefined ? { retentionDays: file.retentionDays } : {}),
       ...(file.trustProxy !== undefined ? { trustProxy: file.trustProxy } : {}),
       ...(adminToken !== undefined ? { adminToken } : {}),
+      ...(consoleOptions !== undefined ? { console: consoleOptions } : {}),
+      ...(file.timeZone !== undefined ? { timeZone: file.timeZone } : {}),
       ...(reconcile !== undefined ? { reconcile } : {}),
     },
   };

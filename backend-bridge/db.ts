@@ -132,6 +132,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX notifies_received_at ON notifies (received_at);
   CREATE INDEX telemetry_type_received ON telemetry (type, received_at);
   `,
+  // v5: the operator console's reads of telemetry (operator/fleet-queries.ts), every few seconds while a console
+  // is open: a kiosk's newest event of a type, and one type's events since a time (today's sales, the charts).
+  `
+  CREATE INDEX telemetry_by_kiosk_type ON telemetry (kiosk_id, type, at);
+  CREATE INDEX telemetry_by_type ON telemetry (type, at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,13 +9,14 @@ import type { RelayDb } from './db.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { Outcome } from './group-commit.ts';
 import { sqlitePlainSql } from './plain-sql.ts';
+import { fleetQueries } from './operator/fleet-queries.ts';
+import type { FleetQueries } from './operator/fleet-queries.ts';
 import { reconciliationStorage } from './reconcile/store.ts';
 import { openSqliteEpoch } from './sqlite-epoch.ts';
 import type { MarkFile } from './sqlite-epoch.ts';
 import type {
   EnrolledKiosk,
   EnrollmentStore,
-  FleetFacts,
   NotifyRecord,
   ReconciliationStorage,
   RelayEvent,
@@ -41,6 +42,7 @@ export class SqliteStore implements RelayStore {
   readonly backend = 'sqlite';
   readonly enrollment: EnrollmentStore;
   readonly reconciliation: ReconciliationStorage;
+  readonly fleet: FleetQueries;
   readonly #db: RelayDb;
   readonly #path: string;
   readonly #storeOne: (rec: NotifyRecord) => StoreOutcome;
@@ -67,7 +69,9 @@ export class SqliteStore implements RelayStore {
     this.#db = db;
     this.#path = path;
     this.enrollment = new SqliteEnrollment(db);
-    this.reconciliation = reconciliationStorage(sqlitePlainSql(db));
+    const sql = sqlitePlainSql(db);
+    this.reconciliation = reconciliationStorage(sql);
+    this.fleet = fleetQueries(sql);
     const findDup = db.prepare<[string], { id: number; raw_body: string }>(
       'SELECT id, raw_body FROM notifies WHERE dedup_key = ?',
     );
@@ -281,49 +285,6 @@ export class SqliteStore implements RelayStore {
     } finally {
       this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
-  }
-
-  fleetFacts(): Promise<FleetFacts> {
-    const all = <T>(sql: string): T[] => this.#db.prepare(sql).all() as T[];
-    const latest = new Map<string, Array<{ type: string; at: string; receivedAt: string; data: unknown }>>();
-    for (const r of all<{
-      kiosk_id: string;
-      type: string;
-      at: string;
-      received_at: string;
-      data_json: string;
-    }>(
-      `SELECT kiosk_id, type, at, received_at, data_json FROM telemetry t
-        WHERE received_at = (
-          SELECT MAX(received_at) FROM telemetry u WHERE u.kiosk_id = t.kiosk_id AND u.type = t.type)`,
-    )) {
-      const list = latest.get(r.kiosk_id) ?? [];
-      list.push({
-        type: r.type,
-        at: r.at,
-        receivedAt: r.received_at,
-        data: JSON.parse(r.data_json) as unknown,
-      });
-      latest.set(r.kiosk_id, list);
-    }
-    return Promise.resolve({
-      enrolled: new Map(
-        all<{ kiosk_id: string; revoked_at: string | null }>(
-          'SELECT kiosk_id, revoked_at FROM enrolled_kiosks',
-        ).map((r) => [r.kiosk_id, r.revoked_at !== null]),
-      ),
-      cursors: new Map(
-        all<{ kiosk_id: string; last_seq: number; acked_seq: number }>(
-          'SELECT kiosk_id, last_seq, acked_seq FROM kiosk_cursors',
-        ).map((r) => [r.kiosk_id, { lastSeq: r.last_seq, ackedSeq: r.acked_seq }]),
-      ),
-      lastSeen: new Map(
-        all<{ kiosk_id: string; last_seen_at: string }>(
-          'SELECT kiosk_id, last_seen_at FROM kiosk_presence',
-        ).map((r) => [r.kiosk_id, r.last_seen_at]),
-      ),
-      latestTelemetry: latest,
-    });
   }
 
   /**

@@ -118,7 +118,7 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
  */
 export function clientAddress(req: IncomingMessage, trustProxy: TrustProxy): string {
   const peer = req.socket.remoteAddress ?? 'unknown';
-  if (trustProxy === true || (trustProxy === 'loopback' && LOOPBACK.test(peer))) {
+  if (fromTrustedProxy(req, trustProxy)) {
     const forwarded = String(req.headers['x-forwarded-for'] ?? '')
       .split(',')
       .map((part) => part.trim())
@@ -127,4 +127,9 @@ export function clientAddress(req: IncomingMessage, trustProxy: TrustProxy): str
     if (last) return last;
   }
   return peer;
+}
+
+/** Whether the request's peer is a proxy whose X-Forwarded-* headers are believed. */
+export function fromTrustedProxy(req: IncomingMessage, trustProxy: TrustProxy): boolean {
+  return trustProxy === true || (trustProxy === 'loopback' && LOOPBACK.test(req.socket.remoteAddress ?? ''));
 }

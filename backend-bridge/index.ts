@@ -8,12 +8,15 @@ import { RelayConfigError } from './errors.ts';
 import type { TrustProxy } from './http-util.ts';
 import type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 import { isValidKioskId } from './routing.ts';
+import { parsePasswordHash } from './console/password-hash.ts';
+import { isTimeZone } from './operator/calendar.ts';
 
 export { kioskIdFromOutTradeNo, isValidKioskId } from './routing.ts';
 export { acceptNotifyBody } from './notify.ts';
 export { RelayConfigError } from './errors.ts';
 export { parseRelayCli, USAGE } from './config.ts';
 export { runKioskCommand } from './enrollment-cli.ts';
+export { hashAdminPassword } from './console/password-hash.ts';
 export { runReconcileCommand, RECONCILE_EXIT } from './reconcile-cli.ts';
 export type { RelayEvent } from './store.ts';
 export type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
@@ -53,7 +56,7 @@ export interface RelayOptions {
   trustProxy?: TrustProxy;
   /** Days to keep acked events, notifications and telemetry (unacked events are always kept). Default 90. */
   retentionDays?: number;
-  /** Websocket heartbeat interval. Default 30 000 ms. */
+  /** Websocket heartbeat interval; a silent link is cut within two. Default 20 000 ms. */
   pingIntervalMs?: number;
   /** How long close() waits for in-flight requests and sockets before cutting them. Default 5 000 ms. */
   shutdownGraceMs?: number;
@@ -62,8 +65,17 @@ export interface RelayOptions {
    * (default 250 ms); on PostgreSQL the catch-up read behind LISTEN/NOTIFY (default 5 000 ms).
    */
   enrollmentWatchMs?: number;
-  /** Bearer token of the operator read API under /admin/v1/; without it that API answers 404. */
+  /** Bearer token of the operator read API under /admin/v1/; without it (and a console) that API answers 404. */
   adminToken?: string;
+  /**
+   * The operator console under /console/: the admin password's scrypt hash (`notify-relay hash-password`),
+   * where the built console is (default dist/console), how long a wrong password waits (default 1000 ms).
+   */
+  console?: { passwordHash: string; dir?: string; loginDelayMs?: number };
+  /** The relay's clock (tests pin "today"); default the system clock. */
+  now?: () => Date;
+  /** IANA zone of the operator's calendar days (sales today, charts). Default Asia/Shanghai. */
+  timeZone?: string;
   /**
    * Reconciliation against Alipay's bill (needs the app private key to call Alipay); without it the
    * reconciliation API answers 503 and nothing is scheduled.
@@ -82,6 +94,12 @@ function validate(opts: RelayOptions): void {
   if (!opts.alipay.appId) throw new RelayConfigError('alipay.appId is required');
   if (opts.alipay.publicKey.type !== 'public')
     throw new RelayConfigError('alipay.publicKey must be a public key');
+  if (opts.console !== undefined && parsePasswordHash(opts.console.passwordHash) === undefined)
+    throw new RelayConfigError(
+      'console.passwordHash is not an scrypt$N$r$p$salt$hash (make one with `notify-relay hash-password`)',
+    );
+  if (opts.timeZone !== undefined && !isTimeZone(opts.timeZone))
+    throw new RelayConfigError(`timeZone ${JSON.stringify(opts.timeZone)} is not a known IANA time zone`);
   const seen = new Set<string>();
   for (const k of opts.kiosks) {
     if (!isValidKioskId(k.id))

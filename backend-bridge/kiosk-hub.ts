@@ -81,7 +81,16 @@ export class KioskHub {
       this.#sessions.set(kioskId, session);
       previous?.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
       ws.on('close', () => {
-        if (this.#sessions.get(kioskId) === session) this.#sessions.delete(kioskId);
+        if (this.#sessions.get(kioskId) !== session) return;
+        this.#sessions.delete(kioskId);
+        // The moment the link dropped is when the kiosk was last seen (the console's "last seen").
+        if (this.#closing) return; // the database closes right after
+        this.opts.store.touch(kioskId, new Date().toISOString()).catch((err: unknown) => {
+          this.opts.log.error(
+            { kioskId, error: err instanceof Error ? err.message : String(err) },
+            'presence not recorded',
+          );
+        });
       });
       ws.on('error', () => ws.terminate());
       this.opts.log.info({ kioskId, replaced: previous !== undefined }, 'stream connected');

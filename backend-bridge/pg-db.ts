@@ -164,6 +164,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX notifies_received_at ON notifies (received_at);
   CREATE INDEX telemetry_type_received ON telemetry (type, received_at);
   `,
+  // v3: SQLite's v5 (db.ts): the operator console's reads of telemetry (operator/fleet-queries.ts).
+  `
+  CREATE INDEX telemetry_by_kiosk_type ON telemetry (kiosk_id, type, at);
+  CREATE INDEX telemetry_by_type ON telemetry (type, at);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,11 +8,12 @@ import type pg from 'pg';
 import { EPOCH_LOCK, migratePg, pgPool } from './pg-db.ts';
 import { PgListener } from './pg-listener.ts';
 import { pgPlainSql } from './plain-sql.ts';
+import { fleetQueries } from './operator/fleet-queries.ts';
+import type { FleetQueries } from './operator/fleet-queries.ts';
 import { reconciliationStorage } from './reconcile/store.ts';
 import type {
   EnrolledKiosk,
   EnrollmentStore,
-  FleetFacts,
   NotifyRecord,
   ReconciliationStorage,
   RelayEvent,
@@ -29,6 +30,7 @@ export class PgStore implements RelayStore {
   readonly backend = 'postgres';
   readonly enrollment: EnrollmentStore;
   readonly reconciliation: ReconciliationStorage;
+  readonly fleet: FleetQueries;
   #epoch: string | undefined;
   #listener: PgListener | undefined;
 
@@ -51,7 +53,9 @@ export class PgStore implements RelayStore {
     private readonly watchMs: number,
   ) {
     this.enrollment = new PgEnrollment(pool);
-    this.reconciliation = reconciliationStorage(pgPlainSql(pool));
+    const sql = pgPlainSql(pool);
+    this.reconciliation = reconciliationStorage(sql);
+    this.fleet = fleetQueries(sql);
   }
 
   get epoch(): string {
@@ -255,41 +259,6 @@ export class PgStore implements RelayStore {
     } finally {
       client.release();
     }
-  }
-
-  async fleetFacts(): Promise<FleetFacts> {
-    const [enrolled, cursors, seen, telemetry] = await Promise.all([
-      this.#rows<{ kiosk_id: string; revoked: boolean }>(
-        'SELECT kiosk_id, revoked_at IS NOT NULL AS revoked FROM enrolled_kiosks',
-      ),
-      this.#rows<{ kiosk_id: string; last_seq: number; acked_seq: number }>(
-        'SELECT kiosk_id, last_seq, acked_seq FROM kiosk_cursors',
-      ),
-      this.#rows<{ kiosk_id: string; last_seen_at: string }>(
-        'SELECT kiosk_id, last_seen_at FROM kiosk_presence',
-      ),
-      this.#rows<{ kiosk_id: string; type: string; at: string; received_at: string; data_json: string }>(
-        `SELECT DISTINCT ON (kiosk_id, type) kiosk_id, type, at, received_at, data_json
-           FROM telemetry ORDER BY kiosk_id, type, received_at DESC`,
-      ),
-    ]);
-    const latest: FleetFacts['latestTelemetry'] = new Map();
-    for (const r of telemetry) {
-      const list = latest.get(r.kiosk_id) ?? [];
-      list.push({
-        type: r.type,
-        at: r.at,
-        receivedAt: r.received_at,
-        data: JSON.parse(r.data_json) as unknown,
-      });
-      latest.set(r.kiosk_id, list);
-    }
-    return {
-      enrolled: new Map(enrolled.map((r) => [r.kiosk_id, r.revoked])),
-      cursors: new Map(cursors.map((r) => [r.kiosk_id, { lastSeq: r.last_seq, ackedSeq: r.acked_seq }])),
-      lastSeen: new Map(seen.map((r) => [r.kiosk_id, r.last_seen_at])),
-      latestTelemetry: latest,
-    };
   }
 
   /**

@@ -8,6 +8,9 @@ import type { RelayLogger } from './logging.ts';
 import { RelayMetrics } from './metrics.ts';
 import type { NotifyDeps } from './notify.ts';
 import { BadNotifyLimiter } from './rate-limit.ts';
+import { OperatorAccess } from './console/access.ts';
+import { consoleSettings } from './console/settings.ts';
+import { Calendar } from './operator/calendar.ts';
 import { createReconciliation } from './reconcile/relay-reconciliation.ts';
 import type { ReconciliationParts } from './reconcile/relay-reconciliation.ts';
 import { startDailySchedule } from './reconcile/schedule.ts';
@@ -25,6 +28,10 @@ export interface RelayContext {
   readonly notify: NotifyDeps;
   readonly kioskApi: KioskApiDeps;
   readonly now: () => Date;
+  /** Who may use the operator API and console (admin token, console sessions, login throttle). */
+  readonly access: OperatorAccess;
+  /** Calendar days in the operator's time zone (sales today, charts). */
+  readonly calendar: Calendar;
   /** Reconciliation against Alipay's bill; null when the relay has no Alipay credentials for it. */
   readonly reconciliation: ReconciliationParts | null;
   /** Open HTTP sockets (websockets included), for the relay_http_connections gauge. */
@@ -34,9 +41,14 @@ export interface RelayContext {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * A silent link (cable cut, kiosk powered off) is found by its missed pong: terminated at the second beat
+ * after its last sign of life, so within 40 s, and the console shows the kiosk offline within 60 s.
+ */
+export const DEFAULT_PING_INTERVAL_MS = 20_000;
 
 export async function createRelayContext(opts: RelayOptions, log: RelayLogger): Promise<RelayContext> {
-  const now = (): Date => new Date();
+  const now = opts.now ?? ((): Date => new Date());
   const location = opts.databaseUrl ?? opts.dbPath ?? '';
   const store = await openRelayStore(location, { watchMs: opts.enrollmentWatchMs });
   try {
@@ -58,7 +70,7 @@ export async function createRelayContext(opts: RelayOptions, log: RelayLogger): 
     store,
     auth,
     metrics,
-    pingIntervalMs: opts.pingIntervalMs ?? 30_000,
+    pingIntervalMs: opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
     log,
   });
   // Other writers of the database: relay instances sharing it (PostgreSQL) and the enrollment CLI.
@@ -125,6 +137,13 @@ export async function createRelayContext(opts: RelayOptions, log: RelayLogger): 
     hub,
     metrics,
     now,
+    access: new OperatorAccess(
+      opts.adminToken,
+      consoleSettings(opts.console),
+      opts.trustProxy ?? 'loopback',
+      () => now().getTime(),
+    ),
+    calendar: new Calendar(opts.timeZone),
     openSockets: 0,
     notify: {
       store,

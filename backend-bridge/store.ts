@@ -3,6 +3,7 @@
 // Everything the routes, the hub and the CLI need from the database goes through RelayStore; a new table
 // gets its methods here (or in a sub-interface like EnrollmentStore) and in both implementations.
 
+import type { FleetQueries } from './operator/fleet-queries.ts';
 import type { ReconcileSources } from './reconcile/run-day.ts';
 import type { ReconciliationStore } from './reconcile/store.ts';
 
@@ -74,16 +75,6 @@ export interface EnrollmentStore {
   digest(id: string): Promise<string | undefined>;
 }
 
-/** What the operator read API shows of the fleet, straight from the database (fleet.ts composes it). */
-export interface FleetFacts {
-  /** Enrolled kiosks: id → revoked. */
-  enrolled: Map<string, boolean>;
-  cursors: Map<string, { lastSeq: number; ackedSeq: number }>;
-  lastSeen: Map<string, string>;
-  /** The newest telemetry event of each type, per kiosk. */
-  latestTelemetry: Map<string, Array<{ type: string; at: string; receivedAt: string; data: unknown }>>;
-}
-
 /**
  * What other writers of the same database did: another relay instance stored an event or took a kiosk's
  * stream, the enrollment CLI changed a token. On SQLite only enrollment changes can come from outside.
@@ -109,6 +100,8 @@ export interface RelayStore {
   readonly backend: 'sqlite' | 'postgres';
   readonly enrollment: EnrollmentStore;
   readonly reconciliation: ReconciliationStorage;
+  /** The operator console's reads: kiosk registry and telemetry (operator/fleet-queries.ts). */
+  readonly fleet: FleetQueries;
   /** The current epoch of the log; valid once openEpoch() resolved. */
   readonly epoch: string;
   /**
@@ -138,7 +131,6 @@ export interface RelayStore {
   probeWritable(nowIso: string): Promise<void>;
   /** Forgets acked events, and notifications and telemetry received before the cutoff. */
   pruneBefore(cutoffIso: string): Promise<{ events: number; notifies: number; telemetry: number }>;
-  fleetFacts(): Promise<FleetFacts>;
   /** Starts reporting other writers' changes to the listener (once per store). */
   watch(listener: StoreListener): void;
   /** A kiosk's stream opened here: a ticket newer than any before, announced to the other instances. */

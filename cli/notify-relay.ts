@@ -1,6 +1,7 @@
 // notify-relay: the public-facing Alipay notify receiver that pushes notifications to kiosks.
 // Prints {"ready":true,"url":...} on stdout once listening; logs JSON lines on stderr.
 import {
+  hashAdminPassword,
   parseRelayCli,
   RelayConfigError,
   runKioskCommand,
@@ -10,6 +11,21 @@ import {
 } from '../backend-bridge/index.ts';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'hash-password') {
+    // From stdin, never argv (it would show in `ps` and the shell history); one trailing newline is not part of it.
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const password = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+    try {
+      process.stdout.write(`${hashAdminPassword(password)}\n`);
+    } catch (err) {
+      process.stderr.write(`notify-relay: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    return;
+  }
   if (process.argv[2] === 'kiosk') {
     try {
       await runKioskCommand(process.argv.slice(3), (line) => process.stdout.write(`${line}\n`));

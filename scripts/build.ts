@@ -6,12 +6,14 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from '../backend-bridge/console/build.ts';
 import { buildRenderer } from '../renderer/build.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
 await buildRenderer(path.join(dist, 'renderer'));
+await buildConsole(path.join(dist, 'console'));
 await build({
   entryPoints: { main: path.join(root, 'main', 'main.ts') },
   outdir: path.join(dist, 'main'),
@@ -59,4 +61,4 @@ const sources = Object.keys(cli.metafile.inputs).map((file) =>
   path.relative(root, path.resolve(process.cwd(), file)),
 );
 fs.writeFileSync(path.join(dist, 'cli', 'sources.json'), JSON.stringify(sources));
-console.error(`built ${path.relative(root, dist)}/{renderer,main,cli}`);
+console.error(`built ${path.relative(root, dist)}/{renderer,console,main,cli}`);

@@ -10,7 +10,7 @@ import {
   openSerialPort,
   type Dispenser,
 } from '../dispenser/index.ts';
-import { OutboxUploader, RelayClient } from '../link/index.ts';
+import { KioskStatusReporter, OutboxUploader, RelayClient } from '../link/index.ts';
 import { MaintenanceService, MaintenanceSessions, RecentLog, verifyPin } from '../maintenance/index.ts';
 import {
   createDispatcher,
@@ -44,6 +44,7 @@ export interface Agent {
   readonly dispenser: Dispenser;
   readonly relay: RelayClient;
   readonly telemetry: OutboxUploader;
+  readonly status: KioskStatusReporter;
   close(): Promise<void>;
 }
 
@@ -148,11 +149,23 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       events.publish('kiosk.updated', describeKiosk(deps));
     }
   });
+  const status = new KioskStatusReporter({
+    sources: {
+      lanes: () => store.lanes.list(),
+      boardLink: () => dispenser.linkState,
+      refunds: () => [...store.refunds.pending(), ...store.refunds.failed(1000)],
+      outboxDepth: () => store.outbox.unsentCount(),
+    },
+    outbox: store.outbox,
+    now,
+    log,
+  });
   const dispatch = createDispatcher(createRpcHandlers(deps), log);
 
   await sales.recover();
   sales.start();
   relay.start();
+  status.start();
   telemetry.start();
 
   return {
@@ -163,7 +176,9 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     dispenser,
     relay,
     telemetry,
+    status,
     close: async () => {
+      status.stop();
       await telemetry.stop();
       await relay?.stop();
       await sales.stop();

@@ -25,6 +25,14 @@ export class OutboxRepository {
       .run(id, type, new Date(this.now()).toISOString(), JSON.stringify(data));
   }
 
+  /** Records an event of which only the newest matters (a status): an unsent older one is dropped. */
+  replaceUnsent(type: string, data: unknown): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM outbox WHERE type = ? AND sent_at IS NULL').run(type);
+      this.record(type, data);
+    })();
+  }
+
   unsent(limit = 200): OutboxEvent[] {
     const rows = this.db
       .prepare('SELECT id, type, at, data FROM outbox WHERE sent_at IS NULL ORDER BY at, rowid LIMIT ?')
