@@ -4,6 +4,8 @@
 // stored by one function call, relay_store_notify, so the dedup check, the gap-free per-kiosk seq, the event
 // and the NOTIFY that wakes every instance are one statement: one round trip, one atomic transaction.
 import pg from 'pg';
+import { numberedParams } from './plain-sql.ts';
+import type { PlainSql, SqlParam, SqlStatement } from './plain-sql.ts';
 
 /** int8 (seq, ids, counts) as JavaScript numbers: they stay far below 2^53. */
 const INT8_OID = 20;
@@ -182,6 +184,22 @@ export function pgClient(url: string): pg.Client {
   return new pg.Client({ connectionString: url, types });
 }
 
+/** Runs fn in one transaction on a pooled connection: committed when it resolves, rolled back when it throws. */
+export async function pgTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 export async function migratePg(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
@@ -211,4 +229,18 @@ export async function migratePg(pool: pg.Pool): Promise<void> {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     client.release();
   }
+}
+
+/** Plain portable SQL (plain-sql.ts) on the pool. */
+export function pgPlainSql(pool: pg.Pool): PlainSql {
+  return {
+    async all<R>(sql: string, params: readonly SqlParam[] = []): Promise<R[]> {
+      return (await pool.query(numberedParams(sql), [...params])).rows as R[];
+    },
+    batch(statements: readonly SqlStatement[]): Promise<void> {
+      return pgTransaction(pool, async (client) => {
+        for (const s of statements) await client.query(numberedParams(s.sql), [...s.params]);
+      });
+    },
+  };
 }

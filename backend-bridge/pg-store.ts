@@ -5,9 +5,8 @@
 // synchronous_commit=on, so `success` still means "on disk".
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { EPOCH_LOCK, migratePg, pgPool } from './pg-db.ts';
+import { EPOCH_LOCK, migratePg, pgPlainSql, pgPool, pgTransaction } from './pg-db.ts';
 import { PgListener } from './pg-listener.ts';
-import { pgPlainSql } from './plain-sql.ts';
 import { fleetQueries } from './operator/fleet-queries.ts';
 import type { FleetQueries } from './operator/fleet-queries.ts';
 import { reconciliationStorage } from './reconcile/store.ts';
@@ -214,28 +213,18 @@ export class PgStore implements RelayStore {
   }
 
   async probeWritable(nowIso: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await pgTransaction(this.pool, async (client) => {
       await client.query(`SET LOCAL statement_timeout = ${PROBE_TIMEOUT_MS}`);
       await client.query(
         `INSERT INTO health (id, checked_at) VALUES (1, $1)
          ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`,
         [nowIso],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async pruneBefore(cutoffIso: string): Promise<{ events: number; notifies: number; telemetry: number }> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return pgTransaction(this.pool, async (client) => {
       const events = await client.query(
         `DELETE FROM events e USING kiosk_cursors c
           WHERE c.kiosk_id = e.kiosk_id AND e.received_at < $1 AND e.seq <= c.acked_seq`,
@@ -247,18 +236,12 @@ export class PgStore implements RelayStore {
         [cutoffIso],
       );
       const telemetry = await client.query('DELETE FROM telemetry WHERE received_at < $1', [cutoffIso]);
-      await client.query('COMMIT');
       return {
         events: events.rowCount ?? 0,
         notifies: notifies.rowCount ?? 0,
         telemetry: telemetry.rowCount ?? 0,
       };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -338,20 +321,12 @@ class PgEnrollment implements EnrollmentStore {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Runs a change and tells every relay instance (they re-check open streams against their tokens). */
-  async #change(sql: string, params: unknown[]): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  #change(sql: string, params: unknown[]): Promise<boolean> {
+    return pgTransaction(this.pool, async (client) => {
       const r = await client.query(sql, params);
       await client.query(`SELECT pg_notify('relay_enrollment', '')`);
-      await client.query('COMMIT');
       return (r.rowCount ?? 0) > 0;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   enroll(id: string, tokenSha256: string, nowIso: string): Promise<boolean> {

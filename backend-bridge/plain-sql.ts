@@ -1,8 +1,8 @@
 // Portable SQL over either backend, for the parts of the relay that keep their own tables and queries
-// (reconciliation, backend-bridge/reconcile/): `?` placeholders, no backend-specific operators. SQLite runs
-// the statements as written; PostgreSQL gets `$1…$n` instead of the `?`s (no query here has a `?` in a
-// string literal). int8 columns read back as numbers on both (pg-db.ts parses them).
-import type pg from 'pg';
+// (reconciliation in backend-bridge/reconcile/, the console's reads in operator/fleet-queries.ts): `?`
+// placeholders, no backend-specific operators. SQLite runs the statements as written; PostgreSQL (pgPlainSql
+// in pg-db.ts) gets `$1…$n` instead of the `?`s (no query here has a `?` in a string literal). int8 columns
+// read back as numbers on both (pg-db.ts parses them).
 import type { RelayDb } from './db.ts';
 
 export type SqlParam = string | number | null;
@@ -33,25 +33,4 @@ export function sqlitePlainSql(db: RelayDb): PlainSql {
 export function numberedParams(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
-}
-
-export function pgPlainSql(pool: pg.Pool): PlainSql {
-  return {
-    async all<R>(sql: string, params: readonly SqlParam[] = []): Promise<R[]> {
-      return (await pool.query(numberedParams(sql), [...params])).rows as R[];
-    },
-    async batch(statements: readonly SqlStatement[]): Promise<void> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        for (const s of statements) await client.query(numberedParams(s.sql), [...s.params]);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-  };
 }
