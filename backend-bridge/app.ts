@@ -1,6 +1,6 @@
 // The relay as a fastify application: the HTTP hardening (timeouts, connection cap, client errors, refused
 // bodies never drained), the websocket upgrade path, the routes as plugins, and the shutdown order as hooks
-// (preClose: streams get 1001 and parked long-polls their answer; onClose: the database closes last).
+// (preClose: streams get 1001 and parked long-polls their answer; onClose: the store closes last).
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -48,7 +48,7 @@ export async function buildRelayApp(
   // Beyond the cap Node closes a new socket at once, before it costs anything but the accept.
   app.server.maxConnections = limits.maxConnections ?? 10_000;
 
-  const ctx = createRelayContext(opts, logger);
+  const ctx = await createRelayContext(opts, logger);
   guardSockets(app, ctx);
   neverDrainRefusedBodies(app, ctx);
   closeInOrder(app, ctx, opts.shutdownGraceMs ?? 5_000);
@@ -82,12 +82,10 @@ function guardSockets(app: FastifyInstance, ctx: RelayContext): void {
     // The upgrade socket leaves the HTTP server's care: it needs its own error handler, and nothing a
     // request can contain may throw out of this event (it would end the process).
     socket.on('error', () => socket.destroy());
-    try {
-      ctx.hub.handleUpgrade(req, socket, head);
-    } catch (err) {
+    ctx.hub.handleUpgrade(req, socket, head).catch((err: unknown) => {
       ctx.log.error({ error: err instanceof Error ? err.message : String(err) }, 'upgrade failed');
       socket.destroy();
-    }
+    });
   });
 }
 
@@ -111,7 +109,7 @@ function neverDrainRefusedBodies(app: FastifyInstance, ctx: RelayContext): void 
 
 /**
  * close(): streams get 1001 and parked long-polls their answer (preClose), in-flight requests finish
- * within the grace period (fastify closes the server), then the database closes (onClose).
+ * within the grace period (fastify closes the server), then the store closes (onClose).
  */
 function closeInOrder(app: FastifyInstance, ctx: RelayContext, graceMs: number): void {
   let grace: NodeJS.Timeout | undefined;
@@ -124,11 +122,10 @@ function closeInOrder(app: FastifyInstance, ctx: RelayContext, graceMs: number):
     }, graceMs);
     done();
   });
-  app.addHook('onClose', (_instance, done) => {
+  app.addHook('onClose', async () => {
     clearTimeout(grace);
     ctx.hub.terminateAll();
-    ctx.db.close();
+    await ctx.store.close();
     ctx.log.info('relay closed');
-    done();
   });
 }

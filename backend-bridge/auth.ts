@@ -9,42 +9,42 @@ export interface KioskCredential {
   token: string;
 }
 
-/** Looks up the hex SHA-256 of an enrolled, unrevoked kiosk's token. */
-export type EnrolledDigests = (id: string) => string | undefined;
+/** Looks up the hex SHA-256 of an enrolled, unrevoked kiosk's token (in the database: asynchronous). */
+export type EnrolledDigests = (id: string) => Promise<string | undefined>;
 
 export class KioskAuthenticator {
   readonly #configured = new Map<string, Buffer>();
 
   constructor(
     kiosks: readonly KioskCredential[],
-    private readonly enrolled: EnrolledDigests = () => undefined,
+    private readonly enrolled: EnrolledDigests = () => Promise.resolve(undefined),
   ) {
     for (const k of kiosks) this.#configured.set(k.id, digest(k.token));
   }
 
-  #expected(id: string): Buffer | undefined {
+  async #expected(id: string): Promise<Buffer | undefined> {
     const configured = this.#configured.get(id);
     if (configured !== undefined) return configured;
-    const hex = this.enrolled(id);
+    const hex = await this.enrolled(id);
     return hex !== undefined ? Buffer.from(hex, 'hex') : undefined;
   }
 
-  isKnownKiosk(id: string): boolean {
-    return this.#expected(id) !== undefined;
+  async isKnownKiosk(id: string): Promise<boolean> {
+    return (await this.#expected(id)) !== undefined;
   }
 
   /** True when the request carries `Authorization: Bearer <token>` matching kiosk `id`. */
-  check(id: string, headers: IncomingHttpHeaders): boolean {
-    return this.credential(id, headers) !== undefined;
+  async check(id: string, headers: IncomingHttpHeaders): Promise<boolean> {
+    return (await this.credential(id, headers)) !== undefined;
   }
 
   /**
    * The digest the request authenticated with (so a stream can later be checked against revocation and
    * rotation), or undefined when the token is missing or wrong.
    */
-  credential(id: string, headers: IncomingHttpHeaders): string | undefined {
+  async credential(id: string, headers: IncomingHttpHeaders): Promise<string | undefined> {
     const presented = bearerToken(headers.authorization);
-    const expected = this.#expected(id);
+    const expected = await this.#expected(id);
     // Always do the same amount of work, known kiosk or not.
     const given = digest(presented ?? '');
     const ok = timingSafeEqual(given, expected?.length === 32 ? expected : digest('\u0000unknown-kiosk'));
@@ -52,8 +52,8 @@ export class KioskAuthenticator {
   }
 
   /** Whether a credential handed out earlier still admits this kiosk (not revoked, not rotated away). */
-  stillValid(id: string, credential: string): boolean {
-    const expected = this.#expected(id);
+  async stillValid(id: string, credential: string): Promise<boolean> {
+    const expected = await this.#expected(id);
     return expected !== undefined && expected.toString('hex') === credential;
   }
 }

@@ -14,8 +14,8 @@ export const USAGE = `notify-relay: receives Alipay asynchronous notifications a
 Usage:
   notify-relay --config relay.json [flags]
   notify-relay --db FILE --app-id ID --alipay-public-key FILE --kiosk ID:@TOKENFILE [--kiosk ...] [flags]
-  notify-relay kiosk add|rotate|revoke ID (--config relay.json | --db FILE)
-  notify-relay kiosk list (--config relay.json | --db FILE)
+  notify-relay kiosk add|rotate|revoke ID (--config relay.json | --db FILE | --database URL)
+  notify-relay kiosk list (--config relay.json | --db FILE | --database URL)
   notify-relay hash-password < password.txt   print the scrypt hash of the console's admin password
   notify-relay reconcile [--date YYYY-MM-DD] [--refund] (--config relay.json | flags)
 
@@ -32,6 +32,8 @@ Flags (override the config file):
   --host HOST                listen address (default 127.0.0.1; put a TLS reverse proxy in front)
   --port PORT                listen port (default 0 = any free port; the URL is printed when ready)
   --db FILE                  SQLite database file (created if missing)
+  --database URL             PostgreSQL instead of SQLite: postgres://user@host:port/db (several relays
+                             may share it; the password comes from PGPASSWORD or ~/.pgpass, never argv)
   --app-id ID                your Alipay app_id; notifies for another app are refused
   --seller-id PID            optional: refuse notifies for another seller_id
   --alipay-public-key FILE   Alipay public key (PEM, bare base64, or alipayCertPublicKey_RSA2.crt)
@@ -56,6 +58,10 @@ const ConfigFile = z
     host: z.string().min(1).optional(),
     port: z.number().int().min(0).max(65535).optional(),
     db: z.string().min(1).optional(),
+    database: z
+      .object({ url: z.string().regex(/^postgres(ql)?:\/\//i, 'expected postgres://…') })
+      .strict()
+      .optional(),
     alipay: z
       .object({
         appId: z.string().min(1).optional(),
@@ -124,6 +130,7 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
         host: { type: 'string' },
         port: { type: 'string' },
         db: { type: 'string' },
+        database: { type: 'string' },
         'app-id': { type: 'string' },
         'seller-id': { type: 'string' },
         'alipay-public-key': { type: 'string' },
@@ -176,6 +183,8 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
   }
 
   const port = values.port !== undefined ? parsePort(values.port) : file.port;
+  const databaseUrl = values.database ?? file.database?.url;
+  if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl);
   const db = values.db ?? (file.db !== undefined ? fromFile(file.db) : undefined);
   const appId = values['app-id'] ?? file.alipay?.appId;
   const sellerId = values['seller-id'] ?? file.alipay?.sellerId;
@@ -183,7 +192,10 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
     values['alipay-public-key'] ??
     (file.alipay?.publicKeyFile !== undefined ? fromFile(file.alipay.publicKeyFile) : undefined);
 
-  if (db === undefined) throw new RelayConfigError('no database: pass --db FILE or set "db" in the config');
+  if (db === undefined && databaseUrl === undefined)
+    throw new RelayConfigError(
+      'no database: pass --db FILE or --database postgres://…, or set "db" or "database.url" in the config',
+    );
   if (appId === undefined) throw new RelayConfigError('no Alipay app id: pass --app-id or set alipay.appId');
   if (keyPath === undefined) {
     throw new RelayConfigError(
@@ -240,7 +252,7 @@ export function parseRelayCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
     options: {
       host: values.host ?? file.host ?? '127.0.0.1',
       port: port ?? 0,
-      dbPath: db,
+      ...(databaseUrl !== undefined ? { databaseUrl } : { dbPath: db ?? '' }),
       alipay: { appId, publicKey, ...(sellerId !== undefined ? { sellerId } : {}) },
       kiosks: [...kiosks].map(([id, token]) => ({ id, token })),
       ...(file.limits !== undefined ? { limits: file.limits } : {}),
@@ -273,7 +285,24 @@ function kioskFlag(spec: string, env: NodeJS.ProcessEnv, warnings: string[]): [s
   return [id, tokenFromFile(id, file, warnings)];
 }
 
-/** The database file named by --db or by the config file's "db", for the `kiosk` subcommands. */
+/** A PostgreSQL URL must not carry a password: argv and config files are readable by others. */
+function checkDatabaseUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RelayConfigError('database URL is not a URL: expected postgres://user@host:port/dbname');
+  }
+  if (!/^postgres(ql)?:$/i.test(parsed.protocol))
+    throw new RelayConfigError('database URL must start with postgres://');
+  if (parsed.password !== '')
+    throw new RelayConfigError('database URL carries a password: put it in PGPASSWORD or ~/.pgpass instead');
+}
+
+/**
+ * The database named by --database, --db, or the config file's "database.url" / "db", for the `kiosk`
+ * subcommands: a SQLite path or a postgres:// URL.
+ */
 export function dbPathFromArgs(argv: readonly string[]): { dbPath: string; positionals: string[] } {
   let values;
   let positionals: string[];
@@ -282,10 +311,14 @@ export function dbPathFromArgs(argv: readonly string[]): { dbPath: string; posit
       args: [...argv],
       strict: true,
       allowPositionals: true,
-      options: { config: { type: 'string' }, db: { type: 'string' } },
+      options: { config: { type: 'string' }, db: { type: 'string' }, database: { type: 'string' } },
     }));
   } catch (err) {
     throw new RelayConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.database !== undefined) {
+    checkDatabaseUrl(values.database);
+    return { dbPath: values.database, positionals };
   }
   if (values.db !== undefined) return { dbPath: values.db, positionals };
   if (values.config !== undefined) {
@@ -296,11 +329,18 @@ export function dbPathFromArgs(argv: readonly string[]): { dbPath: string; posit
       if (err instanceof RelayConfigError) throw err;
       throw new RelayConfigError(`config file ${values.config} is not valid JSON`);
     }
+    const url = (json as { database?: { url?: unknown } }).database?.url;
+    if (typeof url === 'string' && url !== '') {
+      checkDatabaseUrl(url);
+      return { dbPath: url, positionals };
+    }
     const db = (json as { db?: unknown }).db;
     if (typeof db === 'string' && db !== '')
       return { dbPath: path.resolve(path.dirname(path.resolve(values.config)), db), positionals };
   }
-  throw new RelayConfigError('no database: pass --db FILE or --config FILE with "db" set');
+  throw new RelayConfigError(
+    'no database: pass --db FILE, --database URL, or --config FILE with "db" or "database.url" set',
+  );
 }
 
 function tokenFromFile(id: string, file: string, warnings: string[]): string {

@@ -57,9 +57,9 @@ const MIGRATIONS: readonly string[] = [
     checked_at TEXT NOT NULL
   ) STRICT;
   `,
-  // v2: the log's identity. Every start of the relay on this database begins a new epoch (a restored backup
-  // is only ever noticed at a start), and records where each kiosk's sequence stood, so a kiosk that says
-  // hello{epoch, lastSeq} from an older epoch resumes from the last point both sides share.
+  // v2: the log's identity. The newest row is the current epoch: created with the database, renewed when
+  // the file is not the log the relay left (sqlite-epoch.ts). Each records where each kiosk's sequence stood,
+  // so a kiosk that says hello{epoch, lastSeq} from an older epoch resumes from the last point both share.
   `
   CREATE TABLE epochs (
     ordinal    INTEGER PRIMARY KEY,

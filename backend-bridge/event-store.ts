@@ -1,43 +1,35 @@
-// Repository over the relay database: the durable notify log, per-kiosk event sequences and acks,
-// and kiosk telemetry. All writes that belong together run in one SQLite transaction.
-import { randomUUID } from 'node:crypto';
+// The SQLite implementation of RelayStore (the default backend): the durable notify log, per-kiosk event
+// sequences and acks, telemetry, enrollment. better-sqlite3 is synchronous; the interface is asynchronous so
+// the PostgreSQL backend fits behind it. Writes are group-committed (group-commit.ts): the notifies, acks,
+// presence and telemetry that arrive in one turn of the event loop share one durable transaction, each in its
+// own savepoint, and each notify is answered only after that commit.
 import type Database from 'better-sqlite3';
-import { BUSY_TIMEOUT_MS } from './db.ts';
+import { BUSY_TIMEOUT_MS, openRelayDb } from './db.ts';
 import type { RelayDb } from './db.ts';
+import { GroupCommit } from './group-commit.ts';
+import type { Outcome } from './group-commit.ts';
+import { sqlitePlainSql } from './plain-sql.ts';
+import { fleetQueries } from './operator/fleet-queries.ts';
+import type { FleetQueries } from './operator/fleet-queries.ts';
+import { reconciliationStorage } from './reconcile/store.ts';
+import { openSqliteEpoch } from './sqlite-epoch.ts';
+import type { MarkFile } from './sqlite-epoch.ts';
+import type {
+  EnrolledKiosk,
+  EnrollmentStore,
+  NotifyRecord,
+  ReconciliationStorage,
+  RelayEvent,
+  RelayStore,
+  StoreListener,
+  StoreOutcome,
+  TelemetryEvent,
+} from './store.ts';
+import { notifyColumns } from './store.ts';
+
+export type { RelayEvent, NotifyRecord, StoreOutcome, TelemetryEvent } from './store.ts';
 
 const PROBE_BUSY_TIMEOUT_MS = 250;
-
-/** What a kiosk receives: the raw form body so it can re-verify Alipay's signature itself. */
-export interface RelayEvent {
-  seq: number;
-  kind: 'alipay_notify';
-  body: string;
-  receivedAt: string;
-}
-
-export interface NotifyRecord {
-  dedupKey: string;
-  notifyId: string | undefined;
-  outTradeNo: string | undefined;
-  notifyKind: string;
-  /** undefined: no configured kiosk owns this out_trade_no; stored as a dead letter. */
-  kioskId: string | undefined;
-  rawBody: string;
-  params: Record<string, string>;
-  receivedAt: string;
-}
-
-export type StoreOutcome =
-  | { outcome: 'stored'; kioskId: string; seq: number }
-  | { outcome: 'unroutable' }
-  | { outcome: 'duplicate'; sameBody: boolean };
-
-export interface TelemetryEvent {
-  id: string;
-  type: string;
-  at: string;
-  data: unknown;
-}
 
 interface EventRow {
   seq: number;
@@ -46,30 +38,40 @@ interface EventRow {
   received_at: string;
 }
 
-export class EventStore {
+export class SqliteStore implements RelayStore {
+  readonly backend = 'sqlite';
+  readonly enrollment: EnrollmentStore;
+  readonly reconciliation: ReconciliationStorage;
+  readonly fleet: FleetQueries;
   readonly #db: RelayDb;
-  readonly #storeNotifyTx: (rec: NotifyRecord) => StoreOutcome;
+  readonly #path: string;
+  readonly #storeOne: (rec: NotifyRecord) => StoreOutcome;
+  readonly #commits: GroupCommit;
+  /** Seqs assigned in the batch being written, for the high-water mark once it is committed. */
+  #assigned = 0;
   readonly #statements = new Map<string, Database.Statement>();
   #epoch: string | undefined;
+  /** Events ever assigned (the high-water mark kept beside the file; see sqlite-epoch.ts). */
+  #position = 0;
+  #mark: MarkFile | undefined;
+  #watchTimer: NodeJS.Timeout | undefined;
+  #sessions = 0;
 
-  /** The current epoch of the log (see beginEpoch). */
-  get epoch(): string {
-    if (this.#epoch === undefined) throw new Error('beginEpoch() has not been called');
-    return this.#epoch;
+  static open(path: string, opts: { watchMs?: number | undefined } = {}): SqliteStore {
+    return new SqliteStore(openRelayDb(path), path, opts.watchMs ?? 250);
   }
 
-  /** Prepares each SQL text once: the hot paths (replay, ack, long-poll) run it per message. */
-  #stmt<P extends unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
-    let st = this.#statements.get(sql);
-    if (st === undefined) {
-      st = this.#db.prepare(sql);
-      this.#statements.set(sql, st);
-    }
-    return st as unknown as Database.Statement<P, R>;
-  }
-
-  constructor(db: RelayDb) {
+  private constructor(
+    db: RelayDb,
+    path: string,
+    private readonly watchMs: number,
+  ) {
     this.#db = db;
+    this.#path = path;
+    this.enrollment = new SqliteEnrollment(db);
+    const sql = sqlitePlainSql(db);
+    this.reconciliation = reconciliationStorage(sql);
+    this.fleet = fleetQueries(sql);
     const findDup = db.prepare<[string], { id: number; raw_body: string }>(
       'SELECT id, raw_body FROM notifies WHERE dedup_key = ?',
     );
@@ -88,23 +90,13 @@ export class EventStore {
     const insertEvent = db.prepare<[string, number, string, number | bigint, string]>(
       'INSERT INTO events (kiosk_id, seq, kind, notify_ref, received_at) VALUES (?, ?, ?, ?, ?)',
     );
-
-    this.#storeNotifyTx = db.transaction((rec: NotifyRecord): StoreOutcome => {
+    this.#storeOne = (rec: NotifyRecord): StoreOutcome => {
       const dup = findDup.get(rec.dedupKey);
       if (dup !== undefined) {
         countDup.run(dup.id);
         return { outcome: 'duplicate', sameBody: dup.raw_body === rec.rawBody };
       }
-      const inserted = insertNotify.run(
-        rec.dedupKey,
-        rec.notifyId ?? null,
-        rec.outTradeNo ?? null,
-        rec.notifyKind,
-        rec.kioskId ?? null,
-        rec.rawBody,
-        JSON.stringify(rec.params),
-        rec.receivedAt,
-      );
+      const inserted = insertNotify.run(...notifyColumns(rec));
       if (rec.kioskId === undefined) return { outcome: 'unroutable' };
       const cursor = nextSeq.get(rec.kioskId);
       if (cursor === undefined) throw new Error('sequence allocation returned no row');
@@ -115,158 +107,269 @@ export class EventStore {
         inserted.lastInsertRowid,
         rec.receivedAt,
       );
+      this.#assigned++;
       return { outcome: 'stored', kioskId: rec.kioskId, seq: cursor.last_seq };
-    });
+    };
+    this.#commits = new GroupCommit((ops) => this.#commitBatch(ops));
   }
 
-  /** Durably records a verified notification; returns only after the commit (synchronous=FULL). */
-  storeNotify(rec: NotifyRecord): StoreOutcome {
-    return this.#storeNotifyTx(rec);
+  /** One durable transaction (synchronous=FULL) for the whole batch; each write in its own savepoint. */
+  #commitBatch(ops: ReadonlyArray<() => unknown>): Outcome[] {
+    const savepoint = this.#db.transaction((op: () => unknown) => op());
+    this.#assigned = 0;
+    const outcomes = this.#db.transaction(() =>
+      ops.map((op): Outcome => {
+        try {
+          return { ok: true, value: savepoint(op) };
+        } catch (err) {
+          return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+        }
+      }),
+    )();
+    if (this.#assigned > 0 && this.#epoch !== undefined) {
+      this.#position += this.#assigned;
+      this.#mark?.write({ epoch: this.#epoch, position: this.#position });
+    }
+    return outcomes;
   }
 
-  /** Events of one kiosk with seq > afterSeq, oldest first. */
-  eventsAfter(kioskId: string, afterSeq: number, limit: number): RelayEvent[] {
+  /** A write that joins the current batch (see group-commit.ts). */
+  #write<R>(op: () => R): Promise<R> {
+    return this.#commits.submit(op);
+  }
+
+  get epoch(): string {
+    if (this.#epoch === undefined) throw new Error('openEpoch() has not been called');
+    return this.#epoch;
+  }
+
+  /** Prepares each SQL text once: the hot paths (replay, ack, long-poll) run it per message. */
+  #stmt<P extends unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let st = this.#statements.get(sql);
+    if (st === undefined) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st as unknown as Database.Statement<P, R>;
+  }
+
+  openEpoch(nowIso: string): Promise<string> {
+    const { epoch, position, markFile } = openSqliteEpoch(this.#db, this.#path, nowIso);
+    this.#epoch = epoch;
+    this.#position = position;
+    this.#mark = markFile;
+    return Promise.resolve(epoch);
+  }
+
+  storeNotify(rec: NotifyRecord): Promise<StoreOutcome> {
+    return this.#write(() => this.#storeOne(rec));
+  }
+
+  eventsAfter(kioskId: string, afterSeq: number, limit: number): Promise<RelayEvent[]> {
     const rows = this.#stmt<[string, number, number], EventRow>(
       `SELECT e.seq, e.kind, n.raw_body, e.received_at
          FROM events e JOIN notifies n ON n.id = e.notify_ref
          WHERE e.kiosk_id = ? AND e.seq > ?
          ORDER BY e.seq LIMIT ?`,
     ).all(kioskId, afterSeq, limit);
-    return rows.map((r) => ({
-      seq: r.seq,
-      kind: 'alipay_notify',
-      body: r.raw_body,
-      receivedAt: r.received_at,
-    }));
+    return Promise.resolve(
+      rows.map((r) => ({ seq: r.seq, kind: 'alipay_notify', body: r.raw_body, receivedAt: r.received_at })),
+    );
   }
 
-  /**
-   * Records that the kiosk holds every event up to `seq`. Monotonic and clamped to what was assigned,
-   * so a confused or hostile kiosk cannot move the mark backwards or past the log.
-   */
-  ack(kioskId: string, seq: number): number {
-    const row = this.#stmt<[number, string], { acked_seq: number }>(
-      `UPDATE kiosk_cursors SET acked_seq = MAX(acked_seq, MIN(?, last_seq))
-         WHERE kiosk_id = ? RETURNING acked_seq`,
-    ).get(seq, kioskId);
-    return row?.acked_seq ?? 0;
+  ack(kioskId: string, seq: number): Promise<number> {
+    return this.#write(() => {
+      const row = this.#stmt<[number, string], { acked_seq: number }>(
+        `UPDATE kiosk_cursors SET acked_seq = MAX(acked_seq, MIN(?, last_seq))
+           WHERE kiosk_id = ? RETURNING acked_seq`,
+      ).get(seq, kioskId);
+      return row?.acked_seq ?? 0;
+    });
   }
 
-  /**
-   * Forgets what no kiosk and no Alipay resend can still need: events a kiosk has acked and notifications
-   * (routed or dead letters) and telemetry received before `cutoffIso`. Unacked events are kept however old:
-   * a kiosk that was away for months still gets its payments. Alipay stops resending after about 25 hours,
-   * so a retention of days keeps de-duplication intact.
-   */
-  pruneBefore(cutoffIso: string): { events: number; notifies: number; telemetry: number } {
-    return this.#db.transaction(() => {
-      const events = this.#db
-        .prepare(
-          `DELETE FROM events WHERE received_at < ? AND seq <= (
-             SELECT acked_seq FROM kiosk_cursors WHERE kiosk_cursors.kiosk_id = events.kiosk_id)`,
-        )
-        .run(cutoffIso).changes;
-      const notifies = this.#db
-        .prepare(
-          `DELETE FROM notifies WHERE received_at < ? AND NOT EXISTS (
-             SELECT 1 FROM events WHERE events.notify_ref = notifies.id)`,
-        )
-        .run(cutoffIso).changes;
-      const telemetry = this.#db
-        .prepare('DELETE FROM telemetry WHERE received_at < ?')
-        .run(cutoffIso).changes;
-      return { events, notifies, telemetry };
-    })();
+  pruneBefore(cutoffIso: string): Promise<{ events: number; notifies: number; telemetry: number }> {
+    return Promise.resolve(
+      this.#db.transaction(() => {
+        const events = this.#db
+          .prepare(
+            `DELETE FROM events WHERE received_at < ? AND seq <= (
+               SELECT acked_seq FROM kiosk_cursors WHERE kiosk_cursors.kiosk_id = events.kiosk_id)`,
+          )
+          .run(cutoffIso).changes;
+        const notifies = this.#db
+          .prepare(
+            `DELETE FROM notifies WHERE received_at < ? AND NOT EXISTS (
+               SELECT 1 FROM events WHERE events.notify_ref = notifies.id)`,
+          )
+          .run(cutoffIso).changes;
+        const telemetry = this.#db
+          .prepare('DELETE FROM telemetry WHERE received_at < ?')
+          .run(cutoffIso).changes;
+        return { events, notifies, telemetry };
+      })(),
+    );
   }
 
-  /**
-   * Begins a new epoch of the log (called once per start) and records where each kiosk's sequence stands,
-   * so every (epoch, seq) pair names one event only, even after an older backup was restored.
-   */
-  beginEpoch(nowIso: string): string {
-    const epoch = randomUUID();
-    this.#epoch = epoch;
-    this.#db.transaction(() => {
-      this.#db.prepare('INSERT INTO epochs (epoch, started_at) VALUES (?, ?)').run(epoch, nowIso);
-      this.#db
-        .prepare(
-          'INSERT INTO epoch_bases (epoch, kiosk_id, base_seq) SELECT ?, kiosk_id, last_seq FROM kiosk_cursors',
-        )
-        .run(epoch);
-    })();
-    return epoch;
-  }
-
-  /**
-   * Where delivery to a kiosk resumes, given what the kiosk says it holds. Within the current epoch that is
-   * its lastSeq; from an older epoch of this database, its lastSeq but no further than where that epoch
-   * ended (a restored backup ends it early: what the kiosk saw beyond is not in this log, and the numbers
-   * after it are new events); from an epoch this database never had, or a kiosk beyond the log, the start.
-   * The kiosk's own order records absorb anything it is given twice.
-   */
-  resumePoint(kioskId: string, epoch: string | undefined, lastSeq: number): number {
-    const { lastSeq: logSeq } = this.cursor(kioskId);
-    if (epoch === undefined || epoch === this.epoch) return lastSeq <= logSeq ? lastSeq : 0;
+  resumePoint(kioskId: string, epoch: string | undefined, lastSeq: number): Promise<number> {
+    const logSeq = this.#cursor(kioskId).lastSeq;
+    if (epoch === undefined || epoch === this.epoch) return Promise.resolve(lastSeq <= logSeq ? lastSeq : 0);
     const end = this.#stmt<[string, string], { base_seq: number | null }>(
       `SELECT (SELECT b.base_seq FROM epochs next
                  LEFT JOIN epoch_bases b ON b.epoch = next.epoch AND b.kiosk_id = ?
                 WHERE next.ordinal > e.ordinal ORDER BY next.ordinal LIMIT 1) AS base_seq
          FROM epochs e WHERE e.epoch = ?`,
     ).get(kioskId, epoch);
-    if (end === undefined) return 0;
-    return Math.min(lastSeq, end.base_seq ?? 0, logSeq);
+    if (end === undefined) return Promise.resolve(0);
+    return Promise.resolve(Math.min(lastSeq, end.base_seq ?? 0, logSeq));
   }
 
-  /** Records that the kiosk was heard from (hello, long-poll, telemetry), for the operator read API. */
-  touch(kioskId: string, nowIso: string): void {
-    this.#stmt<[string, string]>(
-      `INSERT INTO kiosk_presence (kiosk_id, last_seen_at) VALUES (?, ?)
-       ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
-    ).run(kioskId, nowIso);
+  touch(kioskId: string, nowIso: string): Promise<void> {
+    return this.#write(() => {
+      this.#stmt<[string, string]>(
+        `INSERT INTO kiosk_presence (kiosk_id, last_seen_at) VALUES (?, ?)
+         ON CONFLICT (kiosk_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
+      ).run(kioskId, nowIso);
+    });
   }
 
-  cursor(kioskId: string): { lastSeq: number; ackedSeq: number } {
+  #cursor(kioskId: string): { lastSeq: number; ackedSeq: number } {
     const row = this.#stmt<[string], { last_seq: number; acked_seq: number }>(
       'SELECT last_seq, acked_seq FROM kiosk_cursors WHERE kiosk_id = ?',
     ).get(kioskId);
     return { lastSeq: row?.last_seq ?? 0, ackedSeq: row?.acked_seq ?? 0 };
   }
 
-  deadLetterCount(): number {
+  cursor(kioskId: string): Promise<{ lastSeq: number; ackedSeq: number }> {
+    return Promise.resolve(this.#cursor(kioskId));
+  }
+
+  deadLetterCount(): Promise<number> {
     const row = this.#stmt<[], { n: number }>(
       'SELECT COUNT(*) AS n FROM notifies WHERE kiosk_id IS NULL',
     ).get();
-    return row?.n ?? 0;
+    return Promise.resolve(row?.n ?? 0);
   }
 
-  /** Stores telemetry idempotently; returns the ids that were new (the rest were already stored). */
-  storeTelemetry(kioskId: string, events: readonly TelemetryEvent[], receivedAt: string): Set<string> {
+  storeTelemetry(
+    kioskId: string,
+    events: readonly TelemetryEvent[],
+    receivedAt: string,
+  ): Promise<Set<string>> {
     const insert = this.#stmt<[string, string, string, string, string, string]>(
       `INSERT INTO telemetry (kiosk_id, event_id, type, at, data_json, received_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (kiosk_id, event_id) DO NOTHING`,
     );
-    const fresh = new Set<string>();
-    this.#db.transaction(() => {
+    return this.#write(() => {
+      const fresh = new Set<string>();
       for (const ev of events) {
         const r = insert.run(kioskId, ev.id, ev.type, ev.at, JSON.stringify(ev.data ?? null), receivedAt);
         if (r.changes > 0) fresh.add(ev.id);
       }
-    })();
-    return fresh;
+      return fresh;
+    });
   }
 
   /**
-   * Proves the database still accepts durable writes (disk full, read-only mount, a foreign write lock…).
-   * Waits at most 250 ms for a lock: a probe must answer fast, and this call blocks the event loop.
+   * A durable write (disk full, read-only mount, a foreign write lock…). Waits at most 250 ms for a lock:
+   * a probe must answer fast, and this call blocks the event loop.
    */
-  probeWritable(now: string): void {
+  probeWritable(nowIso: string): Promise<void> {
     this.#db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
     try {
       this.#stmt<[string]>(
         'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
-      ).run(now);
+      ).run(nowIso);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
+  }
+
+  /**
+   * Only enrollment can change from outside on SQLite (`notify-relay kiosk revoke`, one process per file
+   * otherwise): SQLite's data_version moves when another connection commits.
+   */
+  watch(listener: StoreListener): void {
+    if (this.#watchTimer !== undefined) throw new Error('watch() was called twice');
+    let dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
+    this.#watchTimer = setInterval(() => {
+      const current = this.#db.pragma('data_version', { simple: true }) as number;
+      if (current === dataVersion) return;
+      dataVersion = current;
+      listener.enrollmentChanged();
+    }, this.watchMs);
+    this.#watchTimer.unref();
+  }
+
+  /** One process per file: its own counter orders its sessions. */
+  openSession(): Promise<number> {
+    return Promise.resolve(++this.#sessions);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#watchTimer);
+    await this.#commits.drain();
+    this.#mark?.close();
+    this.#db.close();
+  }
+}
+
+class SqliteEnrollment implements EnrollmentStore {
+  constructor(private readonly db: RelayDb) {}
+
+  enroll(id: string, tokenSha256: string, nowIso: string): Promise<boolean> {
+    const inserted = this.db
+      .prepare(
+        `INSERT INTO enrolled_kiosks (kiosk_id, token_sha256, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (kiosk_id) DO UPDATE SET token_sha256 = excluded.token_sha256, created_at = excluded.created_at,
+           rotated_at = NULL, revoked_at = NULL
+         WHERE enrolled_kiosks.revoked_at IS NOT NULL`,
+      )
+      .run(id, tokenSha256, nowIso);
+    return Promise.resolve(inserted.changes > 0);
+  }
+
+  rotate(id: string, tokenSha256: string, nowIso: string): Promise<boolean> {
+    const changed = this.db
+      .prepare(
+        'UPDATE enrolled_kiosks SET token_sha256 = ?, rotated_at = ? WHERE kiosk_id = ? AND revoked_at IS NULL',
+      )
+      .run(tokenSha256, nowIso, id).changes;
+    return Promise.resolve(changed > 0);
+  }
+
+  revoke(id: string, nowIso: string): Promise<boolean> {
+    const changed = this.db
+      .prepare('UPDATE enrolled_kiosks SET revoked_at = ? WHERE kiosk_id = ? AND revoked_at IS NULL')
+      .run(nowIso, id).changes;
+    return Promise.resolve(changed > 0);
+  }
+
+  list(): Promise<EnrolledKiosk[]> {
+    const rows = this.db
+      .prepare('SELECT kiosk_id, created_at, rotated_at, revoked_at FROM enrolled_kiosks ORDER BY kiosk_id')
+      .all() as Array<{
+      kiosk_id: string;
+      created_at: string;
+      rotated_at: string | null;
+      revoked_at: string | null;
+    }>;
+    return Promise.resolve(
+      rows.map((r) => ({
+        id: r.kiosk_id,
+        createdAt: r.created_at,
+        rotatedAt: r.rotated_at,
+        revokedAt: r.revoked_at,
+      })),
+    );
+  }
+
+  digest(id: string): Promise<string | undefined> {
+    const row = this.db
+      .prepare('SELECT token_sha256 FROM enrolled_kiosks WHERE kiosk_id = ? AND revoked_at IS NULL')
+      .get(id) as { token_sha256: string } | undefined;
+    return Promise.resolve(row?.token_sha256);
   }
 }

@@ -1,8 +1,8 @@
 // The operator's read model of the fleet: every kiosk the relay knows (configured, enrolled, or seen in the
 // log) with its link, sequence, last contact, and the figures its telemetry gives (operator/figures.ts): sales
 // and revenue today, refunds owed, faults, disabled lanes, low stock, outbox depth. One kiosk in detail adds
-// its sales per hour and per day and its recent orders. Reads go through FleetQueries (async), so the
-// storage behind them can change.
+// its sales per hour and per day and its recent orders. Reads go through FleetQueries (RelayStore.fleet, on
+// either backend).
 import type { Calendar } from './operator/calendar.ts';
 import { lastHours } from './operator/calendar.ts';
 import {

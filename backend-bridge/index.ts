@@ -1,5 +1,5 @@
 // The notify relay: receives Alipay's asynchronous notifications on the public internet, stores them
-// durably in SQLite, and pushes them to kiosks behind NAT (websocket stream, long-poll fallback).
+// durably (SQLite, or PostgreSQL for a fleet), and pushes them to kiosks behind NAT (websocket stream, long-poll fallback).
 // The HTTP application is built in app.ts; this file holds the options and the start/stop surface.
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,7 @@ export { parseRelayCli, USAGE } from './config.ts';
 export { runKioskCommand } from './enrollment-cli.ts';
 export { hashAdminPassword } from './console/password-hash.ts';
 export { runReconcileCommand, RECONCILE_EXIT } from './reconcile-cli.ts';
-export type { RelayEvent } from './event-store.ts';
+export type { RelayEvent } from './store.ts';
 export type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 
 export interface RelayOptions {
@@ -26,7 +26,10 @@ export interface RelayOptions {
   host?: string;
   /** Default 0 (any free port); the chosen one is in the returned url. */
   port?: number;
-  dbPath: string;
+  /** SQLite database file (the default backend). */
+  dbPath?: string;
+  /** PostgreSQL instead: postgres://user@host:port/db (password from PGPASSWORD or ~/.pgpass). */
+  databaseUrl?: string;
   alipay: { appId: string; publicKey: KeyObject; sellerId?: string };
   kiosks: Array<{ id: string; token: string }>;
   log?: (line: string) => void;
@@ -57,7 +60,10 @@ export interface RelayOptions {
   pingIntervalMs?: number;
   /** How long close() waits for in-flight requests and sockets before cutting them. Default 5 000 ms. */
   shutdownGraceMs?: number;
-  /** How often the relay looks for enrollment changes made by another process. Default 250 ms. */
+  /**
+   * How often the relay looks for other writers' changes: on SQLite enrollment changes by another process
+   * (default 250 ms); on PostgreSQL the catch-up read behind LISTEN/NOTIFY (default 5 000 ms).
+   */
   enrollmentWatchMs?: number;
   /** Bearer token of the operator read API under /admin/v1/; without it (and a console) that API answers 404. */
   adminToken?: string;
@@ -83,7 +89,8 @@ export interface RunningRelay {
 }
 
 function validate(opts: RelayOptions): void {
-  if (!opts.dbPath) throw new RelayConfigError('dbPath is required');
+  if (!opts.dbPath && !opts.databaseUrl) throw new RelayConfigError('dbPath or databaseUrl is required');
+  if (opts.dbPath && opts.databaseUrl) throw new RelayConfigError('dbPath and databaseUrl are exclusive');
   if (!opts.alipay.appId) throw new RelayConfigError('alipay.appId is required');
   if (opts.alipay.publicKey.type !== 'public')
     throw new RelayConfigError('alipay.publicKey must be a public key');

@@ -1,18 +1,18 @@
 // Kiosk-facing HTTP endpoints (bearer auth): the long-poll fallback for events and the telemetry outbox.
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import type { EventStore } from './event-store.ts';
 import { jsonAnswer } from './http-util.ts';
 import type { Answer } from './http-util.ts';
 import { readJsonBody } from './json-body.ts';
 import type { KioskHub } from './kiosk-hub.ts';
 import type { RelayMetrics } from './metrics.ts';
+import type { RelayStore } from './store.ts';
 
 export const MAX_WAIT_SECONDS = 30;
 const LONG_POLL_LIMIT = 500;
 
 export interface KioskApiDeps {
-  store: EventStore;
+  store: RelayStore;
   hub: KioskHub;
   metrics: RelayMetrics;
   maxBodyBytes: number;
@@ -51,18 +51,18 @@ export async function handleLongPoll(
   }
   // As on the stream: the answer names the epoch and the point delivery resumed from, which is behind
   // `after` only when this log lost what the kiosk saw (a restored backup); the kiosk then resynchronises.
-  const after = deps.store.resumePoint(kioskId, kioskEpoch, asked);
+  const after = await deps.store.resumePoint(kioskId, kioskEpoch, asked);
   const epoch = deps.store.epoch;
-  deps.store.ack(kioskId, after);
-  deps.store.touch(kioskId, deps.now().toISOString());
-  const ready = (): Answer | undefined => {
-    const events = deps.store.eventsAfter(kioskId, after, LONG_POLL_LIMIT);
+  await deps.store.ack(kioskId, after);
+  await deps.store.touch(kioskId, deps.now().toISOString());
+  const ready = async (): Promise<Answer | undefined> => {
+    const events = await deps.store.eventsAfter(kioskId, after, LONG_POLL_LIMIT);
     if (events.length === 0) return undefined;
     deps.metrics.push('longpoll', events.length);
     return jsonAnswer(200, { epoch, after, events });
   };
   const empty = jsonAnswer(200, { epoch, after, events: [] });
-  const now = ready();
+  const now = await ready();
   if (now !== undefined || wait === 0) return now ?? empty;
 
   return new Promise<Answer>((resolve) => {
@@ -77,10 +77,15 @@ export async function handleLongPoll(
     };
     const onWake = (): void => {
       if (finished) return;
-      const answer = ready();
-      if (answer !== undefined) return finish(answer);
-      if (deps.hub.closing) return finish(empty);
-      cancel = deps.hub.onNextEvent(kioskId, onWake); // woken for nothing new: keep waiting
+      // Re-armed before the read: a wake-up arriving while it runs is not lost.
+      cancel = deps.hub.onNextEvent(kioskId, onWake);
+      ready().then(
+        (answer) => {
+          if (answer !== undefined) finish(answer);
+          else if (deps.hub.closing) finish(empty);
+        },
+        () => finish(empty), // the store failed: the kiosk asks again
+      );
     };
     let cancel = deps.hub.onNextEvent(kioskId, onWake);
     const timer = setTimeout(() => finish(empty), Math.min(wait, MAX_WAIT_SECONDS) * 1000);
@@ -119,8 +124,8 @@ export async function handleOutbox(
   );
   if (!body.ok) return body.answer;
   const batch = body.value;
-  const fresh = deps.store.storeTelemetry(kioskId, batch.events, deps.now().toISOString());
-  deps.store.touch(kioskId, deps.now().toISOString());
+  const fresh = await deps.store.storeTelemetry(kioskId, batch.events, deps.now().toISOString());
+  await deps.store.touch(kioskId, deps.now().toISOString());
   const ids = [...new Set(batch.events.map((e) => e.id))];
   deps.metrics.telemetryAccepted += fresh.size;
   deps.metrics.telemetryDuplicates += batch.events.length - fresh.size;

@@ -1,21 +1,22 @@
-// Who is listening for which kiosk: at most one live websocket per kiosk (a new one replaces the old),
-// plus any long-poll requests. A stored event wakes both. Also runs the ws heartbeat (ws README:
-// ping every interval, terminate sockets that did not pong since the previous ping).
+// Who is listening for which kiosk: at most one live websocket per kiosk (a new one replaces the old, on
+// this instance or, through the store's session tickets, on another instance of a fleet), plus any long-poll
+// requests. A stored event wakes both. Also runs the ws heartbeat (ws README: ping every interval, terminate
+// sockets that did not pong since the previous ping).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { KioskAuthenticator } from './auth.ts';
 import { refuseUpgrade } from './client-error.ts';
-import type { EventStore } from './event-store.ts';
 import { requestTarget } from './http-util.ts';
 import type { RelayLogger } from './logging.ts';
 import type { RelayMetrics } from './metrics.ts';
+import type { RelayStore } from './store.ts';
 import { CLOSE_GOING_AWAY, CLOSE_REPLACED, CLOSE_REVOKED, StreamSession } from './stream-session.ts';
 
 const STREAM_PATH = /^\/v1\/kiosks\/([A-Za-z0-9]{1,32})\/stream$/;
 
 export interface HubOptions {
-  store: EventStore;
+  store: RelayStore;
   auth: KioskAuthenticator;
   metrics: RelayMetrics;
   pingIntervalMs: number;
@@ -25,6 +26,10 @@ export interface HubOptions {
 export class KioskHub {
   readonly #sessions = new Map<string, StreamSession>();
   readonly #credentials = new WeakMap<StreamSession, string>();
+  /** Each session's ticket (store.openSession): the highest ticket of a kiosk is its newest stream. */
+  readonly #tickets = new WeakMap<StreamSession, number>();
+  /** The newest ticket announced for each kiosk by any instance, so a late own ticket still loses. */
+  readonly #newestTicket = new Map<string, number>();
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
   readonly #heartbeat: NodeJS.Timeout;
@@ -56,14 +61,15 @@ export class KioskHub {
   }
 
   /** HTTP upgrade handler: authenticates before the websocket handshake completes. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const target = requestTarget(req.url);
     if (target === undefined) return refuseUpgrade(socket, 400, 'Bad Request');
     const match = STREAM_PATH.exec(target.pathname);
     const kioskId = match?.[1];
     if (this.#closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (kioskId === undefined) return refuseUpgrade(socket, 404, 'Not Found');
-    const credential = this.opts.auth.credential(kioskId, req.headers);
+    const credential = await this.opts.auth.credential(kioskId, req.headers);
+    if (socket.destroyed) return;
     if (credential === undefined) {
       this.opts.log.warn({ kioskId, reason: 'bad token' }, 'stream refused');
       return refuseUpgrade(socket, 401, 'Unauthorized');
@@ -79,15 +85,43 @@ export class KioskHub {
         this.#sessions.delete(kioskId);
         // The moment the link dropped is when the kiosk was last seen (the console's "last seen").
         if (this.#closing) return; // the database closes right after
-        try {
-          this.opts.store.touch(kioskId, new Date().toISOString());
-        } catch (err) {
-          this.opts.log.error({ kioskId, error: (err as Error).message }, 'presence not recorded');
-        }
+        this.opts.store.touch(kioskId, new Date().toISOString()).catch((err: unknown) => {
+          this.opts.log.error(
+            { kioskId, error: err instanceof Error ? err.message : String(err) },
+            'presence not recorded',
+          );
+        });
       });
       ws.on('error', () => ws.terminate());
       this.opts.log.info({ kioskId, replaced: previous !== undefined }, 'stream connected');
+      this.opts.store.openSession(kioskId).then(
+        (ticket) => {
+          this.#tickets.set(session, ticket);
+          if ((this.#newestTicket.get(kioskId) ?? 0) > ticket) this.#replace(session);
+        },
+        (err: unknown) =>
+          this.opts.log.error(
+            { kioskId, error: err instanceof Error ? err.message : String(err) },
+            'session ticket failed',
+          ),
+      );
     });
+  }
+
+  /**
+   * Some instance (this one included) opened a stream of this kiosk with this ticket: an older stream held
+   * here is replaced (4000), as a second connection to this instance would replace it.
+   */
+  sessionOpenedElsewhere(kioskId: string, ticket: number): void {
+    if (ticket > (this.#newestTicket.get(kioskId) ?? 0)) this.#newestTicket.set(kioskId, ticket);
+    const session = this.#sessions.get(kioskId);
+    const own = session !== undefined ? this.#tickets.get(session) : undefined;
+    if (session !== undefined && own !== undefined && own < ticket) this.#replace(session);
+  }
+
+  #replace(session: StreamSession): void {
+    this.opts.log.info({ kioskId: session.kioskId }, 'stream replaced by a newer connection elsewhere');
+    session.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
   }
 
   /**
@@ -97,10 +131,19 @@ export class KioskHub {
   revalidate(): void {
     for (const session of this.#sessions.values()) {
       const credential = this.#credentials.get(session);
-      if (credential !== undefined && !this.opts.auth.stillValid(session.kioskId, credential)) {
-        this.opts.log.warn({ kioskId: session.kioskId }, 'stream closed: token revoked or rotated');
-        session.ws.close(CLOSE_REVOKED, 'token revoked');
-      }
+      if (credential === undefined) continue;
+      this.opts.auth.stillValid(session.kioskId, credential).then(
+        (valid) => {
+          if (valid) return;
+          this.opts.log.warn({ kioskId: session.kioskId }, 'stream closed: token revoked or rotated');
+          session.ws.close(CLOSE_REVOKED, 'token revoked');
+        },
+        (err: unknown) =>
+          this.opts.log.error(
+            { error: err instanceof Error ? err.message : String(err) },
+            'revalidation failed',
+          ),
+      );
     }
   }
 
@@ -111,6 +154,11 @@ export class KioskHub {
     if (waiters === undefined) return;
     this.#waiters.delete(kioskId);
     for (const w of waiters) w();
+  }
+
+  /** Every connected kiosk: a catch-up after wake-ups from other instances may have been lost. */
+  wakeAll(): void {
+    for (const kioskId of [...this.#sessions.keys(), ...this.#waiters.keys()]) this.wake(kioskId);
   }
 
   /** Registers a one-shot wake-up for a long-poll; returns its cancel function. */

@@ -55,7 +55,8 @@ export class RelayMetrics {
       httpConnections: () => number;
       kiosksConnected: () => number;
       longPollWaiting: () => number;
-      deadLetters: () => number;
+      /** A database count: asynchronous. */
+      deadLetters: () => Promise<number>;
     },
   ) {}
 
@@ -71,7 +72,8 @@ export class RelayMetrics {
     this.pushed.set(transport, (this.pushed.get(transport) ?? 0) + n);
   }
 
-  render(): string {
+  async render(): Promise<string> {
+    const deadLetters = await this.gauges.deadLetters();
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -128,7 +130,7 @@ export class RelayMetrics {
       ['', this.gauges.longPollWaiting()],
     ]);
     metric('relay_dead_letters', 'gauge', 'Stored notifications no configured kiosk owns.', [
-      ['', this.gauges.deadLetters()],
+      ['', deadLetters],
     ]);
     metric('relay_telemetry_events_total', 'counter', 'Kiosk telemetry events, new vs duplicate.', [
       ['{result="new"}', this.telemetryAccepted],

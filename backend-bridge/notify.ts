@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { classifyNotify, notifySignContent, parseNotifyBody, verifyNotify } from '../app/alipay/index.ts';
-import type { EventStore, StoreOutcome } from './event-store.ts';
+import type { RelayStore, StoreOutcome } from './store.ts';
 import {
   BodyIncompleteError,
   BodyNotUtf8Error,
@@ -29,9 +29,9 @@ export interface AlipayTrust {
 }
 
 export interface NotifyDeps {
-  store: EventStore;
+  store: Pick<RelayStore, 'storeNotify'>;
   alipay: AlipayTrust;
-  isKnownKiosk: (id: string) => boolean;
+  isKnownKiosk: (id: string) => Promise<boolean>;
   metrics: RelayMetrics;
   limiter: BadNotifyLimiter;
   maxBodyBytes: number;
@@ -48,12 +48,12 @@ export type NotifyVerdict =
 
 /**
  * The decision for one raw body, independent of HTTP: parse once, verify RSA2, check app_id/seller_id,
- * then store in one transaction. Returns only after the commit when ok.
+ * then store in one transaction. Resolves only after the commit when ok.
  */
-export function acceptNotifyBody(
+export async function acceptNotifyBody(
   raw: string,
   deps: Omit<NotifyDeps, 'limiter' | 'maxBodyBytes'>,
-): NotifyVerdict {
+): Promise<NotifyVerdict> {
   let params: Record<string, string>;
   try {
     params = parseNotifyBody(raw);
@@ -83,9 +83,9 @@ export function acceptNotifyBody(
 
   const outTradeNo = params.out_trade_no;
   const routed = kioskIdFromOutTradeNo(outTradeNo);
-  const kioskId = routed !== undefined && deps.isKnownKiosk(routed) ? routed : undefined;
+  const kioskId = routed !== undefined && (await deps.isKnownKiosk(routed)) ? routed : undefined;
   const notifyClass = classifyNotify(params);
-  const result = deps.store.storeNotify({
+  const result = await deps.store.storeNotify({
     dedupKey: dedupKey(params),
     notifyId: params.notify_id,
     outTradeNo,
@@ -161,7 +161,7 @@ export async function handleNotify(req: IncomingMessage, deps: NotifyDeps): Prom
 
   let verdict: NotifyVerdict;
   try {
-    verdict = acceptNotifyBody(raw, deps);
+    verdict = await acceptNotifyBody(raw, deps);
   } catch (err) {
     // Not durable, so not `success`: Alipay will resend and nothing is lost.
     deps.metrics.reject('store_failed');

@@ -3,12 +3,12 @@
 // differences and, with --refund, compensates every "paid, nothing delivered" one with the kiosk's number.
 import { parseArgs } from 'node:util';
 import { parseRelayCli } from './config.ts';
-import { openRelayDb } from './db.ts';
 import { RelayConfigError } from './errors.ts';
 import { createRelayLogger } from './logging.ts';
 import { dayToReconcile, dayWindow } from './reconcile/day.ts';
 import { createReconciliation } from './reconcile/relay-reconciliation.ts';
 import { kioskIdFromOutTradeNo } from './routing.ts';
+import { openRelayStore } from './store.ts';
 
 /** Exit codes: the day agrees, it has differences, or it could not be compared (no bill yet). */
 export const RECONCILE_EXIT = { ok: 0, differences: 1, failed: 3 } as const;
@@ -66,10 +66,10 @@ export async function runReconcileCommand(
         'or alipay.gatewayUrl and alipay.privateKeyFile in the config',
     );
   }
-  const db = openRelayDb(options.dbPath);
+  const store = await openRelayStore(options.databaseUrl ?? options.dbPath ?? '');
   try {
     const { service } = createReconciliation({
-      db,
+      relayStore: store,
       appId: options.alipay.appId,
       alipayPublicKey: options.alipay.publicKey,
       // The command line compensates only when asked to (--refund), whatever the relay's autoRefund says.
@@ -112,6 +112,6 @@ export async function runReconcileCommand(
     // The exit code is what the run found: a refund made now shows in the bill of the day it was made.
     return RECONCILE_EXIT[detail.status];
   } finally {
-    db.close();
+    await store.close();
   }
 }

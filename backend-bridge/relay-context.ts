@@ -1,17 +1,13 @@
 // The parts every route and hook of one relay shares: the store, the kiosk hub, metrics, authentication and
-// the bad-notify limiter, plus the hourly retention sweep. Built once per relay by buildRelayApp.
+// the bad-notify limiter, reconciliation, plus the hourly retention sweep and the daily reconciliation. Built once per relay by buildRelayApp.
 import { KioskAuthenticator } from './auth.ts';
-import { openRelayDb } from './db.ts';
-import { enrolledDigest } from './enrollment.ts';
-import type { RelayDb } from './db.ts';
-import { EventStore } from './event-store.ts';
+import type { RelayOptions } from './index.ts';
 import type { KioskApiDeps } from './kiosk-api.ts';
 import { KioskHub } from './kiosk-hub.ts';
 import type { RelayLogger } from './logging.ts';
 import { RelayMetrics } from './metrics.ts';
 import type { NotifyDeps } from './notify.ts';
 import { BadNotifyLimiter } from './rate-limit.ts';
-import type { RelayOptions } from './index.ts';
 import { OperatorAccess } from './console/access.ts';
 import { consoleSettings } from './console/settings.ts';
 import { Calendar } from './operator/calendar.ts';
@@ -19,12 +15,13 @@ import { createReconciliation } from './reconcile/relay-reconciliation.ts';
 import type { ReconciliationParts } from './reconcile/relay-reconciliation.ts';
 import { startDailySchedule } from './reconcile/schedule.ts';
 import { kioskIdFromOutTradeNo } from './routing.ts';
+import { openRelayStore } from './store.ts';
+import type { RelayStore } from './store.ts';
 
 export interface RelayContext {
   readonly opts: RelayOptions;
   readonly log: RelayLogger;
-  readonly db: RelayDb;
-  readonly store: EventStore;
+  readonly store: RelayStore;
   readonly auth: KioskAuthenticator;
   readonly hub: KioskHub;
   readonly metrics: RelayMetrics;
@@ -39,7 +36,7 @@ export interface RelayContext {
   readonly reconciliation: ReconciliationParts | null;
   /** Open HTTP sockets (websockets included), for the relay_http_connections gauge. */
   openSockets: number;
-  /** Stops the retention sweep; the database itself is closed by the app's onClose hook. */
+  /** Stops the retention sweep; the store itself is closed by the app's onClose hook. */
   stopTimers(): void;
 }
 
@@ -50,12 +47,18 @@ const HOUR_MS = 3_600_000;
  */
 export const DEFAULT_PING_INTERVAL_MS = 20_000;
 
-export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayContext {
+export async function createRelayContext(opts: RelayOptions, log: RelayLogger): Promise<RelayContext> {
   const now = opts.now ?? ((): Date => new Date());
-  const db = openRelayDb(opts.dbPath);
-  const store = new EventStore(db);
-  store.beginEpoch(now().toISOString());
-  const auth = new KioskAuthenticator(opts.kiosks, (id) => enrolledDigest(db, id));
+  const location = opts.databaseUrl ?? opts.dbPath ?? '';
+  const store = await openRelayStore(location, { watchMs: opts.enrollmentWatchMs });
+  try {
+    const epoch = await store.openEpoch(now().toISOString());
+    log.info({ backend: store.backend, epoch }, 'log epoch');
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const auth = new KioskAuthenticator(opts.kiosks, (id) => store.enrollment.digest(id));
   // The gauges read the context at scrape time; the hub is created right after.
   const metrics: RelayMetrics = new RelayMetrics({
     httpConnections: () => ctx.openSockets,
@@ -70,37 +73,29 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     pingIntervalMs: opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
     log,
   });
+  // Other writers of the database: relay instances sharing it (PostgreSQL) and the enrollment CLI.
+  store.watch({
+    eventsStored: (kioskId) => (kioskId === undefined ? hub.wakeAll() : hub.wake(kioskId)),
+    sessionOpened: (kioskId, ticket) => hub.sessionOpenedElsewhere(kioskId, ticket),
+    enrollmentChanged: () => hub.revalidate(),
+  });
 
   const retentionMs = (opts.retentionDays ?? 90) * 86_400_000;
-  const prune = (): void => {
+  const prune = async (): Promise<void> => {
     try {
-      const removed = store.pruneBefore(new Date(now().getTime() - retentionMs).toISOString());
+      const removed = await store.pruneBefore(new Date(now().getTime() - retentionMs).toISOString());
       if (removed.events + removed.notifies + removed.telemetry > 0) log.info(removed, 'pruned');
     } catch (err) {
       log.error({ error: (err as Error).message }, 'prune failed');
     }
   };
-  prune();
-  const pruneTimer = setInterval(prune, HOUR_MS);
+  await prune();
+  const pruneTimer = setInterval(() => void prune(), HOUR_MS);
   pruneTimer.unref();
-  // Enrollment changes come from other processes (`notify-relay kiosk revoke`): SQLite's data_version moves
-  // when another connection commits, and then every open stream is checked against its token again.
-  let dataVersion = db.pragma('data_version', { simple: true }) as number;
-  const watchTimer = setInterval(() => {
-    try {
-      const current = db.pragma('data_version', { simple: true }) as number;
-      if (current === dataVersion) return;
-      dataVersion = current;
-      hub.revalidate();
-    } catch (err) {
-      log.error({ error: (err as Error).message }, 'enrollment watch failed');
-    }
-  }, opts.enrollmentWatchMs ?? 250);
-  watchTimer.unref();
 
   const reconciliation = opts.reconcile
     ? createReconciliation({
-        db,
+        relayStore: store,
         appId: opts.alipay.appId,
         alipayPublicKey: opts.alipay.publicKey,
         options: opts.reconcile,
@@ -137,7 +132,6 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     opts,
     reconciliation,
     log,
-    db,
     store,
     auth,
     hub,
@@ -172,7 +166,6 @@ export function createRelayContext(opts: RelayOptions, log: RelayLogger): RelayC
     },
     stopTimers: () => {
       clearInterval(pruneTimer);
-      clearInterval(watchTimer);
       schedule?.stop();
     },
   };

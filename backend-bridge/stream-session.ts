@@ -3,9 +3,10 @@
 // database each time, so the log (not memory) is the single source of truth and nothing is skipped.
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import type { EventStore } from './event-store.ts';
+import type { RelayEvent } from './store.ts';
 import type { RelayLogger } from './logging.ts';
 import type { RelayMetrics } from './metrics.ts';
+import type { RelayStore } from './store.ts';
 
 const SEQ = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const KioskMessage = z.discriminatedUnion('type', [
@@ -26,11 +27,15 @@ export class StreamSession {
   /** Highest seq written to this socket; undefined until the kiosk said hello. */
   #sentSeq: number | undefined;
   #pumping = false;
+  /** A wake-up came while a read or a batch was in flight: read again when it ends. */
+  #again = false;
+  /** Messages are handled one after another (the store is asynchronous; an ack must not overtake hello). */
+  #inbox: Promise<void> = Promise.resolve();
 
   constructor(
     readonly kioskId: string,
     readonly ws: WebSocket,
-    private readonly store: EventStore,
+    private readonly store: RelayStore,
     private readonly metrics: RelayMetrics,
     private readonly log: RelayLogger,
   ) {
@@ -39,11 +44,21 @@ export class StreamSession {
     });
     ws.on('message', (data, isBinary) => {
       this.isAlive = true;
-      this.#onMessage(isBinary ? null : data.toString());
+      const text = isBinary ? null : data.toString();
+      this.#inbox = this.#inbox
+        .then(() => this.#onMessage(text))
+        .catch((err: unknown) => {
+          // The store failed: the kiosk reconnects and says hello again; nothing was acked that was not.
+          this.log.error(
+            { kioskId, error: err instanceof Error ? err.message : String(err) },
+            'stream failed',
+          );
+          this.ws.close(1011, 'relay storage error');
+        });
     });
   }
 
-  #onMessage(text: string | null): void {
+  async #onMessage(text: string | null): Promise<void> {
     let parsed: z.infer<typeof KioskMessage>;
     try {
       if (text === null) throw new Error('binary frame');
@@ -54,7 +69,7 @@ export class StreamSession {
       return;
     }
     if (parsed.type === 'hello') {
-      const resumeAfter = this.store.resumePoint(this.kioskId, parsed.epoch, parsed.lastSeq);
+      const resumeAfter = await this.store.resumePoint(this.kioskId, parsed.epoch, parsed.lastSeq);
       const epoch = this.store.epoch;
       if (resumeAfter !== parsed.lastSeq || (parsed.epoch !== undefined && parsed.epoch !== epoch)) {
         // A new epoch (the relay restarted) is routine; a resume point behind the kiosk means this log lost
@@ -74,23 +89,46 @@ export class StreamSession {
         );
       }
       // The kiosk holds everything up to the resume point: that is an ack, and delivery resumes right after.
-      this.store.ack(this.kioskId, resumeAfter);
-      this.store.touch(this.kioskId, new Date().toISOString());
+      await this.store.ack(this.kioskId, resumeAfter);
+      await this.store.touch(this.kioskId, new Date().toISOString());
       this.#sentSeq = resumeAfter;
       this.ws.send(JSON.stringify({ type: 'welcome', epoch, lastSeq: resumeAfter }));
       this.pump();
     } else {
-      this.store.ack(this.kioskId, parsed.seq);
+      await this.store.ack(this.kioskId, parsed.seq);
     }
   }
 
   /** Sends whatever the log holds beyond what this socket has seen. Safe to call at any time. */
   pump(): void {
-    if (this.#pumping || this.#sentSeq === undefined || this.ws.readyState !== this.ws.OPEN) return;
-    const batch = this.store.eventsAfter(this.kioskId, this.#sentSeq, BATCH);
-    const last = batch[batch.length - 1];
-    if (last === undefined) return;
+    if (this.#sentSeq === undefined || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
     this.#pumping = true;
+    this.#again = false;
+    const after = this.#sentSeq;
+    this.store.eventsAfter(this.kioskId, after, BATCH).then(
+      (batch) => this.#send(batch),
+      (err: unknown) => {
+        this.#pumping = false;
+        this.log.error(
+          { kioskId: this.kioskId, error: err instanceof Error ? err.message : String(err) },
+          'replay read failed',
+        );
+        this.ws.close(1011, 'relay storage error');
+      },
+    );
+  }
+
+  #send(batch: readonly RelayEvent[]): void {
+    const last = batch[batch.length - 1];
+    if (last === undefined || this.ws.readyState !== this.ws.OPEN) {
+      this.#pumping = false;
+      if (this.#again) this.pump();
+      return;
+    }
     for (const ev of batch) {
       const frame = JSON.stringify({
         type: 'event',

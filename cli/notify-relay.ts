@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
   if (process.argv[2] === 'kiosk') {
     try {
-      runKioskCommand(process.argv.slice(3), (line) => process.stdout.write(`${line}\n`));
+      await runKioskCommand(process.argv.slice(3), (line) => process.stdout.write(`${line}\n`));
       return;
     } catch (err) {
       if (!(err instanceof RelayConfigError)) throw err;

@@ -1,14 +1,13 @@
 // Builds the relay's reconciliation from its options: an AlipayClient signed with the app private key (which
-// stays in this client and never reaches a log), the database-backed sources and store, the metrics sink.
+// stays in this client and never reaches a log), the relay store's reconciliation tables and sources (either backend), the metrics sink.
 // Without Alipay credentials for it (`reconcile` unset) the relay has no reconciliation and the API says so.
 import type { KeyObject } from 'node:crypto';
 import { AlipayClient, fetchTradeBill } from '../../app/alipay/index.ts';
-import type { RelayDb } from '../db.ts';
 import type { RelayLogger } from '../logging.ts';
+import type { RelayStore } from '../store.ts';
 import type { ReconcileMetricsSink } from './service.ts';
 import { ReconciliationService } from './service.ts';
-import { relaySources } from './sources.ts';
-import { ReconciliationStore } from './store.ts';
+import type { ReconciliationStore } from './store.ts';
 
 export type ReconcileOptions = {
   /** Alipay's gateway, e.g. `https://openapi.alipay.com/gateway.do`. */
@@ -29,7 +28,7 @@ export type ReconciliationParts = {
 };
 
 export function createReconciliation(args: {
-  db: RelayDb;
+  relayStore: RelayStore;
   appId: string;
   alipayPublicKey: KeyObject;
   options: ReconcileOptions;
@@ -45,10 +44,10 @@ export function createReconciliation(args: {
     alipayPublicKey: args.alipayPublicKey,
     ...(args.options.timeoutMs !== undefined ? { timeoutMs: args.options.timeoutMs } : {}),
   });
-  const store = new ReconciliationStore(args.db);
+  const { results: store, sources } = args.relayStore.reconciliation;
   const service = new ReconciliationService({
     store,
-    sources: relaySources(args.db),
+    sources,
     bill: (day) => fetchTradeBill(client, day),
     gateway: client,
     kioskOf: args.kioskOf,

@@ -1,7 +1,7 @@
 // The relay's side of the comparison, read from its database: the verified notifications it stored and the
-// kiosks' `sale.settled` telemetry. Async and plain SQL (no JSON operators), so it fits an asynchronous storage
-// interface later; the JSON columns are parsed here.
-import type { RelayDb } from '../db.ts';
+// kiosks' `sale.settled` telemetry. Plain SQL (plain-sql.ts, no JSON operators), so one implementation serves
+// both backends; the JSON columns are parsed here.
+import type { PlainSql } from '../plain-sql.ts';
 import type { ReconcileSources, SourceQuery } from './run-day.ts';
 import type { TelemetryEvent } from './settled-sale.ts';
 import type { StoredNotification } from './trade-facts.ts';
@@ -34,49 +34,47 @@ function parseParams(json: string): Record<string, string> {
   return params;
 }
 
-export function relaySources(db: RelayDb): ReconcileSources {
+export function relaySources(sql: PlainSql): ReconcileSources {
   return {
-    notifications(query: SourceQuery): Promise<StoredNotification[]> {
+    async notifications(query: SourceQuery): Promise<StoredNotification[]> {
       const rows = new Map<number, NotifyRow>();
       const columns = 'id, params_json, kiosk_id, received_at';
-      for (const row of db
-        .prepare(`SELECT ${columns} FROM notifies WHERE received_at >= ? AND received_at < ?`)
-        .all(query.startIso, query.endIso) as NotifyRow[]) {
+      for (const row of await sql.all<NotifyRow>(
+        `SELECT ${columns} FROM notifies WHERE received_at >= ? AND received_at < ?`,
+        [query.startIso, query.endIso],
+      )) {
         rows.set(row.id, row);
       }
       for (const group of chunks(query.outTradeNos)) {
-        const sql = `SELECT ${columns} FROM notifies WHERE out_trade_no IN (${group.map(() => '?').join(', ')})`;
-        for (const row of db.prepare(sql).all(...group) as NotifyRow[]) rows.set(row.id, row);
+        const byTrade = `SELECT ${columns} FROM notifies WHERE out_trade_no IN (${group.map(() => '?').join(', ')})`;
+        for (const row of await sql.all<NotifyRow>(byTrade, group)) rows.set(row.id, row);
       }
-      return Promise.resolve(
-        [...rows.values()]
-          .sort((a, b) => a.id - b.id)
-          .map((r) => ({
-            params: parseParams(r.params_json),
-            kioskId: r.kiosk_id,
-            receivedAt: r.received_at,
-          })),
-      );
+      return [...rows.values()]
+        .sort((a, b) => a.id - b.id)
+        .map((r) => ({
+          params: parseParams(r.params_json),
+          kioskId: r.kiosk_id,
+          receivedAt: r.received_at,
+        }));
     },
 
-    settledSales(query: SourceQuery): Promise<TelemetryEvent[]> {
+    async settledSales(query: SourceQuery): Promise<TelemetryEvent[]> {
       const wanted = new Set(query.outTradeNos);
       const since = new Date(Date.parse(query.startIso) - TELEMETRY_LOOKBACK_MS).toISOString();
       const until = new Date(Date.parse(query.endIso) + TELEMETRY_LOOKAHEAD_MS).toISOString();
-      const rows = db
-        .prepare(
-          `SELECT kiosk_id, event_id, type, at, data_json, received_at FROM telemetry
-            WHERE type = 'sale.settled' AND received_at >= ? AND received_at < ?
-            ORDER BY received_at, kiosk_id, event_id`,
-        )
-        .all(since, until) as Array<{
+      const rows = await sql.all<{
         kiosk_id: string;
         event_id: string;
         type: string;
         at: string;
         data_json: string;
         received_at: string;
-      }>;
+      }>(
+        `SELECT kiosk_id, event_id, type, at, data_json, received_at FROM telemetry
+          WHERE type = 'sale.settled' AND received_at >= ? AND received_at < ?
+          ORDER BY received_at, kiosk_id, event_id`,
+        [since, until],
+      );
       const inDay = (iso: string): boolean => iso >= query.startIso && iso < query.endIso;
       const events: TelemetryEvent[] = [];
       for (const row of rows) {
@@ -94,7 +92,7 @@ export function relaySources(db: RelayDb): ReconcileSources {
         if (!named && !inDay(row.at) && !inDay(row.received_at)) continue;
         events.push({ kioskId: row.kiosk_id, eventId: row.event_id, type: row.type, at: row.at, data });
       }
-      return Promise.resolve(events);
+      return events;
     },
   };
 }

@@ -1,5 +1,5 @@
 // The operator API of reconciliation under /admin/v1/reconciliation (registered by adminRoutes, behind its
-// token): the days and their differences and actions (read straight from the database, so days reconciled by
+// token): the days and their differences and actions (read straight from the relay store, either backend, so days reconciled by
 // `notify-relay reconcile` show even on a relay without Alipay credentials), running a day now, and the
 // compensating refund of one trade. Shapes: docs/relay.md "Reconciliation".
 import type { FastifyInstance } from 'fastify';
@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { jsonAnswer } from '../http-util.ts';
 import { readJsonBody } from '../json-body.ts';
 import { dayWindow } from '../reconcile/day.ts';
-import { ReconciliationStore } from '../reconcile/store.ts';
 import type { RelayContext } from '../relay-context.ts';
 import { sendAnswer } from './answer.ts';
 
@@ -32,7 +31,7 @@ const NOT_CONFIGURED = jsonAnswer(503, {
 });
 
 export function reconciliationRoutes(app: FastifyInstance, ctx: RelayContext): void {
-  const store = ctx.reconciliation?.store ?? new ReconciliationStore(ctx.db);
+  const store = ctx.reconciliation?.store ?? ctx.store.reconciliation.results;
 
   app.get('/admin/v1/reconciliation', async (_request, reply) =>
     sendAnswer(reply, jsonAnswer(200, { days: await store.listDays() })),

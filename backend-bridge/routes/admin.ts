@@ -4,7 +4,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fleetView, kioskDetail, type FleetSources } from '../fleet.ts';
 import { jsonAnswer } from '../http-util.ts';
-import { sqliteFleetQueries } from '../operator/fleet-queries.ts';
 import type { RelayContext } from '../relay-context.ts';
 import { isValidKioskId } from '../routing.ts';
 import { reconciliationRoutes } from './admin-reconciliation.ts';
@@ -26,7 +25,7 @@ export function adminRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }
   if (!ctx.access.enabled) return Promise.resolve();
   app.addHook('onRequest', requireOperator(ctx));
   const sources: FleetSources = {
-    queries: sqliteFleetQueries(ctx.db),
+    queries: ctx.store.fleet,
     configured: ctx.opts.kiosks.map((k) => k.id),
     isConnected: (id: string) => ctx.hub.isConnected(id),
     now: ctx.now,

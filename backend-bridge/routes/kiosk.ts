@@ -16,7 +16,7 @@ export function kioskRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }
       const { kioskId, action } = request.params;
       if (!isValidKioskId(kioskId) || !ACTIONS.has(action))
         return sendAnswer(reply, jsonAnswer(404, { error: 'not_found' }));
-      if (!ctx.auth.check(kioskId, request.headers)) {
+      if (!(await ctx.auth.check(kioskId, request.headers))) {
         reply.header('www-authenticate', 'Bearer');
         return sendAnswer(
           reply,

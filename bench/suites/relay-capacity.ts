@@ -3,25 +3,25 @@
 // its event-loop delay), then signed notifies POSTed as fast as they are answered, spread over the kiosks,
 // each timed from the POST to the kiosk receiving the event (it acks at once). Beside them, in the same run,
 // the physical limits: RSA-2048 verifications per second on one core and fsync'd SQLite commits per second.
-import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node:crypto';
+// Then the same notify load on two instances sharing one PostgreSQL server (relay-fleet-pg.ts).
+import { createPublicKey, createVerify, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import WebSocket from 'ws';
-import { notifySignContent, signContent, loadPrivateKey } from '../../app/alipay/index.ts';
+import { signContent, loadPrivateKey } from '../../app/alipay/index.ts';
 import { nowMs, opsPerSecond, type FigureSet } from '../lib/figures.ts';
 import { connectInspector, INSPECT_ARG } from '../lib/inspector.ts';
+import { measureFleetOnPostgres } from './relay-fleet-pg.ts';
+import { Arrivals, TOKEN_ENV, connectKiosks, deliver, relayArgs, signedNotify } from '../lib/relay-load.ts';
 import { rssMiB, sqliteBytes } from '../lib/proc.ts';
+import { storeNotifiesPerSecond } from '../lib/store-rate.ts';
 import { recordProfile } from '../lib/profile-figures.ts';
 import { budget } from '../lib/budget.ts';
 import type { Suite } from '../lib/suite.ts';
 import { writeKeyPair, type KeyPairFiles } from '../../test/helpers/key-files.ts';
 import { startProgram } from '../../test/helpers/processes.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
-
-const APP_ID = '2021000000000099';
-const TOKEN_ENV = 'BENCH_RELAY_KIOSK_TOKEN';
 
 /** fsync'd commits per second on this disk: one row per transaction, WAL, synchronous=FULL (as the relay). */
 function sqliteCommitsPerSecond(file: string, ms: number): number {
@@ -47,142 +47,21 @@ function rsaVerifyPerSecond(keys: KeyPairFiles, ms: number): number {
   );
 }
 
-function signedNotify(key: KeyObject, kiosk: string, i: number): { outTradeNo: string; body: string } {
-  const outTradeNo = `${kiosk}_${i}_${randomBytes(4).toString('hex')}`;
-  const params: Record<string, string> = {
-    notify_type: 'trade_status_sync',
-    notify_id: randomBytes(16).toString('hex'),
-    notify_time: '2026-01-01 12:00:00',
-    app_id: APP_ID,
-    out_trade_no: outTradeNo,
-    trade_no: `2026${i}`,
-    trade_status: 'TRADE_SUCCESS',
-    total_amount: '3.50',
-    sign_type: 'RSA2',
-  };
-  params['sign'] = signContent(notifySignContent(params), key);
-  return { outTradeNo, body: new URLSearchParams(params).toString() };
-}
-
-/** The out_trade_no inside a relayed event's body (the raw notify, form-encoded or JSON). */
-function outTradeNoOf(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as Record<string, unknown>;
-    const v =
-      parsed['out_trade_no'] ?? (parsed['params'] as Record<string, unknown> | undefined)?.['out_trade_no'];
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return new URLSearchParams(body).get('out_trade_no') ?? undefined;
-  }
-}
-
-async function connectKiosks(
-  relayUrl: string,
-  ids: readonly string[],
-  token: string,
-  onEvent: (outTradeNo: string, at: number) => void,
-): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  const open = (id: string) =>
-    new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`${relayUrl.replace(/^http/, 'ws')}/v1/kiosks/${id}/stream`, {
-        headers: { authorization: `Bearer ${token}` },
-        perMessageDeflate: false,
-      });
-      ws.once('open', () => {
-        ws.send(JSON.stringify({ type: 'hello', lastSeq: 0 }));
-        resolve(ws);
-      });
-      // Before open an error fails the run; after it, a reset at shutdown is expected and ignored.
-      ws.once('error', reject);
-      ws.once('open', () => ws.on('error', () => {}));
-      ws.on('message', (data) => {
-        const at = nowMs();
-        const frame = JSON.parse(data.toString()) as { type?: string; seq?: number; body?: string };
-        if (frame.type !== 'event' || typeof frame.seq !== 'number') return;
-        ws.send(JSON.stringify({ type: 'ack', seq: frame.seq }));
-        const no = outTradeNoOf(frame.body ?? '');
-        if (no) onEvent(no, at);
-      });
-    });
-  // In batches: a real fleet reconnects gradually, and the kernel's accept queue is finite.
-  for (let i = 0; i < ids.length; i += 200)
-    sockets.push(...(await Promise.all(ids.slice(i, i + 200).map(open))));
-  return sockets;
-}
-
-/** When each notify's event reached its kiosk, and who waits for which. */
-class Arrivals {
-  readonly #at = new Map<string, number>();
-  readonly #waiters = new Map<string, (at: number) => void>();
-  arrived(outTradeNo: string, at: number): void {
-    if (this.#at.has(outTradeNo)) return; // a replay after reconnect: the first arrival counts
-    this.#at.set(outTradeNo, at);
-    this.#waiters.get(outTradeNo)?.(at);
-  }
-  when(outTradeNo: string): Promise<number> {
-    const at = this.#at.get(outTradeNo);
-    return at !== undefined ? Promise.resolve(at) : new Promise((r) => this.#waiters.set(outTradeNo, r));
-  }
-}
-
-/**
- * One notify POST on its own connection, as Alipay's sender makes them (and so no keep-alive connection the
- * relay may close just as it is reused). Resolves with the answer's body.
- */
-function postNotify(url: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve(text));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** POSTs every notify, `concurrency` at a time; resolves with each one's POST → kiosk latency. */
-async function deliver(
-  relayUrl: string,
-  batch: ReadonlyArray<{ outTradeNo: string; body: string }>,
-  concurrency: number,
-  arrivals: Arrivals,
-): Promise<number[]> {
-  const latencies: Array<Promise<number>> = [];
-  let next = 0;
-  const sender = async () => {
-    while (next < batch.length) {
-      const n = batch[next++]!;
-      const sentAt = nowMs();
-      latencies.push(arrivals.when(n.outTradeNo).then((at) => at - sentAt));
-      const answer = await postNotify(`${relayUrl}/alipay/notify`, n.body);
-      if (answer !== 'success') throw new Error(`relay answered ${answer}`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, sender));
-  return Promise.all(latencies);
-}
-
 async function healthzRoundTrips(relayUrl: string, n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = nowMs();
-    const res = await fetch(`${relayUrl}/healthz`);
-    await res.arrayBuffer();
+    // Each on its own connection, like the notifies: a reused keep-alive connection may be closed by the
+    // relay's keep-alive timeout just as it is reused (on a loaded machine that happens), failing the run.
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(`${relayUrl}/healthz`, { agent: false }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
     out.push(nowMs() - t0);
   }
   return out;
@@ -224,7 +103,7 @@ const ROUND = 2_000;
 export const relayCapacitySuite: Suite = {
   name: 'relay-capacity',
   title:
-    'one relay on SQLite: kiosk websockets held, notifies/s with p99 notify → kiosk, beside RSA and fsync limits',
+    'one relay on SQLite: kiosk websockets held, notifies/s with p99 notify → kiosk, beside RSA and fsync limits; the same for two instances on PostgreSQL',
   async run({ quick, figures, progress }) {
     const kiosks = quick ? 100 : 10_000;
     // The issue's 100,000 notifies, or as many as fit the delivery time allowed (relay-capacity.notifies).
@@ -235,25 +114,12 @@ export const relayCapacitySuite: Suite = {
     const token = randomBytes(24).toString('hex');
     const ids = Array.from({ length: kiosks }, (_, i) => `K${i + 1}`);
     const limits = [await measureLimits(dir, alipay, quick ? 200 : 1000)];
-    // The relay accepts 10,000 connections by default: room for every kiosk and the suite's own requests.
-    const relayConfig = path.join(dir, 'relay.json');
-    fs.writeFileSync(relayConfig, JSON.stringify({ limits: { maxConnections: kiosks + 200 } }));
-
+    // The connection cap (default 10 000) must leave room for the notifies and probes beside the kiosks.
+    const config = path.join(dir, 'relay.json');
+    fs.writeFileSync(config, JSON.stringify({ limits: { maxConnections: kiosks + 1000 } }));
     const relay = await startProgram(
       'notify-relay',
-      [
-        '--config',
-        relayConfig,
-        '--port',
-        '0',
-        '--db',
-        path.join(dir, 'relay.sqlite'),
-        '--app-id',
-        APP_ID,
-        '--alipay-public-key',
-        alipay.publicKeyFile,
-        ...ids.flatMap((id) => ['--kiosk', `${id}:env:${TOKEN_ENV}`]),
-      ],
+      relayArgs(alipay.publicKeyFile, ids, ['--config', config, '--db', path.join(dir, 'relay.sqlite')]),
       60_000,
       { env: { [TOKEN_ENV]: token }, nodeArgs: [INSPECT_ARG] },
     );
@@ -294,7 +160,7 @@ export const relayCapacitySuite: Suite = {
           signedNotify(key, ids[(notifies + i) % ids.length]!, notifies + i),
         );
         const t0 = nowMs();
-        latencies.push(...(await deliver(relayUrl, round, concurrency, received)));
+        latencies.push(...(await deliver([relayUrl], round, concurrency, received)));
         seconds += (nowMs() - t0) / 1000;
         notifies += round.length;
         progress(`${notifies} notifies delivered in ${seconds.toFixed(0)} s`);
@@ -330,7 +196,7 @@ export const relayCapacitySuite: Suite = {
         signedNotify(key, ids[i % ids.length]!, notifies + i),
       );
       await inspector.startProfile();
-      await deliver(relayUrl, extra, concurrency, received);
+      await deliver([relayUrl], extra, concurrency, received);
       recordProfile(figures, 'relay_profile', 'relay CPU per notify', await inspector.stopProfile(), {
         unit: 'notify',
         count: extra.length,
@@ -355,5 +221,15 @@ export const relayCapacitySuite: Suite = {
       await relay.stop();
       fs.rmSync(path.join(dir, 'relay.sqlite'), { force: true });
     }
+    // Group commit on its own: the store with one notify in flight (one fsync each) and with 32.
+    for (const inFlight of [1, concurrency]) {
+      figures.value(
+        `store_notifies_per_s_${inFlight}_in_flight`,
+        `the SQLite store alone (no HTTP, no RSA): notifies stored per second, ${inFlight} in flight`,
+        'notifies/s',
+        await storeNotifiesPerSecond(dir, inFlight, quick ? 500 : 3000),
+      );
+    }
+    await measureFleetOnPostgres({ quick, figures, progress, alipay, concurrency });
   },
 };

@@ -99,9 +99,36 @@ describe('parseRelayCli', () => {
       refuses(['--db', 'x', '--app-id', APP_ID, '--alipay-public-key', tokenFile], /Alipay public key/);
       refuses([...base, '--port', 'eighty'], /not a port/);
       refuses([...base, '--bogus'], /bogus/);
+      const pg = ['--app-id', APP_ID, '--alipay-public-key', keyFile];
+      refuses([...pg, '--database', 'postgres://relay:hunter2@db/relay'], /carries a password.*PGPASSWORD/);
+      refuses([...pg, '--database', 'mysql://db/relay'], /must start with postgres/);
       const cfg = path.join(dir, 'bad.json');
       fs.writeFileSync(cfg, JSON.stringify({ db: 'x', kiosks: [{ id: 'K1', token: 'inline-secret' }] }));
       refuses(['--config', cfg], /config file .*kiosks/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--database or database.url selects PostgreSQL instead of the SQLite file', () => {
+    const { dir, keyFile } = fixture();
+    try {
+      const cfg = path.join(dir, 'pg.json');
+      const url = 'postgres://relay@127.0.0.1:5432/relay';
+      fs.writeFileSync(
+        cfg,
+        JSON.stringify({ database: { url }, alipay: { appId: APP_ID, publicKeyFile: keyFile } }),
+      );
+      const fromFile = parseRelayCli(['--config', cfg], {});
+      const fromFlag = parseRelayCli(
+        ['--database', url, '--app-id', APP_ID, '--alipay-public-key', keyFile],
+        {},
+      );
+      for (const r of [fromFile, fromFlag]) {
+        if (r.help) throw new Error('unexpected help');
+        assert.equal(r.options.databaseUrl, url);
+        assert.equal(r.options.dbPath, undefined);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -10,6 +10,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildConsole } from '../../../backend-bridge/console/build.ts';
 import { openRelayDb } from '../../../backend-bridge/db.ts';
+import { sqlitePlainSql } from '../../../backend-bridge/plain-sql.ts';
 import { hashAdminPassword, type RunningRelay } from '../../../backend-bridge/index.ts';
 import { ReconciliationStore } from '../../../backend-bridge/reconcile/store.ts';
 import { KIOSKS, startTestRelay, tempDir, TestStream } from '../helpers.ts';
@@ -36,7 +37,7 @@ before(async () => {
   });
   // A reconciled day with one difference and the refund taken for it, as the reconciliation job stores them.
   const db = openRelayDb(dbPath);
-  const store = new ReconciliationStore(db);
+  const store = new ReconciliationStore(sqlitePlainSql(db));
   await store.saveDay({
     day: DAY,
     ranAt: '2026-11-29T02:00:00.000Z',

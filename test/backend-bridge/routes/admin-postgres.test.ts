@@ -1,0 +1,92 @@
+// The operator read API (what the console shows) on a relay that stores into a real PostgreSQL server started
+// by the test: a kiosk's uploaded sale and status reach the fleet figures, the kiosk's detail (charts, recent
+// orders) and an empty reconciliation list, as they do on SQLite (fleet.test.ts, console/).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startPostgres } from '../../helpers/postgres.ts';
+import { KIOSKS, signedNotify, postNotify, startTestRelay } from '../helpers.ts';
+
+const ADMIN = 'admin-token-for-the-postgres-test';
+const NOW = new Date('2026-11-28T06:00:00.000Z'); // 14:00 in Asia/Shanghai, the default zone
+const [k1] = KIOSKS as [(typeof KIOSKS)[number]];
+
+test('fleet figures, kiosk detail and reconciliation days read from PostgreSQL', async () => {
+  const server = await startPostgres();
+  try {
+    const relay = await startTestRelay('', {
+      dbPath: undefined,
+      databaseUrl: await server.createDatabase('admin'),
+      adminToken: ADMIN,
+      now: () => NOW,
+    });
+    try {
+      assert.equal((await postNotify(relay.url, signedNotify({ out_trade_no: 'K1_pg-1' }))).text, 'success');
+      const upload = await fetch(`${relay.url}/v1/kiosks/K1/outbox`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${k1.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          events: [
+            {
+              id: 'sale-1',
+              type: 'sale.settled',
+              at: '2026-11-28T05:00:00.000Z',
+              data: {
+                outTradeNo: 'K1_pg-1',
+                state: 'completed',
+                totalFen: 350,
+                deliveredFen: 350,
+                items: [{ lane: 3, productId: 'cola', priceFen: 350, vendState: 'delivered' }],
+              },
+            },
+            {
+              id: 'status-1',
+              type: 'kiosk.status',
+              at: '2026-11-28T05:01:00.000Z',
+              data: {
+                lanes: [{ lane: 3, productId: 'cola', stock: 1, capacity: 10, enabled: true }],
+                board: 'up',
+                refundsPending: { count: 0, fen: 0 },
+                refundsFailed: { count: 0, fen: 0 },
+                outboxDepth: 0,
+              },
+            },
+          ],
+        }),
+      });
+      assert.equal(upload.status, 200);
+
+      const get = async (p: string): Promise<unknown> => {
+        const res = await fetch(`${relay.url}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+        assert.equal(res.status, 200, p);
+        return res.json();
+      };
+      const fleet = (await get('/admin/v1/kiosks')) as {
+        kiosks: Array<{ id: string; lastSeq: number; today: unknown; board: string; status: unknown }>;
+      };
+      const listed = fleet.kiosks.find((k) => k.id === 'K1');
+      assert.equal(listed?.lastSeq, 1);
+      assert.deepEqual(listed?.today, { date: '2026-11-28', sales: 1, revenueFen: 350 });
+      assert.equal(listed?.board, 'up');
+      assert.deepEqual((listed?.status as { lowStock: unknown }).lowStock, [
+        { lane: 3, productId: 'cola', stock: 1, capacity: 10 },
+      ]);
+
+      const detail = (await get('/admin/v1/kiosks/K1')) as {
+        recentOrders: Array<{ outTradeNo: string; deliveredFen: number }>;
+        salesByDay: Array<{ date: string; sales: number; revenueFen: number }>;
+        salesByHour: Array<{ hour: string; sales: number }>;
+      };
+      assert.deepEqual(
+        detail.recentOrders.map((o) => [o.outTradeNo, o.deliveredFen]),
+        [['K1_pg-1', 350]],
+      );
+      assert.deepEqual(detail.salesByDay.at(-1), { date: '2026-11-28', sales: 1, revenueFen: 350 });
+      assert.equal(detail.salesByHour.find((h) => h.hour === '2026-11-28T05:00:00.000Z')?.sales, 1);
+      assert.deepEqual(await get('/admin/v1/reconciliation'), { days: [] });
+    } finally {
+      await relay.close();
+    }
+  } finally {
+    await server.stop();
+  }
+});
