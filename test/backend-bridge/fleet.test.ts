@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { KIOSKS, startTestRelay, tempDir, TestStream } from './helpers.ts';
+import { KIOSKS, startTestRelay, tempDir, TestStream, uploadTelemetry } from './helpers.ts';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 // 2026-11-29 10:00 in Shanghai: Shanghai's "today" began at 2026-11-28T16:00Z.
@@ -61,15 +61,6 @@ const STATUS = {
   },
 };
 
-async function upload(url: string, events: unknown[]): Promise<void> {
-  const res = await fetch(`${url}/v1/kiosks/${K1.id}/outbox`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${K1.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ events }),
-  });
-  assert.equal(res.status, 200);
-}
-
 async function admin<T>(url: string, route: string): Promise<T> {
   const res = await fetch(`${url}/admin/v1/${route}`, { headers: { authorization: `Bearer ${ADMIN}` } });
   assert.equal(res.status, 200, route);
@@ -93,7 +84,7 @@ interface Kiosk {
 test('the fleet shows sales, revenue, refunds owed, faults, lanes and outbox depth from the kiosk telemetry', async () => {
   const relay = await startTestRelay(path.join(tempDir(), 'relay.db'), { adminToken: ADMIN, now: () => NOW });
   try {
-    await upload(relay.url, [
+    await uploadTelemetry(relay.url, K1, [
       // Yesterday in Shanghai (though 2026-11-28 in UTC too): not today.
       settled('K1_a', '2026-11-28T15:59:00.000Z', 'completed', 300, 300, ['delivered']),
       // Today in Shanghai, though still 2026-11-28 in UTC.

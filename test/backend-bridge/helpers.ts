@@ -1,5 +1,6 @@
 // Shared fixtures for the relay tests: a throwaway Alipay key pair, signed notify bodies, a relay on a
 // temp SQLite file, and a websocket client that queues what it receives.
+import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
@@ -72,6 +73,36 @@ export async function startTestRelay(
     kiosks: KIOSKS,
     ...extra,
   });
+}
+
+/** Uploads telemetry events as the kiosk's outbox does (POST /v1/kiosks/:id/outbox); the relay must take them. */
+export async function uploadTelemetry(
+  url: string,
+  kiosk: { id: string; token: string },
+  events: unknown[],
+): Promise<void> {
+  const res = await fetch(`${url}/v1/kiosks/${kiosk.id}/outbox`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${kiosk.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ events }),
+  });
+  assert.equal(res.status, 200);
+}
+
+/** A kiosk.status event of a kiosk with one lane (3, cola) holding 1 of 10, board up, nothing owed. */
+export function oneLaneStatus(at: string): unknown {
+  return {
+    id: 'status-1',
+    type: 'kiosk.status',
+    at,
+    data: {
+      lanes: [{ lane: 3, productId: 'cola', stock: 1, capacity: 10, enabled: true }],
+      board: 'up',
+      refundsPending: { count: 0, fen: 0 },
+      refundsFailed: { count: 0, fen: 0 },
+      outboxDepth: 0,
+    },
+  };
 }
 
 export async function postNotify(

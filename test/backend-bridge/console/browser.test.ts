@@ -13,7 +13,7 @@ import { openRelayDb } from '../../../backend-bridge/db.ts';
 import { sqlitePlainSql } from '../../../backend-bridge/plain-sql.ts';
 import { hashAdminPassword, type RunningRelay } from '../../../backend-bridge/index.ts';
 import { ReconciliationStore } from '../../../backend-bridge/reconcile/store.ts';
-import { KIOSKS, startTestRelay, tempDir, TestStream } from '../helpers.ts';
+import { KIOSKS, oneLaneStatus, startTestRelay, tempDir, TestStream, uploadTelemetry } from '../helpers.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const DELAY_MS = 500;
@@ -74,39 +74,21 @@ before(async () => {
   db.close();
   // A sale K1 settled just now, and its status.
   const now = new Date().toISOString();
-  const res = await fetch(`${relay.url}/v1/kiosks/K1/outbox`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${K1.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      events: [
-        {
-          id: 'sale:K1_sold:completed',
-          type: 'sale.settled',
-          at: now,
-          data: {
-            outTradeNo: 'K1_20261129120000_sold',
-            state: 'completed',
-            totalFen: 450,
-            deliveredFen: 450,
-            items: [{ lane: 3, productId: 'cola', priceFen: 450, vendState: 'delivered', detail: null }],
-          },
-        },
-        {
-          id: 'status-1',
-          type: 'kiosk.status',
-          at: now,
-          data: {
-            lanes: [{ lane: 3, productId: 'cola', stock: 1, capacity: 10, enabled: true }],
-            board: 'up',
-            refundsPending: { count: 0, fen: 0 },
-            refundsFailed: { count: 0, fen: 0 },
-            outboxDepth: 0,
-          },
-        },
-      ],
-    }),
-  });
-  assert.equal(res.status, 200);
+  await uploadTelemetry(relay.url, K1, [
+    {
+      id: 'sale:K1_sold:completed',
+      type: 'sale.settled',
+      at: now,
+      data: {
+        outTradeNo: 'K1_20261129120000_sold',
+        state: 'completed',
+        totalFen: 450,
+        deliveredFen: 450,
+        items: [{ lane: 3, productId: 'cola', priceFen: 450, vendState: 'delivered', detail: null }],
+      },
+    },
+    oneLaneStatus(now),
+  ]);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startPostgres } from '../../helpers/postgres.ts';
-import { KIOSKS, signedNotify, postNotify, startTestRelay } from '../helpers.ts';
+import {
+  KIOSKS,
+  oneLaneStatus,
+  postNotify,
+  signedNotify,
+  startTestRelay,
+  uploadTelemetry,
+} from '../helpers.ts';
 
 const ADMIN = 'admin-token-for-the-postgres-test';
 const NOW = new Date('2026-11-28T06:00:00.000Z'); // 14:00 in Asia/Shanghai, the default zone
@@ -21,39 +28,21 @@ test('fleet figures, kiosk detail and reconciliation days read from PostgreSQL',
     });
     try {
       assert.equal((await postNotify(relay.url, signedNotify({ out_trade_no: 'K1_pg-1' }))).text, 'success');
-      const upload = await fetch(`${relay.url}/v1/kiosks/K1/outbox`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${k1.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          events: [
-            {
-              id: 'sale-1',
-              type: 'sale.settled',
-              at: '2026-11-28T05:00:00.000Z',
-              data: {
-                outTradeNo: 'K1_pg-1',
-                state: 'completed',
-                totalFen: 350,
-                deliveredFen: 350,
-                items: [{ lane: 3, productId: 'cola', priceFen: 350, vendState: 'delivered' }],
-              },
-            },
-            {
-              id: 'status-1',
-              type: 'kiosk.status',
-              at: '2026-11-28T05:01:00.000Z',
-              data: {
-                lanes: [{ lane: 3, productId: 'cola', stock: 1, capacity: 10, enabled: true }],
-                board: 'up',
-                refundsPending: { count: 0, fen: 0 },
-                refundsFailed: { count: 0, fen: 0 },
-                outboxDepth: 0,
-              },
-            },
-          ],
-        }),
-      });
-      assert.equal(upload.status, 200);
+      await uploadTelemetry(relay.url, k1, [
+        {
+          id: 'sale-1',
+          type: 'sale.settled',
+          at: '2026-11-28T05:00:00.000Z',
+          data: {
+            outTradeNo: 'K1_pg-1',
+            state: 'completed',
+            totalFen: 350,
+            deliveredFen: 350,
+            items: [{ lane: 3, productId: 'cola', priceFen: 350, vendState: 'delivered' }],
+          },
+        },
+        oneLaneStatus('2026-11-28T05:01:00.000Z'),
+      ]);
 
       const get = async (p: string): Promise<unknown> => {
         const res = await fetch(`${relay.url}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });
