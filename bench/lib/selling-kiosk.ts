@@ -17,8 +17,8 @@ export interface SellingKioskOptions {
   readonly agentRelayUrl?: StackOptions['agentRelayUrl'];
   /** Changes the agent's configuration (e.g. its dispenser.pollPace). */
   readonly agentConfig?: StackOptions['agentConfig'];
-  /** The buyer pays this long after the QR code is shown (the time to scan and confirm). Default 0. */
-  readonly scanMs?: number;
+  /** The buyer pays this long after the QR code is shown (the time to scan and confirm), ms. Default 0. */
+  readonly scanMs?: number | (() => number);
   readonly deferAgent?: boolean;
   /** How the agent is started (node flags such as --inspect). */
   readonly agentLaunch?: ProgramLaunch;
@@ -29,6 +29,8 @@ export interface SaleTiming {
   readonly outTradeNo: string;
   readonly checkoutMs: number;
   readonly paidAt: number;
+  /** alipay-sim's notify POST to the relay left (its own clock, sub-millisecond): the merchant's t0. */
+  readonly notifySentAt: number;
   /** The agent committed `paid` (its sale.updated push reached the screen). */
   readonly paidCommittedAt: number;
   /** The agent committed the vend intent of the first item (item state `vending` reached the screen). */
@@ -142,10 +144,15 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
       const intent = until(no, (v) => v.items.some((i) => i.state !== 'pending') || SETTLED.has(v.state));
       const settled = until(no, (v) => SETTLED.has(v.state));
       const runsBefore = (await stack.motorRuns()).length;
-      if (options.scanMs) await new Promise((r) => setTimeout(r, options.scanMs));
+      const scanMs = typeof options.scanMs === 'function' ? options.scanMs() : (options.scanMs ?? 0);
+      if (scanMs > 0) await new Promise((r) => setTimeout(r, scanMs));
       const paidAt = nowMs();
       await stack.simJson('/sim/pay', { outTradeNo: no });
       const [paidCommittedAt, intentAt, completedAt] = await Promise.all([paidCommitted, intent, settled]);
+      const [notify] = await stack.simJson<Array<{ firstSentAt: number | null }>>(
+        `/sim/notifies?outTradeNo=${encodeURIComponent(no)}`,
+      );
+      if (!notify?.firstSentAt) throw new Error(`sale ${no}: alipay-sim sent no notify`);
       const runs = await stack.motorRuns();
       const run = runs[runsBefore];
       if (!run || runs.length !== runsBefore + 1 || run.result !== 'dispensed')
@@ -156,6 +163,7 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
         outTradeNo: no,
         checkoutMs,
         paidAt,
+        notifySentAt: notify.firstSentAt,
         paidCommittedAt,
         intentAt,
         motorAt: Date.parse(run.at),

@@ -338,8 +338,14 @@ export async function startAlipaySim(opts: AlipaySimOptions): Promise<AlipaySim>
         });
       case 'GET /sim/requests':
         return sendJson(res, 200, requestLog);
-      case 'GET /sim/notifies':
-        return sendJson(res, 200, notifier.records);
+      case 'GET /sim/notifies': {
+        const of = url.searchParams.get('outTradeNo');
+        return sendJson(
+          res,
+          200,
+          of ? notifier.records.filter((r) => r.outTradeNo === of) : notifier.records,
+        );
+      }
       case 'GET /sim/faults':
         return sendJson(res, 200, faults);
       case 'POST /sim/faults': {
