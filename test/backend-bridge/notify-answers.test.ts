@@ -2,6 +2,7 @@
 // metrics, for each kind of notify the relay refuses or takes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -31,6 +32,34 @@ function withoutNotifyId(overrides: Record<string, string> = {}): string {
   delete params.sign_type;
   const sign = signParams(params, alipayPrivateKey);
   return new URLSearchParams({ ...params, sign, sign_type: 'RSA2' }).toString();
+}
+
+/** Headers and the start of a 1000-byte notify body, then the client goes away (a cut connection). */
+function sendCutBody(relayUrl: string): void {
+  const { hostname, port } = new URL(relayUrl);
+  const quitter = net.connect({ host: hostname, port: Number(port) });
+  quitter.once('error', () => {});
+  quitter.write(
+    'POST /alipay/notify HTTP/1.1\r\nHost: relay\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+      'Content-Length: 1000\r\n\r\nnotify_id=2',
+    () => quitter.end(),
+  );
+}
+
+/** One counter of the relay's /metrics (0 when absent). */
+async function counter(relayUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${relayUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+/** Waits until a counter reaches `value` (the relay counts a cut body when it notices the close). */
+async function untilCounter(relayUrl: string, series: string, value: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if ((await counter(relayUrl, series)) >= value) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`${series} did not reach ${value}`);
 }
 
 describe('notify answers', () => {
@@ -189,6 +218,78 @@ describe('notify answers', () => {
       assert.equal((await postNotify(relay.url, signedNotify({ ...base, ...v }))).text, 'success');
     assert.equal(notifyRows().length - before, variants.length);
   });
+
+  test(
+    'a body that is not a form, not UTF-8 or cut short is refused with its own reason, counter and detail',
+    { timeout: 30_000 },
+    async () => {
+      const before = await metrics();
+      const count = (text: string, reason: string): number =>
+        Number(
+          new RegExp(`^relay_notifies_rejected_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ??
+            0,
+        );
+      const cases: Array<[string, () => Promise<{ status: number; text: string }>, number, string, string]> =
+        [
+          [
+            'JSON',
+            () => postNotify(relay.url, '{"out_trade_no":"K1_f1"}', 'application/json'),
+            415,
+            'unsupported_media_type',
+            'content-type "application/json"',
+          ],
+          [
+            'no content type',
+            async () => {
+              const res = await fetch(`${relay.url}/alipay/notify`, {
+                method: 'POST',
+                body: new Uint8Array(Buffer.from('out_trade_no=K1_f2')),
+              });
+              return { status: res.status, text: await res.text() };
+            },
+            415,
+            'unsupported_media_type',
+            'content-type null',
+          ],
+          [
+            'not UTF-8',
+            () => postNotify(relay.url, Buffer.from([0x6f, 0x3d, 0xff, 0xfe])),
+            400,
+            'malformed',
+            'request body is not valid UTF-8',
+          ],
+        ];
+      for (const [name, send, status, reason, detail] of cases) {
+        logs.length = 0;
+        const res = await send();
+        assert.deepEqual([res.status, res.text], [status, 'fail'], name);
+        const line = parsed(logs).find((l) => l.msg === 'notify rejected');
+        assert.ok(line, `${name}: logged`);
+        assert.deepEqual([line.reason, line.detail], [reason, detail], name);
+      }
+      logs.length = 0;
+      const cut = new Promise<Record<string, unknown>>((resolve) => {
+        const check = setInterval(() => {
+          const line = parsed(logs).find((l) => l.msg === 'notify rejected');
+          if (line) {
+            clearInterval(check);
+            resolve(line);
+          }
+        }, 10);
+      });
+      sendCutBody(relay.url);
+      const line = await cut;
+      assert.deepEqual([line.reason, line.detail], ['incomplete', 'request body ended early']);
+      const after = await metrics();
+      assert.equal(count(after, 'unsupported_media_type') - count(before, 'unsupported_media_type'), 2);
+      assert.equal(count(after, 'malformed') - count(before, 'malformed'), 1);
+      assert.equal(count(after, 'incomplete') - count(before, 'incomplete'), 1);
+      assert.deepEqual(
+        notifyRows().filter((r) => r.out_trade_no.startsWith('K1_f')),
+        [],
+      );
+    },
+  );
 });
 
 describe('notify answers to a rate-limited address', () => {
@@ -231,4 +332,36 @@ describe('notify answers to a rate-limited address', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test(
+    'a cut body is a broken connection, not a bad notify: it never limits an address, nor counts as limited',
+    { timeout: 30_000 },
+    async () => {
+      const dir = tempDir();
+      const relay = await startTestRelay(path.join(dir, 'r.db'), { limits: { badNotifiesPerMinute: 1 } });
+      try {
+        const incomplete = 'relay_notifies_rejected_total{reason="incomplete"}';
+        const limitedSeries = 'relay_notifies_rejected_total{reason="rate_limited"}';
+        for (const n of [1, 2, 3]) {
+          sendCutBody(relay.url);
+          await untilCounter(relay.url, incomplete, n);
+        }
+        // Three cut bodies from this address and it is not limited: a forgery gets the plain refusal.
+        const forged = signedNotify({ out_trade_no: 'K1_g1' }).replace(
+          'total_amount=3.50',
+          'total_amount=0.01',
+        );
+        assert.deepEqual(Object.values(await postNotify(relay.url, forged)).slice(0, 2), [200, 'fail']);
+        // That refusal limited it; a cut body from it now is still counted as what it is.
+        assert.equal((await postNotify(relay.url, forged)).status, 429);
+        const limitedBefore = await counter(relay.url, limitedSeries);
+        sendCutBody(relay.url);
+        await untilCounter(relay.url, incomplete, 4);
+        assert.equal(await counter(relay.url, limitedSeries), limitedBefore);
+      } finally {
+        await relay.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
