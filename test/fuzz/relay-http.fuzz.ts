@@ -15,6 +15,8 @@ export interface RelayFuzzStats {
   /** Relay resident memory (kB) after the first tenth of the run and at the end. */
   rssWarmKb: number;
   rssEndKb: number;
+  /** ... and after each tenth of the run (the curve: a leak climbs to the end, a warm-up levels off). */
+  rssKbByTenth: number[];
   alive: boolean;
   failures: string[];
 }
@@ -191,6 +193,7 @@ export async function runRelayHttpFuzz(
     statuses: {},
     rssWarmKb: 0,
     rssEndKb: 0,
+    rssKbByTenth: [],
     alive: false,
     failures: [],
   };
@@ -210,7 +213,9 @@ export async function runRelayHttpFuzz(
             `request ${n}: ${JSON.stringify(payload.slice(0, 200))} → ${JSON.stringify(answer.slice(0, 80))}`,
           );
         }
-        if (n === Math.floor(requests / 10)) stats.rssWarmKb = rssKb(pid);
+        if (n % Math.max(1, Math.floor(requests / 10)) === 0 && stats.rssKbByTenth.length < 10)
+          stats.rssKbByTenth.push(rssKb(pid));
+        if (n === Math.floor(requests / 10)) stats.rssWarmKb = stats.rssKbByTenth[0] ?? rssKb(pid);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
