@@ -107,7 +107,10 @@ export const relayCapacitySuite: Suite = {
   async run({ quick, figures, progress }) {
     const kiosks = quick ? 100 : 10_000;
     // The 100,000 notifies, or as many as fit the delivery time allowed (relay-capacity.notifies).
-    const wanted = budget({ env: 'BENCH_RELAY_NOTIFIES', quick: 200, full: 100_000, fullSeconds: 60 }, quick);
+    const wanted = budget(
+      { env: 'BENCH_RELAY_NOTIFIES', quick: 200, full: 100_000, fullSeconds: 135 },
+      quick,
+    );
     const concurrency = 32;
     const dir = tempDir('f2f-bench-relay-');
     const alipay = writeKeyPair(dir, 'alipay');
