@@ -84,14 +84,17 @@ test('a browser left by a killed agent is adopted, not doubled, and replaced onc
   const fakeBrowser = path.join(dataDir, 'fake-chromium');
   fs.writeFileSync(fakeBrowser, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
   const launchUrl = writeLaunchPage(dataDir, 'http://127.0.0.1:1/#token=00');
-  // What the killed agent left: its browser (same profile on the command line) and the pid file.
-  const left = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', `--user-data-dir=${profile}`], {
-    stdio: 'ignore',
-  });
+  // What the killed agent left: its browser (same profile on the command line) and the pid file. The `--`
+  // matters: without it node reads the profile flag as one of its own options, refuses it ("bad option") and
+  // exits at once, and the test then passed only when it read /proc before that exit.
+  const left = spawn(
+    process.execPath,
+    ['-e', 'setTimeout(() => {}, 60_000)', '--', `--user-data-dir=${profile}`],
+    { stdio: 'ignore' },
+  );
   onCleanup(() => left.kill('SIGKILL'));
   await new Promise((resolve) => left.once('spawn', resolve));
-  // Await the left browser's own command line (what the agent recognises it by), not just its spawn: on a busy
-  // machine /proc can still show the parent's for a moment.
+  // Await the left browser's own command line (what the agent recognises it by), not just its spawn.
   const cmdline = (): string => {
     try {
       return fs.readFileSync(`/proc/${left.pid}/cmdline`, 'utf8');
