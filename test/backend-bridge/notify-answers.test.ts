@@ -219,6 +219,20 @@ describe('notify answers', () => {
     assert.equal(notifyRows().length - before, variants.length);
   });
 
+  test('a notify for no kiosk this relay serves is kept as a dead letter and answered success', async () => {
+    logs.length = 0;
+    const body = signedNotify({ out_trade_no: 'K9_h1', notify_id: 'answers-dead-1' });
+    assert.deepEqual(Object.values(await postNotify(relay.url, body)).slice(0, 2), [200, 'success']);
+    const line = parsed(logs).find((l) => l.msg === 'notify accepted');
+    assert.ok(line);
+    assert.deepEqual([line.outcome, line.outTradeNo, line.kioskId], ['unroutable', 'K9_h1', undefined]);
+    assert.deepEqual(
+      notifyRows().filter((r) => r.out_trade_no === 'K9_h1'),
+      [{ out_trade_no: 'K9_h1', kiosk_id: null }],
+    );
+    assert.match(await metrics(), /^relay_notifies_accepted_total\{outcome="unroutable"\} 1$/m);
+  });
+
   test(
     'a body that is not a form, not UTF-8 or cut short is refused with its own reason, counter and detail',
     { timeout: 30_000 },
