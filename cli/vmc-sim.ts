@@ -16,7 +16,8 @@ Usage: vmc-sim --device /dev/pts/N [options]
   --capacity N         capacity per lane (default 10)
   --no-drop-sensor     lanes have no drop sensor (a success then only means "the motor turned")
   --lift               the machine has an elevator
-  --poll-ms N          POLL interval in ms (default 200)
+  --poll-ms N          POLL interval in ms, 5..2000 (default 200; a real board: 100..2000, set by 0x16;
+                       shorter is a time scale for long runs)
   --motor-ms N         how long a motor turns before the result (default 300)
   --record FILE        append every motor run to FILE as a JSON line
   --control-port N     HTTP control port on 127.0.0.1 (default 0 = any free port)
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   const baud = intArg(values.baud, 'baud', 57600, 1200, 4_000_000);
   const stock = intArg(values.stock, 'stock', 5, 0, 255);
   const capacity = intArg(values.capacity, 'capacity', Math.max(10, stock), 0, 255);
-  const pollIntervalMs = intArg(values['poll-ms'], 'poll-ms', 200, 10, 2000);
+  const pollIntervalMs = intArg(values['poll-ms'], 'poll-ms', 200, 5, 2000);
   const motorMs = intArg(values['motor-ms'], 'motor-ms', 300, 0, 600_000);
   const controlPort = intArg(values['control-port'], 'control-port', 0, 0, 65535);
   const dropSensor = !values['no-drop-sensor'];

@@ -36,3 +36,32 @@ export function sqliteBytes(file: string): number {
     }
   }, 0);
 }
+
+/** Busy and total jiffies of all CPUs since boot (/proc/stat's first line). */
+function machineJiffies(): { busy: number; total: number } {
+  const fields = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/**
+ * How busy the whole machine is from now until stop(): % of all its cores (100 = every core busy), whatever
+ * runs on it — the programs measured and anything else.
+ */
+export function machineBusy(): { stop(): number } {
+  const before = machineJiffies();
+  return {
+    stop: () => {
+      const after = machineJiffies();
+      const total = after.total - before.total;
+      return total > 0 ? ((after.busy - before.busy) * 100) / total : 0;
+    },
+  };
+}

@@ -43,7 +43,10 @@ export async function startVmcControlServer(sim: VmcSim, port = 0): Promise<VmcC
   };
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
-    if (req.method === 'GET' && url === '/sim/motor-runs') return json(res, 200, sim.motorRuns());
+    // `?from=N`: the runs after the first N, so that a long run's caller does not fetch the whole record
+    // after every sale (10,000 runs are a megabyte of JSON).
+    const runs = /^\/sim\/motor-runs(?:\?from=(\d{1,9}))?$/.exec(url);
+    if (req.method === 'GET' && runs) return json(res, 200, sim.motorRuns().slice(Number(runs[1] ?? 0)));
     if (req.method === 'GET' && url === '/sim/lanes') return json(res, 200, sim.lanes());
     if (req.method === 'GET' && url === '/sim/stats') {
       const { answerLatenciesMs, ...stats } = sim.stats();

@@ -42,7 +42,8 @@ export interface Stack {
   /** Starts the agent (a benchmark may add node flags or environment). */
   startAgent(launch?: ProgramLaunch): Promise<RunningProgram>;
   simJson<T>(pathname: string, body?: unknown): Promise<T>;
-  motorRuns(): Promise<MotorRun[]>;
+  /** The board's record of motor runs; `from`: only those after the first `from`. */
+  motorRuns(from?: number): Promise<MotorRun[]>;
   /** The wire tap between board and kiosk, when started with `serialTap`. */
   readonly tap: SerialTap | null;
 }
@@ -197,8 +198,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         throw new Error(`alipay-sim ${pathname}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     },
-    motorRuns: async () =>
-      (await (await fetch(`${stack.boardControlUrl}/sim/motor-runs`)).json()) as MotorRun[],
+    motorRuns: async (from = 0) =>
+      (await (
+        await fetch(`${stack.boardControlUrl}/sim/motor-runs${from ? `?from=${from}` : ''}`)
+      ).json()) as MotorRun[],
   };
   if (!options.deferAgent) await stack.startAgent();
   return stack;

@@ -107,6 +107,15 @@ describe('vmc-sim CLI', { timeout: 30_000 }, () => {
       const outcome = await driver.vend(3, 'CLI-2');
       // A jam is found by turning the motor: never a refund on the board's word alone.
       assert.equal(outcome.kind, 'unverified');
+      // A long run's caller asks only for the runs after those it has seen.
+      const after = (await (await fetch(`${controlUrl}/sim/motor-runs?from=1`)).json()) as Array<{
+        lane: number;
+      }>;
+      assert.deepEqual(
+        after.map((r) => r.lane),
+        [3],
+      );
+      assert.equal((await fetch(`${controlUrl}/sim/motor-runs?from=x`)).status, 404);
 
       const bad = await fetch(`${controlUrl}/sim/faults`, {
         method: 'POST',
