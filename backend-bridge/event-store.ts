@@ -308,6 +308,15 @@ export class SqliteStore implements RelayStore {
     return Promise.resolve(++this.#sessions);
   }
 
+  /** Nothing to record: this process's hub is the only one holding streams on this file. */
+  closeSession(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  liveStreams(): Promise<Set<string>> {
+    return Promise.resolve(new Set());
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#watchTimer);
     await this.#commits.drain();

@@ -81,6 +81,8 @@ export class KioskHub {
       this.#sessions.set(kioskId, session);
       previous?.ws.close(CLOSE_REPLACED, 'replaced by a newer connection');
       ws.on('close', () => {
+        const ticket = this.#tickets.get(session);
+        if (ticket !== undefined) this.#closeSession(kioskId, ticket);
         if (this.#sessions.get(kioskId) !== session) return;
         this.#sessions.delete(kioskId);
         // The moment the link dropped is when the kiosk was last seen (the console's "last seen").
@@ -97,6 +99,8 @@ export class KioskHub {
       this.opts.store.openSession(kioskId).then(
         (ticket) => {
           this.#tickets.set(session, ticket);
+          // Closed while its ticket was on the way: the record of it goes at once.
+          if (ws.readyState === ws.CLOSED) return this.#closeSession(kioskId, ticket);
           if ((this.#newestTicket.get(kioskId) ?? 0) > ticket) this.#replace(session);
         },
         (err: unknown) =>
@@ -104,6 +108,16 @@ export class KioskHub {
             { kioskId, error: err instanceof Error ? err.message : String(err) },
             'session ticket failed',
           ),
+      );
+    });
+  }
+
+  #closeSession(kioskId: string, ticket: number): void {
+    if (this.#closing) return; // the database closes right after; the instance's life lock goes with it
+    this.opts.store.closeSession(kioskId, ticket).catch((err: unknown) => {
+      this.opts.log.error(
+        { kioskId, error: err instanceof Error ? err.message : String(err) },
+        'stream close not recorded',
       );
     });
   }

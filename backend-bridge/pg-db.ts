@@ -171,6 +171,15 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX telemetry_by_kiosk_type ON telemetry (kiosk_id, type, at);
   CREATE INDEX telemetry_by_type ON telemetry (type, at);
   `,
+  // v4: which instance holds each kiosk's stream, so that any instance's operator API can say "connected"
+  // (pg-store.ts liveStreams). No SQLite counterpart: one process holds every stream there.
+  `
+  CREATE TABLE kiosk_streams (
+    kiosk_id      text PRIMARY KEY,
+    ticket        bigint NOT NULL,
+    instance_lock bigint NOT NULL
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

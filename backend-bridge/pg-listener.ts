@@ -11,6 +11,11 @@ export interface ListenHandlers {
 }
 
 export interface ListenerOptions extends ListenHandlers {
+  /**
+   * A session advisory lock this connection takes and holds while it lives: the instance's sign of life to
+   * the others (it goes with the connection when the process dies, however it dies).
+   */
+  lifeLock: bigint;
   connected: () => void;
   catchUp: () => Promise<void>;
   catchUpMs: number;
@@ -71,6 +76,7 @@ export class PgListener {
     });
     try {
       await client.connect();
+      await client.query('SELECT pg_try_advisory_lock($1::int8)', [this.opts.lifeLock.toString()]);
       for (const channel of this.#channels()) await client.query(`LISTEN ${channel}`);
       this.#backoffMs = 100;
       this.opts.connected();

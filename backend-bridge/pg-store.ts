@@ -3,7 +3,7 @@
 // kiosk's gap-free seq and a NOTIFY on relay_events in one transaction. Every instance LISTENs (pg-listener.ts)
 // and wakes its own kiosks; a periodic catch-up repairs lost wake-ups. Commits are durable with the default
 // synchronous_commit=on, so `success` still means "on disk".
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { EPOCH_LOCK, migratePg, pgPlainSql, pgPool, pgTransaction } from './pg-db.ts';
 import { PgListener } from './pg-listener.ts';
@@ -24,6 +24,9 @@ import type {
 import { notifyColumns } from './store.ts';
 
 const PROBE_TIMEOUT_MS = 250;
+/** Positive and above 2^32, so that a life lock never equals the small constant keys of epoch and migration. */
+const LIFE_LOCK_MASK = (1n << 62n) - 1n;
+const LIFE_LOCK_FLOOR = 1n << 40n;
 
 export class PgStore implements RelayStore {
   readonly backend = 'postgres';
@@ -32,6 +35,8 @@ export class PgStore implements RelayStore {
   readonly fleet: FleetQueries;
   #epoch: string | undefined;
   #listener: PgListener | undefined;
+  /** This instance's life lock (pg-listener.ts), random: no other instance holds the same key. */
+  readonly #lifeLock = (randomBytes(8).readBigUInt64BE() & LIFE_LOCK_MASK) | LIFE_LOCK_FLOOR;
 
   static async open(url: string, opts: { watchMs?: number | undefined } = {}): Promise<PgStore> {
     const pool = pgPool(url);
@@ -277,17 +282,41 @@ export class PgStore implements RelayStore {
       },
       catchUp,
       catchUpMs: this.watchMs,
+      lifeLock: this.#lifeLock,
     });
   }
 
+  /** The ticket, announced to every instance and recorded as this instance's stream of the kiosk. */
   async openSession(kioskId: string): Promise<number> {
     const [row] = await this.#rows<{ ticket: number }>(
-      `SELECT t.n AS ticket, pg_notify('relay_sessions', $1 || ':' || t.n)
-         FROM (SELECT nextval('stream_sessions') AS n) t`,
-      [kioskId],
+      `WITH t AS (SELECT nextval('stream_sessions') AS n),
+            held AS (INSERT INTO kiosk_streams (kiosk_id, ticket, instance_lock) SELECT $1, n, $2 FROM t
+                     ON CONFLICT (kiosk_id) DO UPDATE
+                        SET ticket = excluded.ticket, instance_lock = excluded.instance_lock
+                      WHERE kiosk_streams.ticket < excluded.ticket)
+       SELECT t.n AS ticket, pg_notify('relay_sessions', $1 || ':' || t.n) FROM t`,
+      [kioskId, this.#lifeLock.toString()],
     );
     if (row === undefined) throw new Error('no session ticket');
     return row.ticket;
+  }
+
+  async closeSession(kioskId: string, ticket: number): Promise<void> {
+    await this.pool.query('DELETE FROM kiosk_streams WHERE kiosk_id = $1 AND ticket = $2', [kioskId, ticket]);
+  }
+
+  /**
+   * Kiosks whose newest stream is held by a live instance: one whose listening connection still holds its
+   * life lock. An instance killed with its streams open loses the lock with its connections, at once.
+   */
+  async liveStreams(): Promise<Set<string>> {
+    const rows = await this.#rows<{ kiosk_id: string }>(
+      `SELECT s.kiosk_id FROM kiosk_streams s
+        WHERE EXISTS (SELECT 1 FROM pg_locks l
+                       WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+                         AND ((l.classid::int8 << 32) | l.objid::int8) = s.instance_lock)`,
+    );
+    return new Set(rows.map((r) => r.kiosk_id));
   }
 
   async close(): Promise<void> {

@@ -135,6 +135,13 @@ export interface RelayStore {
   watch(listener: StoreListener): void;
   /** A kiosk's stream opened here: a ticket newer than any before, announced to the other instances. */
   openSession(kioskId: string): Promise<number>;
+  /** That stream closed (nothing when a newer one of the kiosk has opened since). */
+  closeSession(kioskId: string, ticket: number): Promise<void>;
+  /**
+   * Kiosks whose stream another instance holds, for the operator's "connected" (PostgreSQL); empty on
+   * SQLite, where this process's hub holds every stream and knows.
+   */
+  liveStreams(): Promise<Set<string>>;
   close(): Promise<void>;
 }
 

@@ -24,19 +24,26 @@ export function requireOperator(ctx: RelayContext) {
 export function adminRoutes(app: FastifyInstance, { ctx }: { ctx: RelayContext }): Promise<void> {
   if (!ctx.access.enabled) return Promise.resolve();
   app.addHook('onRequest', requireOperator(ctx));
-  const sources: FleetSources = {
-    queries: ctx.store.fleet,
-    configured: ctx.opts.kiosks.map((k) => k.id),
-    isConnected: (id: string) => ctx.hub.isConnected(id),
-    now: ctx.now,
-    calendar: ctx.calendar,
+  // Connected: a stream held here, or by another live instance of the fleet (PostgreSQL).
+  const sources = async (): Promise<FleetSources> => {
+    const elsewhere = await ctx.store.liveStreams();
+    return {
+      queries: ctx.store.fleet,
+      configured: ctx.opts.kiosks.map((k) => k.id),
+      isConnected: (id: string) => ctx.hub.isConnected(id) || elsewhere.has(id),
+      now: ctx.now,
+      calendar: ctx.calendar,
+    };
   };
   app.get('/admin/v1/kiosks', async (_request, reply) =>
-    sendAnswer(reply, jsonAnswer(200, { timeZone: ctx.calendar.timeZone, kiosks: await fleetView(sources) })),
+    sendAnswer(
+      reply,
+      jsonAnswer(200, { timeZone: ctx.calendar.timeZone, kiosks: await fleetView(await sources()) }),
+    ),
   );
   app.get<{ Params: { kioskId: string } }>('/admin/v1/kiosks/:kioskId', async (request, reply) => {
     const id = request.params.kioskId;
-    const kiosk = isValidKioskId(id) ? await kioskDetail(sources, id) : undefined;
+    const kiosk = isValidKioskId(id) ? await kioskDetail(await sources(), id) : undefined;
     return sendAnswer(reply, kiosk ? jsonAnswer(200, kiosk) : jsonAnswer(404, { error: 'not_found' }));
   });
   reconciliationRoutes(app, ctx);
