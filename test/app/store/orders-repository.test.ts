@@ -70,10 +70,11 @@ test('every sale that ends tells the fleet once: its end state, what was paid an
   store.orders.create({ outTradeNo: 'K1_failed', totalFen: 200, subject: 'Water', items: [WATER] });
   assert.ok(store.orders.transition('K1_failed', ['created'], 'failed', { message: 'no QR code' }));
 
-  const sold = (priceFen: number, vendState: string, detail: string | null) => ({
-    lane: priceFen === 200 ? 1 : 2,
-    productId: priceFen === 200 ? 'W' : 'C',
-    priceFen,
+  // What the fleet is told of one item: which product, from which lane, for how much, and how its vend ended.
+  const settledItem = (item: typeof WATER, vendState: string, detail: string | null) => ({
+    lane: item.lane,
+    productId: item.productId,
+    priceFen: item.priceFen,
     vendState,
     detail,
   });
@@ -90,7 +91,7 @@ test('every sale that ends tells the fleet once: its end state, what was paid an
           tradeNo: 'T-K1_completed',
           totalFen: 200,
           deliveredFen: 200,
-          items: [sold(200, 'delivered', 'drop confirmed')],
+          items: [settledItem(WATER, 'delivered', 'drop confirmed')],
           message: null,
         },
       },
@@ -104,7 +105,10 @@ test('every sale that ends tells the fleet once: its end state, what was paid an
           totalFen: 550,
           // The cola was paid and not delivered: the operator's revenue is the water alone.
           deliveredFen: 200,
-          items: [sold(200, 'delivered', 'drop confirmed'), sold(350, 'not_delivered', 'motor jammed')],
+          items: [
+            settledItem(WATER, 'delivered', 'drop confirmed'),
+            settledItem(COLA, 'not_delivered', 'motor jammed'),
+          ],
           message: owed,
         },
       },
@@ -117,7 +121,7 @@ test('every sale that ends tells the fleet once: its end state, what was paid an
           tradeNo: null,
           totalFen: 350,
           deliveredFen: 0,
-          items: [sold(350, 'pending', null)],
+          items: [settledItem(COLA, 'pending', null)],
           message: 'timed out',
         },
       },
@@ -130,7 +134,7 @@ test('every sale that ends tells the fleet once: its end state, what was paid an
           tradeNo: null,
           totalFen: 200,
           deliveredFen: 0,
-          items: [sold(200, 'pending', null)],
+          items: [settledItem(WATER, 'pending', null)],
           message: 'no QR code',
         },
       },
