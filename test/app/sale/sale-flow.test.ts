@@ -598,6 +598,46 @@ describe('recovery after a restart', () => {
     );
   });
 
+  test('an interrupted vend the board reports delivered after the restart, numbered after its intent, is delivered, not refunded', async () => {
+    const rig = startSaleRig();
+    const no = 'KT_4_vending';
+    rig.store.orders.create({
+      outTradeNo: no,
+      totalFen: 200,
+      subject: 'Water',
+      items: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 200 }],
+    });
+    rig.store.orders.transition(no, ['created'], 'awaiting_payment');
+    rig.store.orders.transition(no, ['awaiting_payment'], 'paid');
+    rig.store.orders.transition(no, ['paid'], 'vending');
+    // The crashed agent committed the intent when the board's numbering stood at 17.
+    rig.store.orders.markVending(no, 1, 17);
+
+    const recovering = rig.sales.recover();
+    rig.board.emit({
+      type: 'unclaimed_report',
+      lane: 1,
+      code: 0x02,
+      boardSeq: 18,
+      outcome: { kind: 'delivered', dropConfirmed: true },
+    });
+    await recovering;
+    await settled(rig);
+
+    assert.equal(rig.order(no).state, 'completed');
+    assert.deepEqual(
+      rig.order(no).items.map((i) => i.vendState),
+      ['delivered'],
+    );
+    assert.deepEqual(rig.gateway.refunds(), []);
+    assert.deepEqual(rig.board.vends, [], 'the lane was not driven again');
+    assert.deepEqual(
+      rig.store.maintenanceLog.recent().filter((e) => e.action === 'check_interrupted_vend'),
+      [],
+      'nothing for a technician to check',
+    );
+  });
+
   test('unpaid and refund-pending orders are left to the background loop', async () => {
     const rig = startSaleRig();
     const order = await rig.sales.checkout([{ lane: 1, quantity: 1 }]);

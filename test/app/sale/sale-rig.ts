@@ -102,7 +102,11 @@ export class ScriptedBoard implements Dispenser {
   /** Changes the link state and tells listeners, as a driver does when the board comes and goes. */
   setLink(state: LinkState): void {
     this.linkState = state;
-    for (const l of [...this.listeners]) l({ type: 'link', state, detail: state });
+    this.emit({ type: 'link', state, detail: state });
+  }
+  /** Tells listeners what the board sent unasked (a report resent after the agent restarted, say). */
+  emit(event: DispenserEvent): void {
+    for (const l of [...this.listeners]) l(event);
   }
   listenerCount(): number {
     return this.listeners.size;
