@@ -80,14 +80,6 @@ interface RawItem {
   vend_detail: string | null;
 }
 
-export const OPEN_STATES: readonly OrderState[] = [
-  'created',
-  'awaiting_payment',
-  'paid',
-  'vending',
-  'refund_pending',
-];
-
 const FINAL_STATES: readonly OrderState[] = ['completed', 'refunded', 'expired', 'failed'];
 
 export class OrdersRepository {
