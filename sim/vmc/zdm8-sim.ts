@@ -306,6 +306,7 @@ export function startZdm8Sim(opts: Zdm8SimOptions): Zdm8Sim {
     },
     async close() {
       closed = true;
+      heldRun = null;
       for (const t of timers) clearTimeout(t);
       opts.stream.off('data', onData);
     },
