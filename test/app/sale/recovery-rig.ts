@@ -134,3 +134,33 @@ export async function toCheck(stack: Stack): Promise<Array<{ lane: number; detai
     rpc.close();
   }
 }
+
+/**
+ * The interrupted item was refunded without the board's result (none within the `windowMs` evidence window)
+ * and flagged once for a technician, on the maintenance screen too.
+ */
+export async function assertRefundedAndFlagged(
+  stack: Stack,
+  sale: { outTradeNo: string; totalFen: number },
+  lane: number,
+  windowMs: number,
+): Promise<void> {
+  assert.deepEqual(await money(stack, sale.outTradeNo), { paid: sale.totalFen, refunded: sale.totalFen });
+  const [row] = item(stack, sale.outTradeNo);
+  assert.equal(row?.vend_state, 'unknown');
+  assert.match(
+    row?.vend_detail ?? '',
+    new RegExp(`the board offered no result for it within ${windowMs} ms; not retried`),
+  );
+  const flagged = flags(stack);
+  assert.equal(flagged.length, 1);
+  assert.equal(flagged[0]?.lane, lane);
+  assert.match(flagged[0]?.detail ?? '', new RegExp(`order ${sale.outTradeNo} item 1`));
+  // The technician sees it on the maintenance screen's data.
+  const listed = await toCheck(stack);
+  assert.deepEqual(
+    listed.map((e) => e.lane),
+    [lane],
+  );
+  assert.match(listed[0]?.detail ?? '', new RegExp(sale.outTradeNo));
+}

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { waitFor } from '../../helpers/agent-harness.ts';
 import { startStack, type Stack } from '../../helpers/stack.ts';
 import {
+  assertRefundedAndFlagged,
   boardControl,
   boardLinkUp,
   flags,
@@ -18,7 +19,6 @@ import {
   query,
   settled,
   setEvidenceWindow,
-  toCheck,
 } from './recovery-rig.ts';
 
 /** Kills the agent once the board reports (on the wire tap) its motor turning on `lane`. */
@@ -94,22 +94,7 @@ test('an agent killed mid-vend resolves the item from the board after its restar
     const sale = await killMidVend(stack, 3);
     await settled(stack, sale.outTradeNo);
 
-    assert.deepEqual(await money(stack, sale.outTradeNo), { paid: sale.totalFen, refunded: sale.totalFen });
-    const [row] = item(stack, sale.outTradeNo);
-    assert.equal(row?.vend_state, 'unknown');
-    assert.match(row?.vend_detail ?? '', /the board offered no result for it within 1000 ms; not retried/);
-    const flagged = flags(stack);
-    assert.equal(flagged.length, 1);
-    assert.equal(flagged[0]?.lane, 3);
-    assert.match(flagged[0]?.detail ?? '', new RegExp(`order ${sale.outTradeNo} item 1`));
-
-    // The technician sees it on the maintenance screen's data.
-    const listed = await toCheck(stack);
-    assert.deepEqual(
-      listed.map((e) => e.lane),
-      [3],
-    );
-    assert.match(listed[0]?.detail ?? '', new RegExp(sale.outTradeNo));
+    await assertRefundedAndFlagged(stack, sale, 3, 1000);
 
     // The held motor finishes now: one run, and the item is not vended again nor its refund undone.
     await boardControl(stack, '/sim/release-motor');

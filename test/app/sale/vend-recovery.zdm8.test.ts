@@ -10,6 +10,7 @@ import { waitFor } from '../../helpers/agent-harness.ts';
 import { startStack, type Stack } from '../../helpers/stack.ts';
 import type { Zdm8Register } from '../../../sim/vmc/index.ts';
 import {
+  assertRefundedAndFlagged,
   boardControl,
   boardLinkUp,
   checkout,
@@ -21,7 +22,6 @@ import {
   query,
   settled,
   setEvidenceWindow,
-  toCheck,
 } from './recovery-rig.ts';
 
 async function register(stack: Stack): Promise<Zdm8Register> {
@@ -90,20 +90,7 @@ test('ZDM8: an agent killed mid-vend resolves the item from the result the board
     await settled(stack, sale.outTradeNo);
 
     assert.deepEqual(await runsOn(stack, 3), [['interrupted', false]], 'one run, cut short; never re-vended');
-    assert.deepEqual(await money(stack, sale.outTradeNo), { paid: sale.totalFen, refunded: sale.totalFen });
-    const [row] = item(stack, sale.outTradeNo);
-    assert.equal(row?.vend_state, 'unknown');
-    assert.match(row?.vend_detail ?? '', /the board offered no result for it within 1000 ms; not retried/);
-    const flagged = flags(stack);
-    assert.equal(flagged.length, 1);
-    assert.equal(flagged[0]?.lane, 3);
-    assert.match(flagged[0]?.detail ?? '', new RegExp(`order ${sale.outTradeNo} item 1`));
-    const listed = await toCheck(stack);
-    assert.deepEqual(
-      listed.map((e) => e.lane),
-      [3],
-    );
-    assert.match(listed[0]?.detail ?? '', new RegExp(sale.outTradeNo));
+    await assertRefundedAndFlagged(stack, sale, 3, 1000);
   });
 
   await t.test('after the restarts the kiosk sells from the board as before', async () => {
