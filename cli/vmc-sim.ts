@@ -1,16 +1,25 @@
 // vmc-sim: a simulated 0xFA 0xFB vending board on a serial device (a socat PTY in tests and demos),
-// with a loopback HTTP control port to read its motor runs and inject faults.
+// with a loopback HTTP control port to read its motor runs and inject faults. `--protocol zdm8` runs a ZDM8
+// Modbus RTU drive board instead (the kiosk is the master).
 import { parseArgs } from 'node:util';
 import { openSerialPort } from '../app/dispenser/serial-port.ts';
-import { parseFaultSpec, startVmcControlServer, startVmcSim } from '../sim/vmc/index.ts';
-import type { SimFault, SimLaneConfig } from '../sim/vmc/index.ts';
+import {
+  parseFaultSpec,
+  startVmcControlServer,
+  startVmcSim,
+  startZdm8ControlServer,
+  startZdm8Sim,
+} from '../sim/vmc/index.ts';
+import type { SimFault, SimLaneConfig, VmcControlServer } from '../sim/vmc/index.ts';
 
-const HELP = `vmc-sim — simulated VMC board (0xFA 0xFB protocol, board is the master)
+const HELP = `vmc-sim — simulated VMC board (0xFA 0xFB protocol, board is the master; or ZDM8 Modbus RTU)
 
 Usage: vmc-sim --device /dev/pts/N [options]
 
   --device PATH        serial device to speak on (required), e.g. one end of a socat PTY pair
-  --baud N             baud rate (default 57600)
+  --protocol NAME      fafb (default) or zdm8 (Modbus RTU slave, address 1; lanes 0-99; takes --baud,
+                       --lanes, --stock, --motor-ms, --record, --control-port, --verbose)
+  --baud N             baud rate (default 57600; zdm8: 9600)
   --lanes LIST         lanes, e.g. 1-12 or 1-10,21-30 (default 1-12)
   --stock N            initial stock per lane (default 5)
   --capacity N         capacity per lane (default 10)
@@ -37,6 +46,12 @@ Control API (127.0.0.1 only):
   POST /sim/faults       JSON fault or array of faults, e.g. {"kind":"jam","lane":3}; {"kind":"clear"}
   POST /sim/stats/reset  zero the statistics
   POST /sim/fully-loaded the technician presses "fully loaded"
+  zdm8: GET /sim/motor-runs, GET /sim/stats, GET /sim/register (0x0003 as it stands, not reset:
+        {state, fault, turningLane}), POST /sim/release-motor, POST /sim/reboot (the board
+        restarts: a turning motor stops, the register is idle), POST /sim/faults with
+        {"kind":"jam"|"no_drop"|"motor_missing"|"reboot_mid_vend","lane":N,"times":N},
+        {"kind":"hold_motor","lane":N} (the motor turns until /sim/release-motor), drop_echo, corrupt_crc,
+        silence {"ms":N}, drop_sensor_blocked {"blocked":B}, door_open {"open":B}
 
 Prints {"ready":true,"controlUrl":"http://127.0.0.1:PORT"} once the device is open.`;
 
@@ -50,14 +65,14 @@ function intArg(value: string | undefined, name: string, fallback: number, min: 
   return n;
 }
 
-function parseLanes(spec: string): number[] {
+function parseLanes(spec: string, first = 1, last = 0xffff): number[] {
   const lanes = new Set<number>();
   for (const part of spec.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (!m) throw new UsageError(`bad --lanes part ${JSON.stringify(part)}`);
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
-    if (from < 1 || to > 0xffff || to < from || to - from > 1000)
+    if (from < first || to > last || to < from || to - from > 1000)
       throw new UsageError(`bad --lanes range ${part}`);
     for (let l = from; l <= to; l++) lanes.add(l);
   }
@@ -68,6 +83,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       device: { type: 'string' },
+      protocol: { type: 'string' },
       baud: { type: 'string' },
       lanes: { type: 'string' },
       stock: { type: 'string' },
@@ -89,19 +105,23 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.device) throw new UsageError('--device is required (see --help)');
-  const baud = intArg(values.baud, 'baud', 57600, 1200, 4_000_000);
+  const protocol = values.protocol ?? 'fafb';
+  if (protocol !== 'fafb' && protocol !== 'zdm8') throw new UsageError('--protocol must be fafb or zdm8');
+  if (protocol === 'zdm8') {
+    const fafbOnly = ['capacity', 'no-drop-sensor', 'lift', 'poll-ms', 'fault'] as const;
+    const given = fafbOnly.filter((k) => values[k] !== undefined);
+    if (given.length) throw new UsageError(`--${given.join(', --')}: not for --protocol zdm8 (see --help)`);
+  }
+  const baud = intArg(values.baud, 'baud', protocol === 'zdm8' ? 9600 : 57600, 1200, 4_000_000);
   const stock = intArg(values.stock, 'stock', 5, 0, 255);
   const capacity = intArg(values.capacity, 'capacity', Math.max(10, stock), 0, 255);
   const pollIntervalMs = intArg(values['poll-ms'], 'poll-ms', 200, 5, 2000);
   const motorMs = intArg(values['motor-ms'], 'motor-ms', 300, 0, 600_000);
   const controlPort = intArg(values['control-port'], 'control-port', 0, 0, 65535);
   const dropSensor = !values['no-drop-sensor'];
-  const lanes: SimLaneConfig[] = parseLanes(values.lanes ?? '1-12').map((lane) => ({
-    lane,
-    stock,
-    capacity,
-    dropSensor,
-  }));
+  const laneNumbers =
+    protocol === 'zdm8' ? parseLanes(values.lanes ?? '1-12', 0, 99) : parseLanes(values.lanes ?? '1-12');
+  const lanes: SimLaneConfig[] = laneNumbers.map((lane) => ({ lane, stock, capacity, dropSensor }));
   let faults: SimFault[];
   try {
     faults = (values.fault ?? []).map(parseFaultSpec);
@@ -111,18 +131,24 @@ async function main(): Promise<void> {
   const log = values.verbose ? (line: string) => process.stderr.write(line + '\n') : undefined;
 
   const port = await openSerialPort(values.device, baud);
-  const sim = startVmcSim({
-    stream: port,
-    lanes,
-    pollIntervalMs,
-    motorMs,
-    lift: values.lift ?? false,
-    faults,
-    ...(values.record !== undefined && { recordFile: values.record }),
-    ...(log && { log }),
-  });
-
-  const control = await startVmcControlServer(sim, controlPort);
+  const record = { ...(values.record !== undefined && { recordFile: values.record }), ...(log && { log }) };
+  let sim: { close(): Promise<void> };
+  let control: VmcControlServer;
+  if (protocol === 'zdm8') {
+    const board = startZdm8Sim({ stream: port, lanes, motorMs, ...record });
+    [sim, control] = [board, await startZdm8ControlServer(board, controlPort)];
+  } else {
+    const board = startVmcSim({
+      stream: port,
+      lanes,
+      pollIntervalMs,
+      motorMs,
+      lift: values.lift ?? false,
+      faults,
+      ...record,
+    });
+    [sim, control] = [board, await startVmcControlServer(board, controlPort)];
+  }
   console.log(JSON.stringify({ ready: true, controlUrl: control.url }));
 
   let stopping = false;

@@ -46,11 +46,19 @@ export type LinkState = 'up' | 'down';
  * Where the board's own reporting stood when a vend intent was committed: recovery after an agent restart
  * accepts a late report as this vend's result only if it follows this mark (see app/sale/vend-recovery.ts).
  * `boardSeq` is the 0xFA 0xFB board's last PackNO seen; its reports carry no transaction id, so the board's
- * numbering is the only thing that ties a report to the vend that was in flight.
+ * numbering is the only thing that ties a report to the vend that was in flight. A board that latches the
+ * result of its last vend command until it is read (ZDM8) gives {@link LATCH_CLEAR_MARK} instead.
  */
 export interface VendMark {
   readonly boardSeq: number;
 }
+
+/**
+ * The mark of a latching board (ZDM8): the board held no unread result and no other vend was queued when the
+ * intent was committed, so the next result the board latches is this vend's (or a later one's). Only its
+ * presence counts; the number means nothing.
+ */
+export const LATCH_CLEAR_MARK: VendMark = { boardSeq: 0 };
 
 /** A final (or progress) report from the board that no vend of this process was waiting for. */
 export interface UnclaimedReport {
@@ -64,9 +72,23 @@ export interface UnclaimedReport {
   readonly outcome: VendOutcome | 'in_progress';
 }
 
+/**
+ * The final result a latching board (ZDM8) still held for the last vend command it took, found by this process
+ * before it sent a vend command of its own: so it is the result of the previous process's last command. It
+ * names no lane. A motor still turning is waited for by the driver; only a final result is reported.
+ */
+export interface LatchedResult {
+  readonly type: 'latched_result';
+  /** The board's raw result (ZDM8: register 0x0003, state << 8 | fault). */
+  readonly code: number;
+  /** Read with the driver's fault table and drop-sensor setting, exactly as a live vend would. */
+  readonly outcome: VendOutcome;
+}
+
 export type DispenserEvent =
   | { readonly type: 'link'; readonly state: LinkState; readonly detail: string }
   | UnclaimedReport
+  | LatchedResult
   | { readonly type: 'fully_loaded' }
   | { readonly type: 'fault'; readonly detail: string; readonly lane?: Lane };
 
@@ -88,8 +110,10 @@ export interface Dispenser {
    */
   setStock?(lane: Lane, stock: number): Promise<boolean>;
   /**
-   * Boards whose late reports can be tied to a vend (0xFA 0xFB) give the mark to store with each vend
-   * intent; null while the board has not numbered a packet yet. Absent: recovery finds no evidence.
+   * Boards whose late reports can be tied to a vend give the mark to store with each vend intent: 0xFA 0xFB
+   * its last PackNO (null while the board has not numbered a packet yet), ZDM8 {@link LATCH_CLEAR_MARK} (null
+   * while the board may hold an unread result or another vend is queued). Absent or null: recovery finds no
+   * evidence for that vend.
    */
   vendMark?(): VendMark | null;
   close(): Promise<void>;

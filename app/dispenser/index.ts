@@ -6,12 +6,14 @@ export type {
   Lane,
   LaneState,
   LaneStatus,
+  LatchedResult,
   LinkState,
   MachineStatus,
   UnclaimedReport,
   VendMark,
   VendOutcome,
 } from './dispenser.ts';
+export { LATCH_CLEAR_MARK } from './dispenser.ts';
 export { createFafbDispenser, DEFAULT_FAFB_TIMING, FafbDispenserError } from './fafb-dispenser.ts';
 export type {
   FafbDispenser,

@@ -1,6 +1,8 @@
 // ZDM8-family spiral/belt drive board over Modbus RTU (research/vending.md §2.3). Here the kiosk is the
 // master: vend = write 0x2001 (func 0x10); the echo only means "accepted", the outcome is polled from
-// register 0x0003 ([running state, fault code]); 0x0008 is the drop detector's health.
+// register 0x0003 ([running state, fault code]); 0x0008 is the drop detector's health. A final state stays in
+// 0x0003 until it is read: after an agent restart, the result found there before this process sends a vend
+// is the previous process's last vend's (`latched_result`, for recovery; see zdm8-latch.ts).
 //
 // The vendor manual's state and fault values are not public; the ones below are what our simulator
 // (sim/vmc/zdm8-sim.ts) implements. Check them against the manual of the board you wire.
@@ -14,11 +16,15 @@ import type {
   LaneStatus,
   LinkState,
   MachineStatus,
+  VendMark,
   VendOutcome,
 } from './dispenser.ts';
 import { ModbusReplyReader, readRegisters, writeRegisters } from './modbus-rtu.ts';
 import { PortKeeper } from './port-keeper.ts';
 import type { ModbusReply } from './modbus-rtu.ts';
+import { Zdm8Latch, ZDM8_STATE } from './zdm8-latch.ts';
+
+export { ZDM8_STATE } from './zdm8-latch.ts';
 
 export const ZDM8_REG = {
   STATUS: 0x0003,
@@ -27,9 +33,6 @@ export const ZDM8_REG = {
   DROP_SENSOR: 0x0008,
   VEND: 0x2001,
 } as const;
-
-/** High byte of register 0x0003. */
-export const ZDM8_STATE = { IDLE: 0, RUNNING: 1, SUCCESS: 2, FAILED: 3 } as const;
 
 /** Low byte of register 0x0003 after a failure. */
 const FAULTS: ReadonlyMap<number, { kind: 'not_delivered' | 'unverified'; text: string }> = new Map([
@@ -104,6 +107,9 @@ class Zdm8Driver implements Dispenser {
   private vendChain: Promise<unknown> = Promise.resolve();
   private vending = false;
   private dropSensorHealthy: boolean | null = null;
+  private readonly latch = new Zdm8Latch();
+  /** A motor no vend of this process started was seen turning (logged once). */
+  private leftoverTurning = false;
 
   constructor(private readonly opts: Zdm8DispenserOptions) {
     this.capabilities = { dropSensor: opts.dropSensor, lift: opts.lift ?? false };
@@ -155,6 +161,13 @@ class Zdm8Driver implements Dispenser {
       return;
     }
     if (this.vending || this.pending) return;
+    // A result may wait in 0x0003 (left by the previous process, or by a vend that lost the board): read it
+    // first, so that it is reported, and cleared before the next vend intent is marked.
+    if (this.latch.owed) {
+      const status = await this.readStatus();
+      if (status) this.onLeftoverStatus(status);
+      return;
+    }
     const reply = await this.read(ZDM8_REG.DROP_SENSOR, 1);
     if (reply) this.dropSensorHealthy = reply.readUInt16BE(0) === 1;
   }
@@ -201,6 +214,39 @@ class Zdm8Driver implements Dispenser {
     return reply.data;
   }
 
+  /** Reads 0x0003; the read itself resets a final state to idle on the board, and the latch notes it. */
+  private async readStatus(): Promise<Buffer | null> {
+    const status = await this.read(ZDM8_REG.STATUS, 1);
+    if (status) this.latch.read(status[0] ?? ZDM8_STATE.IDLE);
+    return status;
+  }
+
+  /**
+   * A 0x0003 state that no vend of this process is waiting for. Before this process sent any vend command, a
+   * final state is the result of the previous process's last command: recovery's evidence. Later it can only
+   * be the late result of a vend that lost the board (already settled without it): logged.
+   */
+  private onLeftoverStatus(status: Buffer): void {
+    const [state = ZDM8_STATE.IDLE, fault = 0] = status;
+    const code = (state << 8) | fault;
+    const shown = `0x${code.toString(16).padStart(4, '0')}`;
+    const wasTurning = this.leftoverTurning;
+    this.leftoverTurning = state === ZDM8_STATE.RUNNING;
+    if (this.leftoverTurning) {
+      if (!wasTurning)
+        this.log(`0x0003 = ${shown}: a motor started earlier still turns; waiting for its result`);
+      return;
+    }
+    const outcome = this.finalOutcome(status);
+    if (!outcome) return;
+    if (!this.latch.beforeFirstCommand) {
+      this.log(`0x0003 = ${shown}: late result of an earlier vend (${outcome.kind}), read and cleared`);
+      return;
+    }
+    this.log(`0x0003 = ${shown}: result latched before this process sent a vend (${outcome.kind})`);
+    this.listeners.emit({ type: 'latched_result', code, outcome });
+  }
+
   // ---------------------------------------------------------------- Dispenser API
 
   vend(lane: Lane, txn: string): Promise<VendOutcome> {
@@ -208,9 +254,14 @@ class Zdm8Driver implements Dispenser {
     if (!Number.isInteger(lane) || lane < 0 || lane > 99) {
       return Promise.reject(new Zdm8DispenserError(`ZDM8 lanes are 0..99 (tens = row), got ${String(lane)}`));
     }
-    const run = this.vendChain.then(() => this.runVend(lane, txn));
+    this.latch.queue();
+    const run = this.vendChain.then(() => this.runVend(lane, txn)).finally(() => this.latch.dequeue());
     this.vendChain = run.catch(() => undefined);
     return run;
+  }
+
+  vendMark(): VendMark | null {
+    return this.latch.mark();
   }
 
   private async runVend(lane: Lane, txn: string): Promise<VendOutcome> {
@@ -235,12 +286,20 @@ class Zdm8Driver implements Dispenser {
 
   private async vendOnce(lane: Lane): Promise<VendOutcome> {
     if (this.link !== 'up') return { kind: 'not_delivered', reason: 'board not answering; vend not sent' };
-    // Clear a stale final state first, so "success" below can only be this vend's.
-    const before = await this.read(ZDM8_REG.STATUS, 1);
+    // Clear a stale final state first, so "success" below can only be this vend's. A motor still turning (a
+    // vend of the previous process) is waited for: the board runs one vend at a time.
+    const busyUntil = Date.now() + this.timing.vendResultTimeoutMs;
+    let before = await this.readStatus();
+    while (before?.[0] === ZDM8_STATE.RUNNING && Date.now() < busyUntil) {
+      this.onLeftoverStatus(before);
+      await sleep(this.timing.statusPollMs);
+      before = await this.readStatus();
+    }
     if (!before)
       return { kind: 'not_delivered', reason: 'board did not answer the status read; vend not sent' };
     if (before[0] === ZDM8_STATE.RUNNING)
       return { kind: 'not_delivered', reason: 'board busy with another vend' };
+    this.onLeftoverStatus(before);
     const command = writeRegisters(this.unit, ZDM8_REG.VEND, [
       lane,
       this.opts.laneType ?? 0,
@@ -249,8 +308,10 @@ class Zdm8Driver implements Dispenser {
     ]);
     let accepted = false;
     for (let attempt = 1; attempt <= 3 && !accepted; attempt++) {
+      this.latch.writing();
       const echo = await this.transact(command, 0x10);
       if (echo && echo.exception !== null) {
+        this.latch.refused();
         return {
           kind: 'not_delivered',
           reason: `board refused the vend (Modbus exception ${echo.exception})`,
@@ -261,7 +322,7 @@ class Zdm8Driver implements Dispenser {
         break;
       }
       // No echo: did the board take it? Its state tells, because a final state stays until it is read.
-      const status = await this.read(ZDM8_REG.STATUS, 1);
+      const status = await this.readStatus();
       if (!status) {
         return { kind: 'unverified', reason: 'vend sent but the board stopped answering' };
       }
@@ -279,7 +340,7 @@ class Zdm8Driver implements Dispenser {
     let silentSince: number | null = null;
     while (Date.now() < deadline) {
       await sleep(this.timing.statusPollMs);
-      const status = await this.read(ZDM8_REG.STATUS, 1);
+      const status = await this.readStatus();
       if (!status) {
         silentSince ??= Date.now();
         if (Date.now() - silentSince > this.timing.linkDownAfterMs) {

@@ -241,6 +241,20 @@ export class OrdersRepository {
     return row ? { startedAt: row.vend_started_at, boardSeq: row.vend_board_seq } : null;
   }
 
+  /**
+   * How many other items' vends were still in flight, or ended after `since` (ms): vends the board may have
+   * taken after an intent committed at `since` (recovery's test for a result that names no lane).
+   */
+  otherVendsSince(outTradeNo: string, position: number, since: number): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM order_items
+         WHERE NOT (out_trade_no = ? AND position = ?) AND (vend_state = 'vending' OR vend_finished_at > ?)`,
+      )
+      .get(outTradeNo, position, since) as { n: number };
+    return row.n;
+  }
+
   /** Records what the board reported for an item whose vend intent was committed. */
   finishVend(
     outTradeNo: string,

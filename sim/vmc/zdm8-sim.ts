@@ -1,6 +1,8 @@
 // A simulated ZDM8-family drive board: a Modbus RTU slave (address 1) on any Duplex stream.
 // Vend = write 0x2001 (2 registers: lane, lane type, drop detect, lift); result in register 0x0003 as
 // [running state, fault code]; a final state returns to idle once it has been read (the fault code stays).
+// That result register is the board's own memory: it outlives the host (an agent killed and restarted finds it
+// as it was left, a motor still turning included) and is lost only when the board itself restarts.
 import { appendFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { MotorResult, MotorRun } from './vmc-sim.ts';
@@ -17,7 +19,9 @@ export type Zdm8Fault =
   | { readonly kind: 'corrupt_crc'; readonly times?: number }
   | { readonly kind: 'silence'; readonly ms: number }
   | { readonly kind: 'drop_sensor_blocked'; readonly blocked: boolean }
-  | { readonly kind: 'door_open'; readonly open: boolean };
+  | { readonly kind: 'door_open'; readonly open: boolean }
+  /** The next vend (on `lane`, or any) turns its motor until releaseMotor(); combines with a lane fault. */
+  | { readonly kind: 'hold_motor'; readonly lane?: number };
 
 export interface Zdm8SimOptions {
   readonly stream: Duplex;
@@ -30,8 +34,24 @@ export interface Zdm8SimOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Register 0x0003 as it stands, without reading it (a read would reset a final state). */
+export interface Zdm8Register {
+  readonly state: 'idle' | 'running' | 'success' | 'failed';
+  readonly fault: number;
+  /** The lane of the motor turning now, or null. */
+  readonly turningLane: number | null;
+}
+
 export interface Zdm8Sim {
   motorRuns(): MotorRun[];
+  register(): Zdm8Register;
+  /** Lets a motor held by the `hold_motor` fault finish its run; false when none is held. */
+  releaseMotor(): boolean;
+  /**
+   * The board restarts (power blip): a motor turning stops (its run recorded `interrupted`), the result
+   * register is idle again, and the board is silent for `downMs`.
+   */
+  reboot(downMs?: number): void;
   stock(lane: number): number | undefined;
   setFault(fault: Zdm8Fault | readonly Zdm8Fault[]): void;
   stats(): { requests: number; badCrc: number; vendWrites: number };
@@ -69,6 +89,9 @@ export function startZdm8Sim(opts: Zdm8SimOptions): Zdm8Sim {
   let dropEcho = 0;
   let corrupt = 0;
   let sensorBlocked = false;
+  let holdNext: { lane: number | undefined } | null = null;
+  let heldRun: (() => void) | null = null;
+  let turningLane: number | null = null;
   let doorOpen = false;
   let closed = false;
 
@@ -140,9 +163,13 @@ export function startZdm8Sim(opts: Zdm8SimOptions): Zdm8Sim {
       return;
     }
     [state, fault] = [RUNNING, 0];
+    turningLane = lane;
     const gen = generation;
-    later(motorMs, () => {
+    const held = holdNext !== null && (holdNext.lane ?? lane) === lane;
+    if (held) holdNext = null;
+    const finish = (): void => {
       if (gen !== generation) return;
+      turningLane = null;
       const stock = stockOf.get(lane) ?? 0;
       let result: MotorResult = 'dispensed';
       if (f === 'jam') {
@@ -159,7 +186,9 @@ export function startZdm8Sim(opts: Zdm8SimOptions): Zdm8Sim {
       }
       record({ lane, at, result, dropSeen: result === 'dispensed' && dropDetect, hostPackNo: 0 });
       log(`zdm8-sim: lane ${lane} ${result}`);
-    });
+    };
+    if (held) heldRun = finish;
+    else later(motorMs, finish);
   };
 
   const handle = (frame: number[]): void => {
@@ -220,6 +249,32 @@ export function startZdm8Sim(opts: Zdm8SimOptions): Zdm8Sim {
 
   const api: Zdm8Sim = {
     motorRuns: () => runs.map((r) => ({ ...r })),
+    register: () => ({
+      state: (['idle', 'running', 'success', 'failed'] as const)[state] ?? 'idle',
+      fault,
+      turningLane,
+    }),
+    reboot(downMs = 0) {
+      generation++;
+      heldRun = null;
+      if (state === RUNNING && turningLane !== null)
+        record({
+          lane: turningLane,
+          at: new Date().toISOString(),
+          result: 'interrupted',
+          dropSeen: false,
+          hostPackNo: 0,
+        });
+      [state, fault, turningLane] = [IDLE, 0, null];
+      silentUntil = Date.now() + downMs;
+      log('zdm8-sim: board restarted');
+    },
+    releaseMotor() {
+      const run = heldRun;
+      heldRun = null;
+      run?.();
+      return run !== null;
+    },
     stock: (lane) => stockOf.get(lane),
     stats: () => ({ ...counters }),
     setFault(f) {
@@ -241,6 +296,9 @@ export function startZdm8Sim(opts: Zdm8SimOptions): Zdm8Sim {
           case 'door_open':
             doorOpen = x.open;
             break;
+          case 'hold_motor':
+            holdNext = { lane: x.lane };
+            break;
           default:
             laneFaults.push({ kind: x.kind, lane: x.lane, left: x.times ?? 1 });
         }
@@ -248,6 +306,7 @@ export function startZdm8Sim(opts: Zdm8SimOptions): Zdm8Sim {
     },
     async close() {
       closed = true;
+      heldRun = null;
       for (const t of timers) clearTimeout(t);
       opts.stream.off('data', onData);
     },

@@ -49,6 +49,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** The board simulated by vmc-sim, and the agent's driver for it (default fafb). */
+  readonly board?: 'fafb' | 'zdm8';
   readonly boardArgs?: readonly string[];
   /** Changes the agent's configuration before it is written (e.g. host.browser for the unattended screen). */
   readonly agentConfig?: (config: Record<string, unknown>) => Record<string, unknown>;
@@ -125,6 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     early ?? startSim(),
     startProgram('notify-relay', relayArgs('0')),
     startProgram('vmc-sim', [
+      ...(options.board === 'zdm8' ? ['--protocol', 'zdm8'] : []),
       '--device',
       pty.a,
       '--lanes',
@@ -149,7 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       notifyUrl: `${relayUrl}/alipay/notify`,
     },
     relay: { url: (await options.agentRelayUrl?.(relayUrl)) ?? relayUrl, tokenFile },
-    dispenser: { driver: 'fafb', path: pty.b },
+    dispenser: { driver: options.board ?? 'fafb', path: pty.b },
     sale: { paymentTimeoutSeconds: 120 },
     maintenance: { pinHashFile: path.join(dir, 'maintenance-pin-hash') },
     planogram: options.planogram ?? STACK_PLANOGRAM,

@@ -1,22 +1,36 @@
 // Which late board report may decide an interrupted vend (vend-recovery.ts): same lane, numbered just after the
-// PackNO recorded with the intent; and the evidence watch hands over a report that came before it was asked.
+// PackNO recorded with the intent; a latched result (it names no lane) only for a marked intent with no other
+// vend after it; and the evidence watch hands over evidence that came before it was asked.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Dispenser, DispenserEvent, UnclaimedReport } from '../../../app/dispenser/dispenser.ts';
+import {
+  LATCH_CLEAR_MARK,
+  type Dispenser,
+  type DispenserEvent,
+  type LatchedResult,
+  type UnclaimedReport,
+} from '../../../app/dispenser/dispenser.ts';
 import {
   EvidenceWatch,
+  latchedMatches,
   MAX_REPORT_DISTANCE,
   reportMatches,
   type InterruptedItem,
 } from '../../../app/sale/vend-recovery.ts';
 
-const item = (boardSeq: number | null, lane = 3): InterruptedItem => ({
+const item = (boardSeq: number | null, lane = 3, alone = true): InterruptedItem => ({
   outTradeNo: 'KT_1',
   position: 1,
   lane,
   boardSeq,
   startedAt: 0,
+  alone,
 });
+const latched: LatchedResult = {
+  type: 'latched_result',
+  code: 0x0200,
+  outcome: { kind: 'delivered', dropConfirmed: true },
+};
 const report = (boardSeq: number, lane = 3, code = 0x02): UnclaimedReport => ({
   type: 'unclaimed_report',
   lane,
@@ -52,6 +66,20 @@ describe('reportMatches', () => {
   });
 });
 
+describe('latchedMatches', () => {
+  test('a marked intent with no other vend after it takes the latched result', () => {
+    assert.equal(latchedMatches(item(LATCH_CLEAR_MARK.boardSeq)), true);
+  });
+
+  test('no mark (the board may have held an unread result, or a vend was queued): not evidence', () => {
+    assert.equal(latchedMatches(item(null)), false);
+  });
+
+  test("another vend in flight or ended after the intent: the result may be that vend's", () => {
+    assert.equal(latchedMatches(item(LATCH_CLEAR_MARK.boardSeq, 3, false)), false);
+  });
+});
+
 function fakeBoard(): { dispenser: Dispenser; emit: (e: DispenserEvent) => void } {
   const listeners = new Set<(e: DispenserEvent) => void>();
   const dispenser = {
@@ -80,6 +108,15 @@ describe('EvidenceWatch', () => {
     board.emit(report(12, 4));
     board.emit(report(13));
     assert.deepEqual(await waiting, report(13));
+    watch.close();
+  });
+
+  test('a latched result read before the item was asked for decides it; not an unmarked one', async () => {
+    const board = fakeBoard();
+    const watch = new EvidenceWatch(board.dispenser);
+    board.emit(latched);
+    assert.deepEqual(await watch.waitFor(item(LATCH_CLEAR_MARK.boardSeq), 60_000), latched);
+    assert.equal(await watch.waitFor(item(LATCH_CLEAR_MARK.boardSeq, 3, false), 1), null);
     watch.close();
   });
 

@@ -1,6 +1,8 @@
 // The orders table as the fleet and an operator see it (app/store/orders-repository.ts), on a real SQLite file:
 // the `sale.settled` event every ended sale leaves for the relay (its delivered amount is the operator's
-// revenue and what reconciliation holds against Alipay's ledger), the audit trail, the kept notifications.
+// revenue and what reconciliation holds against Alipay's ledger), the audit trail, the kept notifications; and
+// what recovery asks about other vends around an interrupted one (otherVendsSince): another item still
+// vending, or one whose vend ended strictly after the intent, could have been the board's last command.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -179,4 +181,28 @@ test('a payment notification is kept once: its redelivery is recognised and the 
   assert.deepEqual(store.db.prepare('SELECT notify_id, body FROM payment_notifications').all(), [
     { notify_id: 'n-1', body: 'first' },
   ]);
+});
+
+test('otherVendsSince counts the other items vending, or finished after the time given', () => {
+  let clock = 1000;
+  const store = openStore(path.join(tempDir(), 'k.sqlite'), () => clock);
+  const water = { lane: 1, productId: 'W', name: 'Water', priceFen: 200 };
+  store.orders.create({ outTradeNo: 'A', totalFen: 400, subject: 'Water x2', items: [water, water] });
+  store.orders.create({ outTradeNo: 'B', totalFen: 200, subject: 'Water', items: [water] });
+
+  store.orders.markVending('A', 1);
+  clock = 2000;
+  store.orders.finishVend('A', 1, 'delivered', 'drop confirmed');
+  store.orders.markVending('A', 2); // the intent at 2000, as item 1 finished
+  assert.equal(store.orders.otherVendsSince('A', 2, 2000), 0, 'finished at the intent: before it');
+
+  store.orders.markVending('B', 1);
+  assert.equal(store.orders.otherVendsSince('A', 2, 2000), 1, 'another item still vending');
+  assert.equal(store.orders.otherVendsSince('B', 1, 2000), 1, 'and the other way round');
+
+  clock = 2001;
+  store.orders.finishVend('B', 1, 'unknown', 'link to the board lost while vending');
+  assert.equal(store.orders.otherVendsSince('A', 2, 2000), 1, 'ended after the intent');
+  assert.equal(store.orders.otherVendsSince('A', 2, 2001), 0);
+  store.close();
 });

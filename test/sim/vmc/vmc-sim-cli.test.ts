@@ -66,6 +66,23 @@ describe('vmc-sim CLI', { timeout: 30_000 }, () => {
     assert.match(err, /--device is required/);
   });
 
+  it('--protocol: an unknown one, or a 0xFA 0xFB option with zdm8, exits 2 with a clear message', async () => {
+    for (const [args, message] of [
+      [['--device', '/dev/null', '--protocol', 'rs232'], /--protocol must be fafb or zdm8/],
+      [
+        ['--device', '/dev/null', '--protocol', 'zdm8', '--fault', 'jam:1'],
+        /--fault: not for --protocol zdm8/,
+      ],
+      [['--device', '/dev/null', '--protocol', 'zdm8', '--lanes', '0-100'], /bad --lanes range 0-100/],
+    ] as const) {
+      const bad = run([...args]);
+      let err = '';
+      bad.child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+      assert.equal(await bad.exit, 2, err);
+      assert.match(err, message);
+    }
+  });
+
   it('serves a vend over the PTY, records it, takes faults over HTTP, and stops on SIGTERM', async () => {
     const pty = await startPtyPair(path.join(dir, 'a'), path.join(dir, 'b'));
     const record = path.join(dir, 'runs.jsonl');
@@ -115,7 +132,7 @@ describe('vmc-sim CLI', { timeout: 30_000 }, () => {
         after.map((r) => r.lane),
         [3],
       );
-      assert.equal((await fetch(`${controlUrl}/sim/motor-runs?from=x`)).status, 404);
+      assert.equal((await fetch(`${controlUrl}/sim/motor-runs?from=x`)).status, 400);
 
       const bad = await fetch(`${controlUrl}/sim/faults`, {
         method: 'POST',
