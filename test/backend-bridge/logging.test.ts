@@ -29,7 +29,7 @@ test('the lines of one event-loop turn are written together after it, in order, 
   const log = createRelayLogger(sink);
   log.info('first');
   sink('{"msg":"second"}');
-  assert.deepEqual(writes, [], 'nothing written inside the turn');
+  assert.equal(writes.length, 0, 'nothing written inside the turn');
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(writes.length, 1);
   assert.deepEqual(
