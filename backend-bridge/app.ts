@@ -32,6 +32,9 @@ export async function buildRelayApp(
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would be most of the log; the handlers log what matters (outcomes, refusals).
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (a redacting pino child costs more than its notify's RSA check): the
+    // relay logs through ctx.log, and no line carries a request id.
+    childLoggerFactory: (logger) => logger,
     clientErrorHandler: answerClientError,
     requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5_000,

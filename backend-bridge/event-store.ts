@@ -1,12 +1,13 @@
 // The SQLite implementation of RelayStore (the default backend): the durable notify log, per-kiosk event
 // sequences and acks, telemetry, enrollment. better-sqlite3 is synchronous; the interface is asynchronous so
 // the PostgreSQL backend fits behind it. Writes are group-committed (group-commit.ts): the notifies, acks,
-// presence and telemetry that arrive in one turn of the event loop share one durable transaction, each in its
-// own savepoint, and each notify is answered only after that commit.
+// presence and telemetry that arrive in one turn of the event loop share one durable transaction (a write
+// that fails is refused alone: see #commitBatch), and each notify is answered only after that commit.
 import type Database from 'better-sqlite3';
 import { BUSY_TIMEOUT_MS, openRelayDb } from './db.ts';
 import type { RelayDb } from './db.ts';
 import { GroupCommit } from './group-commit.ts';
+import { RecentEvents } from './recent-events.ts';
 import type { Outcome } from './group-commit.ts';
 import { sqlitePlainSql } from './plain-sql.ts';
 import { fleetQueries } from './operator/fleet-queries.ts';
@@ -30,6 +31,15 @@ import { notifyColumns } from './store.ts';
 export type { RelayEvent, NotifyRecord, StoreOutcome, TelemetryEvent } from './store.ts';
 
 const PROBE_BUSY_TIMEOUT_MS = 250;
+/** Kiosks whose newest event is kept in memory for the push (recent-events.ts): about 1 KiB each. */
+const RECENT_KIOSKS = 1024;
+
+/** A write of a batch run without savepoints threw: the whole transaction is rolled back. */
+class BatchMemberFailed extends Error {
+  constructor(cause: unknown) {
+    super('a write of the batch failed', { cause });
+  }
+}
 
 interface EventRow {
   seq: number;
@@ -47,8 +57,13 @@ export class SqliteStore implements RelayStore {
   readonly #path: string;
   readonly #storeOne: (rec: NotifyRecord) => StoreOutcome;
   readonly #commits: GroupCommit;
-  /** Seqs assigned in the batch being written, for the high-water mark once it is committed. */
-  #assigned = 0;
+  /** The batch in one transaction, no savepoints; throws BatchMemberFailed (rolled back) if a write threw. */
+  readonly #together: (ops: ReadonlyArray<() => unknown>) => Outcome[];
+  /** The batch in one transaction, each write in its own savepoint: a failing write fails alone. */
+  readonly #isolated: (ops: ReadonlyArray<() => unknown>) => Outcome[];
+  /** Events assigned in the batch being written: the high-water mark and RecentEvents once it commits. */
+  #assigned: Array<{ kioskId: string; event: RelayEvent }> = [];
+  readonly #recent = new RecentEvents(RECENT_KIOSKS);
   readonly #statements = new Map<string, Database.Statement>();
   #epoch: string | undefined;
   /** Events ever assigned (the high-water mark kept beside the file; see sqlite-epoch.ts). */
@@ -72,52 +87,57 @@ export class SqliteStore implements RelayStore {
     const sql = sqlitePlainSql(db);
     this.reconciliation = reconciliationStorage(sql);
     this.fleet = fleetQueries(sql);
-    const findDup = db.prepare<[string], { id: number; raw_body: string }>(
-      'SELECT id, raw_body FROM notifies WHERE dedup_key = ?',
-    );
-    const countDup = db.prepare<[number]>('UPDATE notifies SET duplicates = duplicates + 1 WHERE id = ?');
+    // A fresh notify costs three statements: its row (RETURNING its id; a resend's key conflicts and returns
+    // nothing), its kiosk's next seq, its event. A resend costs one more: counted, its first body returned.
     const insertNotify = db.prepare<
-      [string, string | null, string | null, string, string | null, string, string, string]
+      [string, string | null, string | null, string, string | null, string, string, string],
+      { id: number }
     >(
       `INSERT INTO notifies (dedup_key, notify_id, out_trade_no, notify_kind, kiosk_id, raw_body, params_json, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+    );
+    const countDup = db.prepare<[string], { raw_body: string }>(
+      'UPDATE notifies SET duplicates = duplicates + 1 WHERE dedup_key = ? RETURNING raw_body',
     );
     const nextSeq = db.prepare<[string], { last_seq: number }>(
       `INSERT INTO kiosk_cursors (kiosk_id, last_seq, acked_seq) VALUES (?, 1, 0)
        ON CONFLICT (kiosk_id) DO UPDATE SET last_seq = last_seq + 1
        RETURNING last_seq`,
     );
-    const insertEvent = db.prepare<[string, number, string, number | bigint, string]>(
+    const insertEvent = db.prepare<[string, number, string, number, string]>(
       'INSERT INTO events (kiosk_id, seq, kind, notify_ref, received_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.#storeOne = (rec: NotifyRecord): StoreOutcome => {
-      const dup = findDup.get(rec.dedupKey);
-      if (dup !== undefined) {
-        countDup.run(dup.id);
-        return { outcome: 'duplicate', sameBody: dup.raw_body === rec.rawBody };
+      const inserted = insertNotify.get(...notifyColumns(rec));
+      if (inserted === undefined) {
+        const first = countDup.get(rec.dedupKey);
+        if (first === undefined) throw new Error('dedup key conflicted but no row holds it');
+        return { outcome: 'duplicate', sameBody: first.raw_body === rec.rawBody };
       }
-      const inserted = insertNotify.run(...notifyColumns(rec));
       if (rec.kioskId === undefined) return { outcome: 'unroutable' };
       const cursor = nextSeq.get(rec.kioskId);
       if (cursor === undefined) throw new Error('sequence allocation returned no row');
-      insertEvent.run(
-        rec.kioskId,
-        cursor.last_seq,
-        'alipay_notify',
-        inserted.lastInsertRowid,
-        rec.receivedAt,
-      );
-      this.#assigned++;
+      insertEvent.run(rec.kioskId, cursor.last_seq, 'alipay_notify', inserted.id, rec.receivedAt);
+      const event: RelayEvent = {
+        seq: cursor.last_seq,
+        kind: 'alipay_notify',
+        body: rec.rawBody,
+        receivedAt: rec.receivedAt,
+      };
+      this.#assigned.push({ kioskId: rec.kioskId, event });
       return { outcome: 'stored', kioskId: rec.kioskId, seq: cursor.last_seq };
     };
-    this.#commits = new GroupCommit((ops) => this.#commitBatch(ops));
-  }
-
-  /** One durable transaction (synchronous=FULL) for the whole batch; each write in its own savepoint. */
-  #commitBatch(ops: ReadonlyArray<() => unknown>): Outcome[] {
-    const savepoint = this.#db.transaction((op: () => unknown) => op());
-    this.#assigned = 0;
-    const outcomes = this.#db.transaction(() =>
+    const savepoint = db.transaction((op: () => unknown) => op());
+    this.#together = db.transaction((ops: ReadonlyArray<() => unknown>) =>
+      ops.map((op): Outcome => {
+        try {
+          return { ok: true, value: op() };
+        } catch (err) {
+          throw new BatchMemberFailed(err);
+        }
+      }),
+    );
+    this.#isolated = db.transaction((ops: ReadonlyArray<() => unknown>) =>
       ops.map((op): Outcome => {
         try {
           return { ok: true, value: savepoint(op) };
@@ -125,9 +145,28 @@ export class SqliteStore implements RelayStore {
           return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
         }
       }),
-    )();
-    if (this.#assigned > 0 && this.#epoch !== undefined) {
-      this.#position += this.#assigned;
+    );
+    this.#commits = new GroupCommit((ops) => this.#commitBatch(ops));
+  }
+
+  /**
+   * One durable transaction (synchronous=FULL) for the whole batch. The writes run one after another with
+   * no savepoint between them (two statements per write saved); if one throws, the batch is rolled back
+   * whole and run again with each write in its own savepoint, so only the failing one fails.
+   */
+  #commitBatch(ops: ReadonlyArray<() => unknown>): Outcome[] {
+    let outcomes: Outcome[];
+    try {
+      this.#assigned = [];
+      outcomes = this.#together(ops);
+    } catch (err) {
+      if (!(err instanceof BatchMemberFailed)) throw err;
+      this.#assigned = [];
+      outcomes = this.#isolated(ops);
+    }
+    for (const { kioskId, event } of this.#assigned) this.#recent.committed(kioskId, event);
+    if (this.#assigned.length > 0 && this.#epoch !== undefined) {
+      this.#position += this.#assigned.length;
       this.#mark?.write({ epoch: this.#epoch, position: this.#position });
     }
     return outcomes;
@@ -166,6 +205,8 @@ export class SqliteStore implements RelayStore {
   }
 
   eventsAfter(kioskId: string, afterSeq: number, limit: number): Promise<RelayEvent[]> {
+    const recent = limit > 0 ? this.#recent.after(kioskId, afterSeq) : undefined;
+    if (recent !== undefined) return Promise.resolve(recent);
     const rows = this.#stmt<[string, number, number], EventRow>(
       `SELECT e.seq, e.kind, n.raw_body, e.received_at
          FROM events e JOIN notifies n ON n.id = e.notify_ref

@@ -18,6 +18,7 @@ export { parseRelayCli, USAGE } from './config.ts';
 export { runKioskCommand } from './enrollment-cli.ts';
 export { hashAdminPassword } from './console/password-hash.ts';
 export { runReconcileCommand, RECONCILE_EXIT } from './reconcile-cli.ts';
+export { linesPerTurn } from './logging.ts';
 export type { RelayEvent } from './store.ts';
 export type { ReconcileOptions } from './reconcile/relay-reconciliation.ts';
 

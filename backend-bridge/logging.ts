@@ -21,3 +21,33 @@ export function createRelayLogger(sink: (line: string) => void): RelayLogger {
     { write: (line: string) => sink(line) },
   );
 }
+
+/**
+ * A sink that writes the lines logged during one turn of the event loop together, in one write, at the end
+ * of that turn (a write to a pipe is a synchronous system call, one per notify otherwise). flush() writes
+ * what is pending at once: call it when the process exits.
+ */
+export function linesPerTurn(write: (text: string) => void): {
+  sink: (line: string) => void;
+  flush: () => void;
+} {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    write(text);
+  };
+  return {
+    sink: (line) => {
+      pending.push(line.endsWith('\n') ? line : `${line}\n`);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}

@@ -2,6 +2,7 @@
 // Prints {"ready":true,"url":...} on stdout once listening; logs JSON lines on stderr.
 import {
   hashAdminPassword,
+  linesPerTurn,
   parseRelayCli,
   RelayConfigError,
   runKioskCommand,
@@ -67,9 +68,9 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const log = (line: string): void => {
-    process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
-  };
+  const lines = linesPerTurn((text) => process.stderr.write(text));
+  process.on('exit', lines.flush);
+  const log = lines.sink;
   for (const w of parsed.warnings) log(JSON.stringify({ msg: 'config warning', warning: w }));
 
   const relay = await startRelay({ ...parsed.options, log });

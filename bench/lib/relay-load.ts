@@ -1,10 +1,12 @@
 // Load for a running relay from outside: signed notifies, kiosk websockets that ack at once and note when
 // each event arrived, and POSTs each on its own connection, as Alipay sends them. Shared by the relay suites.
 import { randomBytes, type KeyObject } from 'node:crypto';
-import http from 'node:http';
 import WebSocket from 'ws';
 import { notifySignContent, signContent } from '../../app/alipay/index.ts';
 import { nowMs } from './figures.ts';
+import { postTarget, rawPost } from './raw-post.ts';
+
+const FORM_UTF8 = 'application/x-www-form-urlencoded; charset=utf-8';
 
 export const APP_ID = '2021000000000099';
 /** The environment variable every benchmark kiosk's token is read from (one token for all of them). */
@@ -47,6 +49,12 @@ export function signedNotify(key: KeyObject, kiosk: string, i: number): { outTra
 
 /** The out_trade_no inside a relayed event's body (the raw notify, form-encoded or JSON). */
 function outTradeNoOf(body: string): string | undefined {
+  // A form body (what Alipay sends) is neither tried as JSON first (a SyntaxError per event) nor parsed whole:
+  // the load generator's CPU is taken from the relay it measures.
+  if (!body.startsWith('{')) {
+    const value = /(?:^|&)out_trade_no=([^&]*)/.exec(body)?.[1];
+    return value === undefined ? undefined : decodeURIComponent(value.replace(/\+/g, ' '));
+  }
   try {
     const parsed = JSON.parse(body) as Record<string, unknown>;
     const v =
@@ -108,35 +116,6 @@ export class Arrivals {
 }
 
 /**
- * One notify POST on its own connection, as Alipay's sender makes them (and so no keep-alive connection the
- * relay may close just as it is reused). Resolves with the answer's body.
- */
-function postNotify(url: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve(text));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/**
  * POSTs every notify, `concurrency` at a time, the i-th to relayUrls[i % n] (a fleet behind a balancer);
  * resolves with each one's POST → kiosk latency.
  */
@@ -147,6 +126,8 @@ export async function deliver(
   arrivals: Arrivals,
 ): Promise<number[]> {
   const latencies: Array<Promise<number>> = [];
+  // Each on its own connection, as Alipay's sender makes them (raw-post.ts).
+  const targets = relayUrls.map((u) => postTarget(`${u}/alipay/notify`));
   let next = 0;
   const sender = async () => {
     while (next < batch.length) {
@@ -154,8 +135,9 @@ export async function deliver(
       const n = batch[i]!;
       const sentAt = nowMs();
       latencies.push(arrivals.when(n.outTradeNo).then((at) => at - sentAt));
-      const answer = await postNotify(`${relayUrls[i % relayUrls.length]!}/alipay/notify`, n.body);
-      if (answer !== 'success') throw new Error(`relay answered ${answer}`);
+      const answer = await rawPost(targets[i % targets.length]!, FORM_UTF8, n.body);
+      if (answer.status !== 200 || answer.body !== 'success')
+        throw new Error(`relay answered ${answer.status} ${answer.body}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, sender));

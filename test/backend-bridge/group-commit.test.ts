@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SqliteStore } from '../../backend-bridge/event-store.ts';
-import { GroupCommit } from '../../backend-bridge/group-commit.ts';
+import { GroupCommit, MAX_PACE_MS } from '../../backend-bridge/group-commit.ts';
 import type { NotifyRecord } from '../../backend-bridge/store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -72,4 +72,48 @@ test('the writes of one event-loop turn reach one commit together; a later one s
     /refused/,
   );
   assert.deepEqual(batches, [3, 1]);
+});
+
+test('after a slow commit the next batch waits as long as it took, and what arrives meanwhile shares it', async () => {
+  let now = 0;
+  let commitMs = 3;
+  const waits: Array<{ ms: number; fn: () => void }> = [];
+  const batches: string[][] = [];
+  const commits = new GroupCommit(
+    (ops) => {
+      const names = ops.map((op) => String(op()));
+      batches.push(names);
+      now += commitMs; // the fsync
+      return names.map((value) => ({ ok: true, value }));
+    },
+    { now: () => now, after: (ms, fn) => void waits.push({ ms, fn }) },
+  );
+  assert.equal(await commits.submit(() => 'a'), 'a', 'the first commit waits for nothing');
+  const b = commits.submit(() => 'b');
+  await new Promise((resolve) => setImmediate(resolve)); // another turn of the event loop
+  const c = commits.submit(() => 'c');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches, [['a']], 'b and c wait while the loop turns');
+  assert.deepEqual(
+    waits.map((w) => w.ms),
+    [3],
+    'as long as the last commit took',
+  );
+  commitMs = 0.5; // a quick disk again
+  waits.shift()!.fn();
+  assert.deepEqual(await Promise.all([b, c]), ['b', 'c']);
+  assert.deepEqual(batches, [['a'], ['b', 'c']], 'one commit for both');
+  assert.equal(await commits.submit(() => 'd'), 'd', 'a commit under a millisecond paces nothing');
+  assert.equal(waits.length, 0);
+
+  commitMs = 60_000; // a disk that stalls
+  await commits.submit(() => 'e');
+  const f = commits.submit(() => 'f');
+  assert.deepEqual(
+    waits.map((w) => w.ms),
+    [MAX_PACE_MS],
+    'never longer than MAX_PACE_MS',
+  );
+  waits.shift()!.fn();
+  assert.equal(await f, 'f');
 });
