@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { SqliteStore } from '../../backend-bridge/event-store.ts';
 import { markPath } from '../../backend-bridge/sqlite-epoch.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -71,5 +72,41 @@ test('a database whose high-water mark is missing begins a new epoch (continuity
   await withStore(file, async (s) => {
     assert.notEqual(s.epoch, first);
     assert.equal(await s.resumePoint('K1', first, 1), 1, 'a kiosk of the old epoch loses nothing');
+  });
+});
+
+test('a batch in which one write fails keeps the epoch across a restart (the mark counts only what was stored)', async () => {
+  const file = path.join(tempDir(), 'relay.db');
+  const first = await withStore(file, async (s) => {
+    await pay(s);
+    // One notify of the next batch is refused by the database: the batch runs again, each write on its own.
+    const db = new Database(file);
+    db.exec(
+      `CREATE TRIGGER refuse_one BEFORE INSERT ON notifies WHEN NEW.out_trade_no = 'K1_refused'
+       BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+    );
+    try {
+      const refused = s.storeNotify({
+        dedupKey: 'refused',
+        notifyId: 'refused',
+        outTradeNo: 'K1_refused',
+        notifyKind: 'payment',
+        kioskId: 'K1',
+        rawBody: 'refused',
+        params: {},
+        receivedAt: now(),
+      });
+      const [kept, lost] = await Promise.allSettled([pay(s), refused, pay(s)]);
+      assert.equal(kept.status, 'fulfilled');
+      assert.equal(lost.status, 'rejected');
+    } finally {
+      db.exec('DROP TRIGGER refuse_one');
+      db.close();
+    }
+    return s.epoch;
+  });
+  await withStore(file, async (s) => {
+    assert.equal(s.epoch, first, 'a restart after a refused write is not taken for a restored backup');
+    assert.deepEqual(await pay(s), { outcome: 'stored', kioskId: 'K1', seq: 4 });
   });
 });
