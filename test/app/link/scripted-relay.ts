@@ -1,0 +1,128 @@
+// A relay whose every frame and answer the test writes, on loopback: a real websocket server (and a real HTTP
+// server for the long-poll), for the answers the real relay never gives — junk frames, a repeated event, a
+// relay that falls silent, a long-poll answer that is malformed. It records what the kiosk sent.
+import http from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { onCleanup } from '../../helpers/cleanup.ts';
+import { waitFor } from '../../helpers/agent-harness.ts';
+
+export interface StreamConnection {
+  readonly socket: WebSocket;
+  readonly path: string;
+  readonly authorization: string | undefined;
+  /** Every frame the kiosk sent on this connection, parsed. */
+  readonly frames: Array<Record<string, unknown>>;
+  closed: boolean;
+}
+
+/** A plain HTTP request to the relay: a long-poll, or an outbox upload. */
+export interface RelayRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: string;
+  readonly query: URLSearchParams;
+  readonly authorization: string | undefined;
+  readonly contentType: string | undefined;
+  /** True once the kiosk closed the request (an answered poll, or one it aborted). */
+  closed: boolean;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface ScriptedRelay {
+  readonly url: string;
+  readonly connections: StreamConnection[];
+  readonly requests: RelayRequest[];
+  /** Waits for the n-th (1-based) stream connection to have said hello. */
+  connection(n: number): Promise<StreamConnection>;
+  send(connection: StreamConnection, frame: unknown): void;
+}
+
+export interface ScriptedRelayOptions {
+  /** Refuse every websocket upgrade (a proxy that breaks websockets): the kiosk falls back to long-poll. */
+  readonly refuseWebsocket?: boolean;
+  /**
+   * Answers the n-th (0-based) HTTP request; null holds it open until the kiosk gives up on it, a promise
+   * answers when it settles. Without it every request is answered 503.
+   */
+  readonly answer?: (n: number, req: RelayRequest) => Answer | Promise<Answer> | null;
+}
+
+export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Promise<ScriptedRelay> {
+  const connections: StreamConnection[] = [];
+  const requests: RelayRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://relay');
+      const request: RelayRequest = {
+        method: req.method ?? '',
+        path: url.pathname,
+        body: Buffer.concat(chunks).toString(),
+        query: url.searchParams,
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        closed: false,
+      };
+      requests.push(request);
+      res.on('close', () => (request.closed = true));
+      const answer = options.answer
+        ? options.answer(requests.length - 1, request)
+        : { status: 503, body: '' };
+      if (answer === null) return;
+      void Promise.resolve(answer).then((a) =>
+        res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body),
+      );
+    });
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy()); // the kiosk may cut a refused handshake short
+    if (options.refuseWebsocket) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection: StreamConnection = {
+        socket: ws,
+        path: req.url ?? '',
+        authorization: req.headers.authorization,
+        frames: [],
+        closed: false,
+      };
+      connections.push(connection);
+      ws.on('message', (data) =>
+        connection.frames.push(JSON.parse(data.toString()) as Record<string, unknown>),
+      );
+      ws.on('close', () => (connection.closed = true));
+      ws.on('error', () => ws.terminate());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  onCleanup(async () => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    connections,
+    requests,
+    async connection(n) {
+      await waitFor(
+        () => (connections[n - 1]?.frames.length ?? 0) > 0,
+        `stream connection ${n} to say hello`,
+        () => `${connections.length} connection(s)`,
+      );
+      return connections[n - 1]!;
+    },
+    send(connection, frame) {
+      connection.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    },
+  };
+}
