@@ -88,6 +88,7 @@ test('a long-poll answer that is refused, malformed or cut applies nothing and i
     'relay long-poll failed: relay long-poll answer holds a malformed event',
   ]);
   assert.equal(failures.length, 5, 'the cut answer fails too');
+  assert.ok(started.logs.includes('relay refused the stream: HTTP 403'), started.logs.join('\n'));
 });
 
 test('a long-poll answer that resumes behind the cursor (a restored relay) moves the cursor back: its new payments are applied', async () => {
@@ -97,30 +98,83 @@ test('a long-poll answer that resumes behind the cursor (a restored relay) moves
   });
   const store = kioskStore('E1', 30);
   const applied: number[] = [];
-  const { logs } = kiosk(relay.url, store, applied);
+  const { client, logs } = kiosk(relay.url, store, applied);
   await waitFor(() => relay.requests.length === 2, 'the next poll');
   assert.deepEqual(applied, [11, 12]);
   assert.equal(store.relayCursor.epoch(), 'E2');
   assert.equal(relay.requests[1]!.query.get('after'), '12');
   assert.equal(relay.requests[1]!.query.get('epoch'), 'E2');
   assert.ok(logs.includes('relay log is behind this kiosk (30 → 10): resynchronising'), logs.join('\n'));
+  await client.stop();
+  await waitFor(() => relay.requests[1]!.closed, 'stop() to give up the waiting poll');
 });
 
-test('a payment that cannot be stored fails its poll, not the fallback: the next poll brings it again', async () => {
+test('an older relay (no epoch in its answer) and a kiosk that keeps no epoch: the poll names none, the events are applied', async () => {
+  const relay = await startScriptedRelay({
+    refuseWebsocket: true,
+    answer: (n) => (n === 0 ? ok({ events: [event(1)] }) : null),
+  });
+  let cursor = 0;
+  const applied: number[] = [];
+  const client = new RelayClient({
+    url: relay.url,
+    kioskId: 'K1',
+    token: 't',
+    cursor: { get: () => cursor, advance: (seq) => (cursor = seq) },
+    handle: async (e) => void applied.push(e.seq),
+    backoff: { initialMs: 20, multiplier: 1.5, maxMs: 100, jitter: 0 },
+    longPollWaitSeconds: 3,
+  });
+  onCleanup(() => client.stop());
+  client.start();
+  await waitFor(() => relay.requests.length === 2, 'the next poll');
+  assert.deepEqual(applied, [1]);
+  assert.equal(relay.requests[0]!.query.has('epoch'), false);
+  assert.equal(relay.requests[1]!.query.get('after'), '1');
+});
+
+test('after an answered poll, the next failure is retried after the first backoff step again', async () => {
+  // A backoff that grows a thousandfold: a second failure in a row would wait 20 s.
+  const answers = [
+    { status: 500, body: '' },
+    ok({ epoch: 'E1', after: 0, events: [event(1)] }),
+    { status: 500, body: '' },
+    ok({ epoch: 'E1', after: 1, events: [event(2)] }),
+  ];
+  const relay = await startScriptedRelay({ refuseWebsocket: true, answer: (n) => answers[n] ?? null });
+  const store = kioskStore('E1', 0);
+  const applied: number[] = [];
+  const client = new RelayClient({
+    url: relay.url,
+    kioskId: 'K1',
+    token: 't',
+    cursor: store.relayCursor,
+    handle: async (e) => void applied.push(e.seq),
+    backoff: { initialMs: 20, multiplier: 1000, maxMs: 60_000, jitter: 0 },
+    longPollWaitSeconds: 3,
+  });
+  onCleanup(() => client.stop());
+  client.start();
+  await waitFor(() => relay.requests.length === answers.length + 1, 'the poll after the second failure');
+  assert.deepEqual(applied, [1, 2]);
+});
+
+test('a payment that cannot be handled or whose cursor cannot be stored is not overtaken: the next poll brings it again', async () => {
   const relay = await startScriptedRelay({
     refuseWebsocket: true,
     answer: (n, req) =>
-      n < 2 ? ok({ epoch: 'E1', after: Number(req.query.get('after')), events: [event(1), event(2)] }) : null,
+      n < 3 ? ok({ epoch: 'E1', after: Number(req.query.get('after')), events: [event(1), event(2)] }) : null,
   });
   const store = kioskStore('E1', 0);
   const applied: number[] = [];
-  let failures = 1; // the disk refuses the first cursor write
+  let failures = 1; // the disk refuses the first cursor write of payment 1
   const cursor = {
     get: () => store.relayCursor.get(),
     epoch: () => store.relayCursor.epoch(),
     resync: (epoch: string, seq: number) => store.relayCursor.resync(epoch, seq),
     advance: (seq: number) => {
-      if (failures-- > 0) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      if (seq === 1 && failures-- > 0)
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
       store.relayCursor.advance(seq);
     },
   };
@@ -129,18 +183,21 @@ test('a payment that cannot be stored fails its poll, not the fallback: the next
     kioskId: 'K1',
     token: 't',
     cursor,
-    handle: async (e) => void applied.push(e.seq),
+    handle: async (e) => {
+      applied.push(e.seq);
+      if (applied.length === 1) throw new Error('database is locked'); // the first attempt fails outright
+    },
     backoff: { initialMs: 20, multiplier: 1.5, maxMs: 100, jitter: 0 },
     longPollWaitSeconds: 1,
   });
   onCleanup(() => client.stop());
   client.start();
-  await waitFor(() => relay.requests.length === 3, 'the poll after the retried one');
-  assert.deepEqual(applied, [1, 1, 2], 'the payment after the failed one waits for it');
+  await waitFor(() => relay.requests.length === 4, 'the poll after the two retried ones');
+  assert.deepEqual(applied, [1, 1, 1, 2], 'the payment after the failed one waits for it');
   assert.equal(store.relayCursor.get(), 2);
   assert.deepEqual(
     relay.requests.map((p) => p.query.get('after')),
-    ['0', '0', '2'],
+    ['0', '0', '0', '2'],
   );
 });
 
@@ -151,11 +208,16 @@ test('the websocket coming back ends the long-poll fallback', async () => {
   };
   const relay = await startScriptedRelay(options);
   const store = kioskStore('E1', 0);
-  const { client } = kiosk(relay.url, store, []);
+  const { client, logs } = kiosk(relay.url, store, []);
   await waitFor(() => relay.requests.length === 1, 'the fallback polling');
   options.refuseWebsocket = false;
   await relay.connection(1);
   await waitFor(() => relay.requests[0]!.closed, 'the waiting poll given up');
   assert.equal(client.state, 'up');
   assert.equal(relay.requests.length, 1);
+  assert.deepEqual(
+    logs.filter((l) => l.startsWith('relay long-poll failed')),
+    [],
+    'a poll given up for the websocket is no failure',
+  );
 });

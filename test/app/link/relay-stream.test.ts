@@ -60,6 +60,7 @@ test('the kiosk says hello with its cursor and epoch on its own stream; each pay
   const store = kioskStore('E1', 4);
   const applied: RelayEvent[] = [];
   const { client } = kiosk(relay.url, store, async (e) => void applied.push(e));
+  client.start(); // a second start changes nothing: one stream
   const conn = await relay.connection(1);
   assert.equal(conn.path, '/v1/kiosks/K%201%2F%C3%A9/stream');
   assert.equal(conn.authorization, 'Bearer kiosk-token');
@@ -201,35 +202,150 @@ test('a payment whose handling fails is not acked and not overtaken: the next co
   await waitFor(() => acks(second).length === 2, 'both acked');
   assert.deepEqual(attempts, [1, 1, 2]);
   assert.equal(store.relayCursor.get(), 2);
+  assert.equal(relay.requests.length, 0, 'with its wait set to 0, the long-poll fallback never runs');
 });
 
-test('a relay that falls silent is dropped and dialled again; stop() ends the link and waits for the payment in hand', async () => {
+test('a cursor the disk cannot store ends the stream: the payment after it is not taken, the next connection resumes before it', async () => {
+  const relay = await startScriptedRelay();
+  const store = kioskStore('E1', 0);
+  let failures = 1;
+  const cursor = {
+    get: () => store.relayCursor.get(),
+    epoch: () => store.relayCursor.epoch(),
+    resync: (epoch: string, seq: number) => store.relayCursor.resync(epoch, seq),
+    advance: (seq: number) => {
+      if (failures-- > 0) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      store.relayCursor.advance(seq);
+    },
+  };
+  const applied: number[] = [];
+  const { logs } = kiosk(relay.url, store, async (e) => void applied.push(e.seq), { cursor });
+  const first = await relay.connection(1);
+  relay.send(first, event(1));
+  relay.send(first, event(2));
+  const second = await relay.connection(2);
+  assert.deepEqual(second.frames[0], { type: 'hello', lastSeq: 0, epoch: 'E1' });
+  assert.deepEqual(applied, [1], 'nothing taken after the payment whose cursor was not stored');
+  assert.deepEqual(acks(first), []);
+  assert.ok(logs.includes('relay frame not stored: database or disk is full; reconnecting'), logs.join('\n'));
+  relay.send(second, event(1));
+  relay.send(second, event(2));
+  await waitFor(() => acks(second).length === 2, 'both acked');
+  assert.deepEqual(applied, [1, 1, 2], 'applied again (the sale’s records make that a no-op), in order');
+  assert.equal(store.relayCursor.get(), 2);
+});
+
+test('a relay that cannot be reached is logged and dialled again; after a good connection the backoff starts over', async () => {
+  const closed = await startScriptedRelay();
+  const port = new URL(closed.url).port;
+  const lines: string[] = [];
+  const unreachable = new RelayClient({
+    url: `http://127.0.0.1:${port}`,
+    kioskId: 'K1',
+    token: 't',
+    cursor: kioskStore('E1', 0).relayCursor,
+    handle: async () => {},
+    log: (line) => lines.push(line),
+    backoff: { initialMs: 20, multiplier: 1.5, maxMs: 100, jitter: 0 },
+    longPollWaitSeconds: 0,
+  });
+  await closed.close();
+  unreachable.start();
+  await waitFor(() => lines.length >= 2, 'two failed attempts');
+  await unreachable.stop();
+  assert.match(lines[0] ?? '', /^relay stream error: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+
+  // A backoff that grows a thousandfold: a second failure in a row would wait 20 s.
+  const relay = await startScriptedRelay({ refuseFirstUpgrades: 1 });
+  const store = kioskStore('E1', 0);
+  const { logs } = kiosk(relay.url, store, async () => {}, {
+    backoff: { initialMs: 20, multiplier: 1000, maxMs: 60_000, jitter: 0 },
+  });
+  const first = await relay.connection(1);
+  assert.ok(logs.includes('relay refused the stream: HTTP 403'), logs.join('\n'));
+  first.socket.terminate();
+  await relay.connection(2);
+});
+
+test('stop() closes the stream and returns only after the payment in hand is committed', async () => {
   const relay = await startScriptedRelay();
   const store = kioskStore('E1', 0);
   let release: (() => void) | undefined;
   const applied: number[] = [];
-  const { client } = kiosk(
-    relay.url,
-    store,
-    async (e) => {
-      if (e.seq === 2) await new Promise<void>((r) => (release = r));
-      applied.push(e.seq);
-    },
-    { silenceTimeoutMs: 200 },
-  );
-  const first = await relay.connection(1);
-  relay.send(first, event(1));
-  await relay.connection(2);
-  assert.equal(first.closed, true, 'the silent connection was cut');
-  assert.deepEqual(applied, [1]);
-
-  const second = relay.connections[1]!;
-  relay.send(second, event(2));
+  const { client } = kiosk(relay.url, store, async (e) => {
+    await new Promise<void>((r) => (release = r));
+    applied.push(e.seq);
+  });
+  const conn = await relay.connection(1);
+  relay.send(conn, event(1));
   await waitFor(() => release !== undefined, 'the payment in hand');
   const stopped = client.stop();
   release!();
   await stopped;
-  assert.deepEqual(applied, [1, 2], 'stop() returned only after the payment in hand was committed');
-  assert.equal(store.relayCursor.get(), 2);
+  assert.deepEqual(applied, [1], 'stop() returned only after the payment in hand was committed');
+  assert.equal(store.relayCursor.get(), 1);
   assert.equal(client.state, 'down');
+  await waitFor(() => conn.closed, 'the relay to see the stream closed');
+});
+
+/** Waits without timers (they are mocked in the test below): for the loopback sockets to do their part. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+test('a relay silent for the silence timeout is dropped and dialled again; each frame and ping from it keeps the stream', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const relay = await startScriptedRelay();
+  const store = kioskStore('E1', 0);
+  const client = new RelayClient({
+    url: relay.url,
+    kioskId: 'K1',
+    token: 't',
+    cursor: store.relayCursor,
+    handle: async () => {},
+    backoff: { initialMs: 20, multiplier: 1, maxMs: 20, jitter: 0 },
+    longPollWaitSeconds: 0,
+    silenceTimeoutMs: 200,
+  }); // no log: a frame it would log must not trip it
+  const states: string[] = [];
+  const firstOnly: string[] = [];
+  client.onState((s) => states.push(s));
+  const unsubscribe = client.onState((s) => {
+    firstOnly.push(s);
+    unsubscribe();
+  });
+  client.start();
+  onCleanup(() => client.stop());
+  const roundTrip = async (conn: StreamConnection, seq: number): Promise<void> => {
+    relay.send(conn, event(seq));
+    await until(() => acks(conn).includes(seq), `ack ${seq}`);
+  };
+
+  await until(() => relay.connections[0]?.frames.length === 1, 'hello');
+  const first = relay.connections[0]!;
+  t.mock.timers.tick(150);
+  await roundTrip(first, 1);
+  t.mock.timers.tick(150);
+  await roundTrip(first, 2); // 300 ms after the hello, 150 after the last frame: still up
+  t.mock.timers.tick(150);
+  first.socket.ping();
+  await until(() => first.pongs === 1, 'the pong');
+  t.mock.timers.tick(150);
+  relay.send(first, 'not json');
+  await roundTrip(first, 3); // 150 ms after the ping
+  assert.equal(relay.connections.length, 1);
+
+  t.mock.timers.tick(200);
+  await until(() => first.closed, 'the silent stream dropped');
+  t.mock.timers.tick(20);
+  await until(() => relay.connections[1]?.frames.length === 1, 'the stream dialled again');
+  t.mock.timers.tick(200); // a relay that never says anything after the hello
+  await until(() => relay.connections[1]!.closed, 'the second silent stream dropped');
+  await client.stop();
+  assert.deepEqual(states, ['up', 'down', 'up', 'down']);
+  assert.deepEqual(firstOnly, ['up'], 'a listener that unsubscribed hears nothing more');
 });

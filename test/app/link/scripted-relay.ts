@@ -12,6 +12,8 @@ export interface StreamConnection {
   readonly authorization: string | undefined;
   /** Every frame the kiosk sent on this connection, parsed. */
   readonly frames: Array<Record<string, unknown>>;
+  /** Pongs the kiosk answered this relay's pings with. */
+  pongs: number;
   closed: boolean;
 }
 
@@ -39,11 +41,15 @@ export interface ScriptedRelay {
   /** Waits for the n-th (1-based) stream connection to have said hello. */
   connection(n: number): Promise<StreamConnection>;
   send(connection: StreamConnection, frame: unknown): void;
+  /** Stops listening: the port then refuses connections. */
+  close(): Promise<void>;
 }
 
 export interface ScriptedRelayOptions {
   /** Refuse every websocket upgrade (a proxy that breaks websockets): the kiosk falls back to long-poll. */
   readonly refuseWebsocket?: boolean;
+  /** Refuse only this many upgrades first. */
+  readonly refuseFirstUpgrades?: number;
   /**
    * Answers the n-th (0-based) HTTP request; null holds it open until the kiosk gives up on it, a promise
    * answers when it settles. Without it every request is answered 503.
@@ -54,6 +60,7 @@ export interface ScriptedRelayOptions {
 export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Promise<ScriptedRelay> {
   const connections: StreamConnection[] = [];
   const requests: RelayRequest[] = [];
+  let refusals = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -82,7 +89,7 @@ export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Pr
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy()); // the kiosk may cut a refused handshake short
-    if (options.refuseWebsocket) {
+    if (options.refuseWebsocket || refusals++ < (options.refuseFirstUpgrades ?? 0)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
@@ -92,6 +99,7 @@ export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Pr
         path: req.url ?? '',
         authorization: req.headers.authorization,
         frames: [],
+        pongs: 0,
         closed: false,
       };
       connections.push(connection);
@@ -99,20 +107,25 @@ export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Pr
         connection.frames.push(JSON.parse(data.toString()) as Record<string, unknown>),
       );
       ws.on('close', () => (connection.closed = true));
+      ws.on('pong', () => connection.pongs++);
       ws.on('error', () => ws.terminate());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  onCleanup(async () => {
-    for (const c of wss.clients) c.terminate();
-    wss.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }));
+  onCleanup(close);
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     connections,
     requests,
+    close,
     async connection(n) {
       await waitFor(
         () => (connections[n - 1]?.frames.length ?? 0) > 0,
