@@ -113,6 +113,9 @@ test('a status is recorded at start and at each check that finds a change; the o
   k.board = 'up';
   t.mock.timers.tick(5000);
   assert.equal(statuses(k.store).length, 3, 'no check after stop()');
+  reporter.start();
+  assert.equal(statuses(k.store).length, 4, 'started again, it records at once');
+  reporter.stop();
 });
 
 test('without a check interval configured, the kiosk checks every 15 s', (t) => {

@@ -129,3 +129,63 @@ test('the upload loop retries a refused upload, uploads what is recorded later, 
     'one upload at a time: each event sent again only after a refusal',
   );
 });
+
+/** Waits without timers (they are mocked in the test below) for the loopback sockets, then one turn more. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+test('the upload loop: a refusal is retried after the backoff, growing while refusals continue and starting over after a success; uploads every 15 s; none after stop()', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const answers = ['refuse', 'refuse', 'accept', 'refuse', 'accept'];
+  const relay = await startScriptedRelay({
+    answer: (n, req) => (answers[n] === 'accept' ? accept(req.body) : { status: 500, body: '' }),
+  });
+  const store = kioskOutbox(1);
+  let reads = 0; // each round reads the outbox first, synchronously in its timer (and again after a taken batch)
+  const { uploader: u, logs } = uploader(relay.url, store, {
+    outbox: {
+      unsent: (limit) => (reads++, store.outbox.unsent(limit)),
+      markSent: (ids) => store.outbox.markSent(ids),
+    },
+    backoff: { initialMs: 50, multiplier: 10, maxMs: 60_000, jitter: 0 },
+  });
+  u.start();
+  t.mock.timers.tick(0);
+  assert.equal(reads, 1, 'the first round runs at start');
+  await until(() => logs.length === 1, 'the first refusal');
+  t.mock.timers.tick(49);
+  assert.equal(reads, 1);
+  t.mock.timers.tick(1);
+  assert.equal(reads, 2, 'retried after the first backoff step');
+  await until(() => logs.length === 2, 'the second refusal');
+  t.mock.timers.tick(499);
+  assert.equal(reads, 2, 'a second refusal in a row waits longer');
+  t.mock.timers.tick(1);
+  assert.equal(reads, 3);
+  await until(() => store.outbox.unsentCount() === 0, 'the upload');
+  assert.equal(reads, 4, 'a taken batch is followed by a look for more');
+
+  store.outbox.record('board.link', { n: 2 }, 'ev2');
+  t.mock.timers.tick(14_999);
+  assert.equal(reads, 4);
+  t.mock.timers.tick(1);
+  assert.equal(reads, 5, 'the next round 15 s after a success');
+  await until(() => logs.length === 3, 'the third refusal');
+  t.mock.timers.tick(49);
+  assert.equal(reads, 5);
+  t.mock.timers.tick(1);
+  assert.equal(reads, 6, 'after a success, the backoff starts over');
+  await until(() => store.outbox.unsentCount() === 0, 'the second upload');
+
+  await u.stop();
+  store.outbox.record('board.link', { n: 3 }, 'ev3');
+  t.mock.timers.tick(100_000);
+  assert.equal(reads, 7, 'no round after stop()');
+  assert.deepEqual(relay.requests.map(sentIds), [['ev1'], ['ev1'], ['ev1'], ['ev2'], ['ev2']]);
+});
