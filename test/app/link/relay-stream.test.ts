@@ -2,6 +2,8 @@
 // with the kiosk's real SQLite cursor: what the kiosk sends, what it applies, what it refuses, and that no
 // payment is skipped or applied twice whatever the relay sends.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { RelayClient, type RelayClientOptions, type RelayEvent } from '../../../app/link/index.ts';
@@ -348,4 +350,47 @@ test('a relay silent for the silence timeout is dropped and dialled again; each 
   await client.stop();
   assert.deepEqual(states, ['up', 'down', 'up', 'down']);
   assert.deepEqual(firstOnly, ['up'], 'a listener that unsubscribed hears nothing more');
+});
+
+test('a relay named by an https address is reached over TLS (wss)', async () => {
+  const dir = tempDir();
+  const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+  // A throwaway certificate for 127.0.0.1, made for this test and trusted by this process while it runs.
+  execFileSync(
+    'openssl',
+    [
+      ...[
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+      ],
+      ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      ...['-keyout', keyFile, '-out', certFile],
+    ],
+    { stdio: 'ignore' },
+  );
+  const relay = await startScriptedRelay({
+    tls: { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') },
+  });
+  const trusted = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+  process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+  try {
+    const store = kioskStore('E1', 0);
+    const applied: number[] = [];
+    const { client } = kiosk(relay.url, store, async (e) => void applied.push(e.seq));
+    const conn = await relay.connection(1);
+    assert.equal(client.state, 'up');
+    relay.send(conn, event(1));
+    await waitFor(() => acks(conn).length === 1, 'the payment acked over wss');
+    assert.deepEqual(applied, [1]);
+  } finally {
+    if (trusted === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = trusted;
+  }
 });

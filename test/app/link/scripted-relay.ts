@@ -2,6 +2,7 @@
 // server for the long-poll), for the answers the real relay never gives — junk frames, a repeated event, a
 // relay that falls silent, a long-poll answer that is malformed. It records what the kiosk sent.
 import http from 'node:http';
+import https from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { onCleanup } from '../../helpers/cleanup.ts';
 import { waitFor } from '../../helpers/agent-harness.ts';
@@ -50,6 +51,8 @@ export interface ScriptedRelayOptions {
   readonly refuseWebsocket?: boolean;
   /** Refuse only this many upgrades first. */
   readonly refuseFirstUpgrades?: number;
+  /** Serve https and wss with this key and certificate (PEM). */
+  readonly tls?: { readonly key: string; readonly cert: string };
   /**
    * Answers the n-th (0-based) HTTP request; null holds it open until the kiosk gives up on it, a promise
    * answers when it settles. Without it every request is answered 503.
@@ -61,7 +64,7 @@ export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Pr
   const connections: StreamConnection[] = [];
   const requests: RelayRequest[] = [];
   let refusals = 0;
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -85,7 +88,8 @@ export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Pr
         res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body),
       );
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy()); // the kiosk may cut a refused handshake short
@@ -122,7 +126,7 @@ export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Pr
     }));
   onCleanup(close);
   return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as { port: number }).port}`,
     connections,
     requests,
     close,
