@@ -9,7 +9,7 @@ import { openStore, type Store } from '../../../app/store/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
 import { waitFor } from '../../helpers/agent-harness.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
-import { startScriptedRelay, type Answer, type RelayRequest } from './scripted-relay.ts';
+import { startScriptedRelay, type Answer, type RelayRequest, until } from './scripted-relay.ts';
 
 function kioskOutbox(events: number): Store {
   const store = openStore(path.join(tempDir(), 'kiosk.sqlite'));
@@ -129,16 +129,6 @@ test('the upload loop retries a refused upload, uploads what is recorded later, 
     'one upload at a time: each event sent again only after a refusal',
   );
 });
-
-/** Waits without timers (they are mocked in the test below) for the loopback sockets, then one turn more. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  await new Promise((resolve) => setImmediate(resolve));
-}
 
 test('the upload loop: a refusal is retried after the backoff, growing while refusals continue and starting over after a success; uploads every 15 s; none after stop()', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });

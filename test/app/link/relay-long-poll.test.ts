@@ -9,7 +9,7 @@ import { openStore, type Store } from '../../../app/store/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
 import { waitFor } from '../../helpers/agent-harness.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
-import { startScriptedRelay, type ScriptedRelayOptions } from './scripted-relay.ts';
+import { startScriptedRelay, type ScriptedRelayOptions, until } from './scripted-relay.ts';
 
 function kioskStore(epoch: string, seq: number): Store {
   const store = openStore(path.join(tempDir(), 'kiosk.sqlite'));
@@ -220,4 +220,43 @@ test('the websocket coming back ends the long-poll fallback', async () => {
     [],
     'a poll given up for the websocket is no failure',
   );
+});
+
+test('long-poll failures in a row wait longer each time', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const relay = await startScriptedRelay({ refuseWebsocket: true }); // every poll answered 503
+  const store = kioskStore('E1', 0);
+  let polls = 0; // each poll reads the cursor once (the websocket never opens to read it)
+  const logs: string[] = [];
+  const client = new RelayClient({
+    url: relay.url,
+    kioskId: 'K1',
+    token: 't',
+    cursor: {
+      get: () => (polls++, store.relayCursor.get()),
+      advance: (seq) => store.relayCursor.advance(seq),
+    },
+    handle: async () => {},
+    log: (line) => logs.push(line),
+    backoff: { initialMs: 50, multiplier: 10, maxMs: 60_000, jitter: 0 },
+    longPollWaitSeconds: 3,
+  });
+  onCleanup(() => client.stop());
+  client.start();
+  const failed = (): number => logs.filter((l) => l.startsWith('relay long-poll failed')).length;
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  await until(() => failed() === 1, 'the first failed poll');
+  t.mock.timers.tick(49);
+  await turn();
+  assert.equal(polls, 1);
+  t.mock.timers.tick(1);
+  await turn();
+  assert.equal(polls, 2, 'polled again after the first backoff step');
+  await until(() => failed() === 2, 'the second failed poll');
+  t.mock.timers.tick(499);
+  await turn();
+  assert.equal(polls, 2, 'a second failure in a row waits ten times longer');
+  t.mock.timers.tick(1);
+  await turn();
+  assert.equal(polls, 3);
 });

@@ -11,7 +11,7 @@ import { openStore, type Store } from '../../../app/store/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
 import { waitFor } from '../../helpers/agent-harness.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
-import { startScriptedRelay, type StreamConnection } from './scripted-relay.ts';
+import { startScriptedRelay, type StreamConnection, until } from './scripted-relay.ts';
 
 const KIOSK = 'K 1/é';
 
@@ -290,15 +290,6 @@ test('stop() closes the stream and returns only after the payment in hand is com
   await waitFor(() => conn.closed, 'the relay to see the stream closed');
 });
 
-/** Waits without timers (they are mocked in the test below): for the loopback sockets to do their part. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 test('a relay silent for the silence timeout is dropped and dialled again; each frame and ping from it keeps the stream', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const relay = await startScriptedRelay();
@@ -393,4 +384,38 @@ test('a relay named by an https address is reached over TLS (wss)', async () => 
     if (trusted === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
     else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = trusted;
   }
+});
+
+test('refusals of the stream in a row wait longer each time', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const relay = await startScriptedRelay({ refuseWebsocket: true });
+  let dials = 0; // each dial reads the token once
+  let waits = 0; // each reconnect reads its backoff policy once
+  const client = new RelayClient({
+    url: relay.url,
+    kioskId: 'K1',
+    get token() {
+      dials++;
+      return 't';
+    },
+    cursor: kioskStore('E1', 0).relayCursor,
+    handle: async () => {},
+    get backoff() {
+      waits++;
+      return { initialMs: 50, multiplier: 10, maxMs: 60_000, jitter: 0 };
+    },
+    longPollWaitSeconds: 0,
+  });
+  onCleanup(() => client.stop());
+  client.start();
+  await until(() => waits === 1, 'the first refusal');
+  t.mock.timers.tick(49);
+  assert.equal(dials, 1);
+  t.mock.timers.tick(1);
+  assert.equal(dials, 2, 'dialled again after the first backoff step');
+  await until(() => waits === 2, 'the second refusal');
+  t.mock.timers.tick(499);
+  assert.equal(dials, 2, 'a second refusal in a row waits ten times longer');
+  t.mock.timers.tick(1);
+  assert.equal(dials, 3);
 });

@@ -143,3 +143,16 @@ export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Pr
     },
   };
 }
+
+/**
+ * Waits without timers, for tests that mock them: polls on setImmediate until the loopback sockets have done
+ * their part, then lets one more turn pass so what follows from it (a timer armed, a promise settled) is done.
+ */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+}
