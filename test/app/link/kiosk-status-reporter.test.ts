@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  KIOSK_STATUS,
   KioskStatusReporter,
   readKioskStatus,
   type KioskStatus,
@@ -44,10 +43,11 @@ function kiosk(): Kiosk {
   return k;
 }
 
+// The relay's fleet view reads a kiosk's status by this type (backend-bridge/fleet.ts).
 const statuses = (store: Store): KioskStatus[] =>
   store.outbox
     .unsent()
-    .filter((e) => e.type === KIOSK_STATUS)
+    .filter((e) => e.type === 'kiosk.status')
     .map((e) => e.data as KioskStatus);
 
 test('the status names each lane, the board link, the refunds owed and refused with their sums, and the outbox depth', () => {
@@ -75,7 +75,7 @@ test('the status names each lane, the board link, the refunds owed and refused w
 test('a status is recorded at start and at each check that finds a change; the outbox depth alone is no change; stop() ends the checks', (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
   const k = kiosk();
-  const clock = { now: 0 };
+  const clock = { now: 1_000_000 };
   const reporter = new KioskStatusReporter({
     sources: k.sources,
     outbox: {
@@ -102,10 +102,10 @@ test('a status is recorded at start and at each check that finds a change; the o
   assert.equal(statuses(k.store)[1]?.board, 'down');
   assert.equal(statuses(k.store)[1]?.outboxDepth, 40);
 
-  clock.now = 299_999;
+  clock.now = 1_299_999;
   t.mock.timers.tick(1000);
   assert.equal(statuses(k.store).length, 2, 'the default heartbeat is five minutes');
-  clock.now = 300_000;
+  clock.now = 1_300_000;
   t.mock.timers.tick(1000);
   assert.equal(statuses(k.store).length, 3, 'the heartbeat records an unchanged status');
 
@@ -151,4 +151,13 @@ test('a status the outbox cannot take (a full disk) is logged, and recorded at t
   full = false;
   assert.equal(reporter.check(), true, 'the unchanged status was never recorded, so it is now');
   assert.equal(statuses(k.store).length, 1);
+});
+
+test('without a log, a status that cannot be read is skipped all the same', () => {
+  const reporter = new KioskStatusReporter({
+    sources: { ...kiosk().sources, boardLink: () => assert.fail('the board link cannot be read') },
+    outbox: { replaceUnsent: () => assert.fail('nothing to record') },
+    now: () => 0,
+  });
+  assert.equal(reporter.check(), false);
 });

@@ -179,3 +179,17 @@ test('the upload loop: a refusal is retried after the backoff, growing while ref
   assert.equal(reads, 7, 'no round after stop()');
   assert.deepEqual(relay.requests.map(sentIds), [['ev1'], ['ev1'], ['ev1'], ['ev2'], ['ev2']]);
 });
+
+test('without a log, a refused upload round is retried all the same', async () => {
+  const relay = await startScriptedRelay({
+    answer: (n, req) => (n === 0 ? { status: 500, body: '' } : accept(req.body)),
+  });
+  const store = kioskOutbox(1);
+  const { uploader: u } = uploader(relay.url, store, {
+    log: undefined,
+    backoff: { initialMs: 20, multiplier: 1, maxMs: 20, jitter: 0 },
+  });
+  u.start();
+  await waitFor(() => store.outbox.unsentCount() === 0, 'the upload after the refused one');
+  assert.equal(relay.requests.length, 2);
+});
