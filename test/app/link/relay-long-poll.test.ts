@@ -260,3 +260,16 @@ test('long-poll failures in a row wait longer each time', async (t) => {
   await turn();
   assert.equal(polls, 3);
 });
+
+test('a link stopped while the fallback waits to retry, and started again, polls again at once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] }); // the retry's wait never ends on its own
+  const relay = await startScriptedRelay({
+    refuseWebsocket: true,
+    answer: (n) => (n === 0 ? { status: 500, body: '' } : null),
+  });
+  const { client, logs } = kiosk(relay.url, kioskStore('E1', 0), []);
+  await until(() => logs.some((l) => l.startsWith('relay long-poll failed')), 'the failed poll');
+  await client.stop();
+  client.start();
+  await until(() => relay.requests.length === 2, 'a poll after the restart');
+});
