@@ -1,11 +1,13 @@
 // Fleet telemetry: how each sale ended and what technicians did reach the relay at least once, and the
 // kiosk keeps them while the relay is away.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { OutboxUploader } from '../../../app/link/index.ts';
 import { openStore } from '../../../app/store/index.ts';
+import { startRelay } from '../../../backend-bridge/index.ts';
 import { startHarness, waitFor } from '../../helpers/agent-harness.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 
@@ -72,4 +74,32 @@ test('while the relay is unreachable, telemetry waits in the outbox and nothing 
   await assert.rejects(uploader.flush());
   assert.equal(store.outbox.unsentCount(), 2);
   store.close();
+});
+
+test('against the real relay: every event reaches it once, in batches, and leaves the outbox; a wrong token keeps them', async () => {
+  const dir = tempDir();
+  const relay = await startRelay({
+    dbPath: path.join(dir, 'relay.sqlite'),
+    alipay: { appId: '2021000000000009', publicKey: generateKeyPairSync('ed25519').publicKey },
+    kiosks: [{ id: 'K1', token: 'kiosk-token' }],
+  });
+  const store = openStore(path.join(dir, 'kiosk.sqlite'));
+  try {
+    for (let n = 1; n <= 5; n++) store.outbox.record('board.link', { n }, `ev${n}`);
+    const upload = (token: string): OutboxUploader =>
+      new OutboxUploader({ url: relay.url, kioskId: 'K1', token, outbox: store.outbox, batchSize: 2 });
+    await assert.rejects(upload('not-the-token').flush(), /relay answered HTTP 401 to the outbox upload/);
+    assert.equal(store.outbox.unsentCount(), 5, 'nothing leaves the outbox the relay did not take');
+    assert.equal(await upload('kiosk-token').flush(), 5);
+    assert.equal(store.outbox.unsentCount(), 0);
+    assert.deepEqual(
+      relayTelemetry(dir)
+        .map((e) => [e.event_id, e.type, e.data_json])
+        .sort(),
+      [1, 2, 3, 4, 5].map((n) => [`ev${n}`, 'board.link', JSON.stringify({ n })]),
+    );
+  } finally {
+    store.close();
+    await relay.close();
+  }
 });

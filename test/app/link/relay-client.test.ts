@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
 import { signParams } from '../../../app/alipay/index.ts';
-import { backoffDelay, RelayClient, type RelayEvent } from '../../../app/link/index.ts';
+import { RelayClient, type RelayEvent } from '../../../app/link/index.ts';
 import { openStore } from '../../../app/store/index.ts';
 import { startRelay } from '../../../backend-bridge/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
@@ -195,25 +195,6 @@ test('a wrong token keeps the link down and retries with backoff; the relay comi
   onCleanup(() => back.close());
   await waitFor(() => c.state === 'up', 'link up again');
   assert.deepEqual(states, ['up', 'down', 'up']);
-});
-
-test('backoff grows by 1.6 up to its cap, with bounded jitter', () => {
-  assert.equal(
-    backoffDelay(1, undefined, () => 0.5),
-    1000,
-  );
-  assert.equal(
-    backoffDelay(2, undefined, () => 0.5),
-    1600,
-  );
-  assert.equal(
-    backoffDelay(50, undefined, () => 0.5),
-    30_000,
-  );
-  for (let i = 0; i < 100; i++) {
-    const d = backoffDelay(3);
-    assert.ok(d >= 2560 * 0.8 && d <= 2560 * 1.2, String(d));
-  }
 });
 
 test('when a proxy breaks websockets, events still arrive through the long-poll fallback, in order', async () => {
