@@ -161,3 +161,13 @@ test('without a log, a status that cannot be read is skipped all the same', () =
   });
   assert.equal(reporter.check(), false);
 });
+
+test('check() says whether it recorded a status: the first, none while nothing changed, one after a change', () => {
+  const k = kiosk();
+  const reporter = new KioskStatusReporter({ sources: k.sources, outbox: k.store.outbox, now: () => 0 });
+  assert.equal(reporter.check(), true);
+  assert.equal(reporter.check(), false, 'nothing changed: nothing recorded');
+  k.store.lanes.setStock(1, 4);
+  assert.equal(reporter.check(), true);
+  assert.equal(statuses(k.store).length, 1, 'the newer status replaces the unsent one');
+});

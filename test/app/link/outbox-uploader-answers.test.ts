@@ -193,3 +193,34 @@ test('without a log, a refused upload round is retried all the same', async () =
   await waitFor(() => store.outbox.unsentCount() === 0, 'the upload after the refused one');
   assert.equal(relay.requests.length, 2);
 });
+
+test('a stop() during an upload ends the loop: once the relay answers, no round follows, whatever is recorded after', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let release: ((a: Answer) => void) | undefined;
+  const relay = await startScriptedRelay({
+    answer: () => new Promise<Answer>((resolve) => (release = resolve)),
+  });
+  const store = kioskOutbox(1);
+  let reads = 0; // a round reads the outbox first, synchronously in its timer
+  const { uploader: u } = uploader(relay.url, store, {
+    intervalMs: 1_000,
+    outbox: {
+      unsent: (limit) => (reads++, store.outbox.unsent(limit)),
+      markSent: (ids) => store.outbox.markSent(ids),
+    },
+  });
+  u.start();
+  t.mock.timers.tick(0);
+  await until(() => release !== undefined, 'the upload in flight');
+  const stopped = u.stop();
+  release!(accept(relay.requests[0]!.body));
+  await stopped;
+  assert.equal(store.outbox.unsentCount(), 0, 'the answer that came after stop() is recorded');
+  const readsAtStop = reads;
+
+  store.outbox.record('board.link', { n: 2 }, 'ev2');
+  t.mock.timers.tick(100_000);
+  assert.equal(reads, readsAtStop, 'no round after stop()');
+  assert.deepEqual(unsentIds(store), ['ev2']);
+  assert.equal(relay.requests.length, 1);
+});
