@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { OutboxUploader, type OutboxUploaderOptions } from '../../../app/link/index.ts';
+import { OutboxUploader, type OutboxPort, type OutboxUploaderOptions } from '../../../app/link/index.ts';
 import { openStore, type Store } from '../../../app/store/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
 import { waitFor } from '../../helpers/agent-harness.ts';
@@ -30,6 +30,21 @@ function uploader(url: string, store: Store, extra: Partial<OutboxUploaderOption
   });
   onCleanup(() => u.stop());
   return { uploader: u, logs };
+}
+
+/**
+ * The kiosk's outbox, counting its reads: an upload round reads it first, synchronously in its timer (and
+ * again after a taken batch), so the count says which rounds ran.
+ */
+function countedOutbox(store: Store): { outbox: OutboxPort; reads: () => number } {
+  let n = 0;
+  return {
+    outbox: {
+      unsent: (limit) => (n++, store.outbox.unsent(limit)),
+      markSent: (ids) => store.outbox.markSent(ids),
+    },
+    reads: () => n,
+  };
 }
 
 const unsentIds = (store: Store): string[] => store.outbox.unsent().map((e) => e.id);
@@ -137,46 +152,43 @@ test('the upload loop: a refusal is retried after the backoff, growing while ref
     answer: (n, req) => (answers[n] === 'accept' ? accept(req.body) : { status: 500, body: '' }),
   });
   const store = kioskOutbox(1);
-  let reads = 0; // each round reads the outbox first, synchronously in its timer (and again after a taken batch)
+  const counted = countedOutbox(store);
   const { uploader: u, logs } = uploader(relay.url, store, {
-    outbox: {
-      unsent: (limit) => (reads++, store.outbox.unsent(limit)),
-      markSent: (ids) => store.outbox.markSent(ids),
-    },
+    outbox: counted.outbox,
     backoff: { initialMs: 50, multiplier: 10, maxMs: 60_000, jitter: 0 },
   });
   u.start();
   t.mock.timers.tick(0);
-  assert.equal(reads, 1, 'the first round runs at start');
+  assert.equal(counted.reads(), 1, 'the first round runs at start');
   await until(() => logs.length === 1, 'the first refusal');
   t.mock.timers.tick(49);
-  assert.equal(reads, 1);
+  assert.equal(counted.reads(), 1);
   t.mock.timers.tick(1);
-  assert.equal(reads, 2, 'retried after the first backoff step');
+  assert.equal(counted.reads(), 2, 'retried after the first backoff step');
   await until(() => logs.length === 2, 'the second refusal');
   t.mock.timers.tick(499);
-  assert.equal(reads, 2, 'a second refusal in a row waits longer');
+  assert.equal(counted.reads(), 2, 'a second refusal in a row waits longer');
   t.mock.timers.tick(1);
-  assert.equal(reads, 3);
+  assert.equal(counted.reads(), 3);
   await until(() => store.outbox.unsentCount() === 0, 'the upload');
-  assert.equal(reads, 4, 'a taken batch is followed by a look for more');
+  assert.equal(counted.reads(), 4, 'a taken batch is followed by a look for more');
 
   store.outbox.record('board.link', { n: 2 }, 'ev2');
   t.mock.timers.tick(14_999);
-  assert.equal(reads, 4);
+  assert.equal(counted.reads(), 4);
   t.mock.timers.tick(1);
-  assert.equal(reads, 5, 'the next round 15 s after a success');
+  assert.equal(counted.reads(), 5, 'the next round 15 s after a success');
   await until(() => logs.length === 3, 'the third refusal');
   t.mock.timers.tick(49);
-  assert.equal(reads, 5);
+  assert.equal(counted.reads(), 5);
   t.mock.timers.tick(1);
-  assert.equal(reads, 6, 'after a success, the backoff starts over');
+  assert.equal(counted.reads(), 6, 'after a success, the backoff starts over');
   await until(() => store.outbox.unsentCount() === 0, 'the second upload');
 
   await u.stop();
   store.outbox.record('board.link', { n: 3 }, 'ev3');
   t.mock.timers.tick(100_000);
-  assert.equal(reads, 7, 'no round after stop()');
+  assert.equal(counted.reads(), 7, 'no round after stop()');
   assert.deepEqual(relay.requests.map(sentIds), [['ev1'], ['ev1'], ['ev1'], ['ev2'], ['ev2']]);
 });
 
@@ -201,13 +213,10 @@ test('a stop() during an upload ends the loop: once the relay answers, no round 
     answer: () => new Promise<Answer>((resolve) => (release = resolve)),
   });
   const store = kioskOutbox(1);
-  let reads = 0; // a round reads the outbox first, synchronously in its timer
+  const counted = countedOutbox(store);
   const { uploader: u } = uploader(relay.url, store, {
     intervalMs: 1_000,
-    outbox: {
-      unsent: (limit) => (reads++, store.outbox.unsent(limit)),
-      markSent: (ids) => store.outbox.markSent(ids),
-    },
+    outbox: counted.outbox,
   });
   u.start();
   t.mock.timers.tick(0);
@@ -216,11 +225,11 @@ test('a stop() during an upload ends the loop: once the relay answers, no round 
   release!(accept(relay.requests[0]!.body));
   await stopped;
   assert.equal(store.outbox.unsentCount(), 0, 'the answer that came after stop() is recorded');
-  const readsAtStop = reads;
+  const readsAtStop = counted.reads();
 
   store.outbox.record('board.link', { n: 2 }, 'ev2');
   t.mock.timers.tick(100_000);
-  assert.equal(reads, readsAtStop, 'no round after stop()');
+  assert.equal(counted.reads(), readsAtStop, 'no round after stop()');
   assert.deepEqual(unsentIds(store), ['ev2']);
   assert.equal(relay.requests.length, 1);
 });
