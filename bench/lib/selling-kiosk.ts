@@ -123,6 +123,19 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
   };
   // Motor runs the board has recorded so far (every one of them started by a sale of this kiosk).
   let runsSeen = 0;
+  /** The runs since the last call: the whole record grows with every sale (a megabyte at 10,000). */
+  const newRuns = async () => {
+    const runs = await stack.motorRuns(runsSeen);
+    runsSeen += runs.length;
+    return runs;
+  };
+  /** One item of `lane` checked out; throws unless the QR code is shown. */
+  const checkout = async (lane: number): Promise<SaleView> => {
+    const view = await kiosk.rpc.invoke<SaleView>('sale.checkout', { items: [{ lane, quantity: 1 }] });
+    if (view.state !== 'awaiting_payment' || !view.qrCode)
+      throw new Error(`checkout gave ${view.state} without a QR code: ${view.message ?? ''}`);
+    return view;
+  };
   const until = (no: string, test: (v: SaleView) => boolean) =>
     new Promise<number>((resolve) => waiters.push({ no, test, resolve }));
 
@@ -143,16 +156,13 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
       await boardLinkUp;
     },
     sellUntimed: async (lane) => {
-      const view = await kiosk.rpc.invoke<SaleView>('sale.checkout', { items: [{ lane, quantity: 1 }] });
-      if (view.state !== 'awaiting_payment' || !view.qrCode)
-        throw new Error(`checkout gave ${view.state} without a QR code: ${view.message ?? ''}`);
+      const view = await checkout(lane);
       const settled = until(view.outTradeNo, (v) => SETTLED.has(v.state));
       await stack.simJson('/sim/pay', { outTradeNo: view.outTradeNo });
       await settled;
     },
     checkMotorRuns: async (sales) => {
-      const runs = await stack.motorRuns(runsSeen);
-      runsSeen += runs.length;
+      const runs = await newRuns();
       if (runs.length !== sales || runs.some((r) => r.result !== 'dispensed'))
         throw new Error(
           `expected ${sales} dispensed motor runs, board recorded ${runs.length}: ` +
@@ -161,10 +171,8 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
     },
     sell: async (lane) => {
       const c0 = nowMs();
-      const view = await kiosk.rpc.invoke<SaleView>('sale.checkout', { items: [{ lane, quantity: 1 }] });
+      const view = await checkout(lane);
       const checkoutMs = nowMs() - c0;
-      if (view.state !== 'awaiting_payment' || !view.qrCode)
-        throw new Error(`checkout gave ${view.state} without a QR code: ${view.message ?? ''}`);
       const no = view.outTradeNo;
       const paidCommitted = until(no, (v) => v.state !== 'awaiting_payment' && v.state !== 'created');
       const intent = until(no, (v) => v.items.some((i) => i.state !== 'pending') || SETTLED.has(v.state));
@@ -178,9 +186,7 @@ export async function startSellingKiosk(options: SellingKioskOptions): Promise<S
         `/sim/notifies?outTradeNo=${encodeURIComponent(no)}`,
       );
       if (!notify?.firstSentAt) throw new Error(`sale ${no}: alipay-sim sent no notify`);
-      // Only the runs since the last sale: the whole record grows with every sale (a megabyte at 10,000).
-      const runs = await stack.motorRuns(runsSeen);
-      runsSeen += runs.length;
+      const runs = await newRuns();
       const [run] = runs;
       if (!run || runs.length !== 1 || run.result !== 'dispensed')
         throw new Error(
