@@ -32,6 +32,14 @@ export interface ChaosReport {
   readonly restartToSaleMs: readonly number[];
   /** …and of that, ms until the agent's process was up and serving (its boot on this machine). */
   readonly restartToReadyMs: readonly number[];
+  /**
+   * Per restart that interrupted a vend: ms from starting the agent again to every interrupted item being
+   * decided (delivered, not delivered, or refunded and flagged), and how each was decided.
+   */
+  readonly interruptedVends: {
+    readonly resolvedMs: readonly number[];
+    readonly decided: Record<string, number>;
+  };
   readonly reconciliation: Reconciliation;
 }
 
@@ -55,6 +63,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   restartTimings.length = 0;
   restartMs.length = 0;
   readyMs.length = 0;
+  resolvedMs.length = 0;
+  for (const key of Object.keys(decided)) delete decided[key];
   const tally = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
 
   for (let n = 0; n < options.sales; n++) {
@@ -101,6 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           ...interim,
           restartToSaleMs: [...restartMs],
           restartToReadyMs: [...readyMs],
+          interruptedVends: { resolvedMs: [...resolvedMs], decided: { ...decided } },
           reconciliation: reconcile(sales, ledger, readOrders(stack)),
         }),
       );
@@ -122,6 +133,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     relayRestarts,
     restartToSaleMs: (await Promise.all(restartTimings), [...restartMs]),
     restartToReadyMs: [...readyMs],
+    interruptedVends: { resolvedMs: [...resolvedMs], decided: { ...decided } },
     reconciliation: reconcile(sales, ledger, readOrders(stack)),
   };
 }
@@ -186,12 +198,19 @@ async function sell(
 const restartTimings: Array<Promise<void>> = [];
 const restartMs: number[] = [];
 const readyMs: number[] = [];
+const resolvedMs: number[] = [];
+const decided: Record<string, number> = {};
+/** Counts the agent's starts, so a measurement across a second kill is dropped rather than counted. */
+let agentStarts = 0;
 
 async function killAgent(stack: Stack, killed: (what: string) => void, what: string): Promise<void> {
   stack.agent.child.kill('SIGKILL');
   await stack.agent.stop();
   killed(what);
+  // Read from the killed agent's database: the items its restart must decide without vending them again.
+  const interrupted = vendingItems(stack);
   const startedAt = Date.now();
+  const start = ++agentStarts;
   await stack.startAgent();
   const ready = Date.now() - startedAt;
   restartTimings.push(
@@ -203,6 +222,56 @@ async function killAgent(stack: Stack, killed: (what: string) => void, what: str
       () => undefined, // not measured (the agent was killed again first)
     ),
   );
+  if (interrupted.length)
+    restartTimings.push(
+      interruptedDecided(stack, interrupted, start).then(
+        (states) => {
+          resolvedMs.push(Date.now() - startedAt);
+          for (const s of states) decided[s] = (decided[s] ?? 0) + 1;
+        },
+        () => undefined, // not measured (the agent was killed again first)
+      ),
+    );
+}
+
+interface ItemKey {
+  readonly outTradeNo: string;
+  readonly position: number;
+}
+
+function vendingItems(stack: Stack): ItemKey[] {
+  return withDb(stack, (db) =>
+    (
+      db
+        .prepare("SELECT out_trade_no, position FROM order_items WHERE vend_state = 'vending'")
+        .all() as Array<{
+        out_trade_no: string;
+        position: number;
+      }>
+    ).map((row) => ({ outTradeNo: row.out_trade_no, position: row.position })),
+  );
+}
+
+/**
+ * Resolves, with each item's decided vend state, once none of `items` is still `vending` — the interrupted
+ * items of a restart decided by recovery. The remaining items of their orders vend after that, as in any sale.
+ */
+async function interruptedDecided(stack: Stack, items: readonly ItemKey[], start: number): Promise<string[]> {
+  const states = (): string[] =>
+    withDb(stack, (db) => {
+      const read = db.prepare('SELECT vend_state FROM order_items WHERE out_trade_no = ? AND position = ?');
+      return items.map((i) => (read.get(i.outTradeNo, i.position) as { vend_state: string }).vend_state);
+    });
+  await waitFor(
+    () => {
+      if (agentStarts !== start) throw new Error('the agent was killed again');
+      return states().every((s) => s !== 'vending');
+    },
+    'the interrupted items to be decided after the restart',
+    () => '',
+    SALE_SETTLE_MS,
+  );
+  return states();
 }
 
 /**
@@ -355,6 +424,7 @@ export function formatChaosReport(report: ChaosReport): string {
   const kills = Object.values(report.kills).reduce((s, n) => s + n, 0);
   const ms = [...report.restartToSaleMs].sort((a, b) => a - b);
   const boot = [...report.restartToReadyMs].sort((a, b) => a - b);
+  const resolved = [...report.interruptedVends.resolvedMs].sort((a, b) => a - b);
   const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
   const spread = (xs: number[]) => `p50 ${q(xs, 0.5)} ms, p90 ${q(xs, 0.9)} ms, max ${xs.at(-1) ?? 0} ms`;
   return [
@@ -367,6 +437,9 @@ export function formatChaosReport(report: ChaosReport): string {
     ms.length
       ? `agent restart → first sale possible (${ms.length} restarts): ${spread(ms)}; of which the agent's own boot: ${spread(boot)}`
       : 'agent restart → first sale possible: no restart measured',
+    resolved.length
+      ? `restarts that interrupted a vend: ${resolved.length}; restart → every interrupted item decided: ${spread(resolved)}; items decided as ${JSON.stringify(report.interruptedVends.decided)} (unknown: refunded and flagged for a technician)`
+      : 'restarts that interrupted a vend: none',
     `violations: ${violations.length} ${JSON.stringify(byKind)}`,
     ...violations.map((v) => `  ${v.kind} ${v.outTradeNo}: ${v.detail}`),
   ].join('\n');
