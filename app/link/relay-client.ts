@@ -9,14 +9,17 @@ import { parseRelayFrame, type KioskFrame, type RelayEvent, type RelayWelcome } 
 export interface RelayCursorPort {
   get(): number;
   advance(seq: number): void;
-  /** The relay log epoch the cursor counts in (absent: the kiosk does not track epochs). */
-  epoch?(): string | undefined;
+  /** The relay log epoch the cursor counts in (undefined until a relay named one). */
+  epoch(): string | undefined;
   /** Sets the cursor to where the relay resumes delivery, even backwards (new epoch, restored relay). */
-  resync?(epoch: string, seq: number): void;
+  resync(epoch: string, seq: number): void;
 }
 
 export interface RelayClientOptions {
-  /** The relay's base URL, http(s)://… ; the stream is at ws(s)://…/v1/kiosks/<id>/stream. */
+  /**
+   * The relay's base URL, http(s)://… ; the stream is at ws(s)://…/v1/kiosks/<id>/stream (ws dials an http(s)
+   * URL as ws(s)).
+   */
   readonly url: string;
   readonly kioskId: string;
   readonly token: string;
@@ -41,7 +44,8 @@ export class RelayClient {
   private silenceTimer: NodeJS.Timeout | null = null;
   private queue: Promise<void> = Promise.resolve();
   private linkState: RelayLinkState = 'down';
-  private poll: AbortController | null = null;
+  /** The long-poll fallback while it runs: its abort, and its end (stop() waits for it). */
+  private poll: { readonly controller: AbortController; readonly done: Promise<void> } | null = null;
   private pollHealthy = false;
   private readonly stateListeners = new Set<(s: RelayLinkState) => void>();
 
@@ -70,7 +74,8 @@ export class RelayClient {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.poll?.abort();
+    const poll = this.poll;
+    poll?.controller.abort();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.clearSilenceTimer();
     const socket = this.socket;
@@ -81,6 +86,7 @@ export class RelayClient {
         socket.terminate();
       });
     }
+    await poll?.done;
     await this.queue;
     this.setState('down');
   }
@@ -90,7 +96,6 @@ export class RelayClient {
       `/v1/kiosks/${encodeURIComponent(this.options.kioskId)}/stream`,
       this.options.url,
     );
-    streamUrl.protocol = streamUrl.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(streamUrl, {
       headers: { authorization: `Bearer ${this.options.token}` },
       handshakeTimeout: 10_000,
@@ -98,8 +103,8 @@ export class RelayClient {
     this.socket = socket;
     socket.on('open', () => {
       this.failures = 0;
-      this.poll?.abort();
-      const epoch = this.options.cursor.epoch?.();
+      this.poll?.controller.abort();
+      const epoch = this.options.cursor.epoch();
       this.send(socket, {
         type: 'hello',
         lastSeq: this.options.cursor.get(),
@@ -135,60 +140,59 @@ export class RelayClient {
     socket.on('error', (err) => this.log(`relay stream error: ${err.message}`));
     socket.on('close', () => {
       this.clearSilenceTimer();
-      if (this.socket === socket) this.socket = null;
       this.setState('down');
       if (!this.stopped) {
         this.scheduleReconnect();
-        void this.pollWhileDown();
+        this.startPolling();
       }
     });
   }
 
-  /** The long-poll fallback: runs while the websocket is down, stops when it comes back. */
-  private async pollWhileDown(): Promise<void> {
+  /** Starts the long-poll fallback, unless it runs already or is off: it runs while the websocket is down. */
+  private startPolling(): void {
     const wait = this.options.longPollWaitSeconds ?? 25;
     if (this.poll || wait <= 0) return;
     const controller = new AbortController();
-    this.poll = controller;
-    let failures = 0;
-    try {
-      while (!this.stopped && this.linkState === 'down' && !controller.signal.aborted) {
-        try {
-          const { welcome, events } = await pollRelayEvents(
-            {
-              url: this.options.url,
-              kioskId: this.options.kioskId,
-              token: this.options.token,
-              waitSeconds: wait,
-              signal: controller.signal,
-            },
-            this.options.cursor.get(),
-            this.options.cursor.epoch?.(),
-          );
-          failures = 0;
-          this.pollHealthy = true;
-          // In order, stopping at the first that fails: the next poll (after the cursor) brings it again.
-          // A step that cannot be stored (a full disk) fails this poll, not the queue: the next one retries.
-          const step = this.queue.then(async () => {
-            if (welcome) this.resync(welcome);
-            for (const event of events) if (!(await this.handleEvent(event))) break;
-          });
-          this.queue = step.catch(() => {});
-          await step;
-        } catch (err) {
-          if (controller.signal.aborted) break;
-          this.pollHealthy = false;
-          failures++;
-          this.log(`relay long-poll failed: ${(err as Error).message}`);
-          await abortableSleep(
-            backoffDelay(failures, this.options.backoff ?? DEFAULT_BACKOFF),
-            controller.signal,
-          );
-        }
-      }
-    } finally {
+    const done = this.pollUntilAborted(controller.signal, wait).finally(() => {
       this.pollHealthy = false;
-      if (this.poll === controller) this.poll = null;
+      this.poll = null;
+    });
+    this.poll = { controller, done };
+  }
+
+  /** Both ends of the fallback abort it: the websocket coming back ('open') and stop(). */
+  private async pollUntilAborted(signal: AbortSignal, wait: number): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const { welcome, events } = await pollRelayEvents(
+          {
+            url: this.options.url,
+            kioskId: this.options.kioskId,
+            token: this.options.token,
+            waitSeconds: wait,
+            signal,
+          },
+          this.options.cursor.get(),
+          this.options.cursor.epoch(),
+        );
+        failures = 0;
+        this.pollHealthy = true;
+        // In order, stopping at the first that fails: the next poll (after the cursor) brings it again.
+        // A step that cannot be stored (a full disk) fails this poll, not the queue: the next one retries.
+        const step = this.queue.then(async () => {
+          if (welcome) this.resync(welcome);
+          for (const event of events) if (!(await this.handleEvent(event))) break;
+        });
+        this.queue = step.catch(() => {});
+        await step;
+      } catch (err) {
+        if (signal.aborted) break;
+        this.pollHealthy = false;
+        failures++;
+        this.log(`relay long-poll failed: ${(err as Error).message}`);
+        await abortableSleep(backoffDelay(failures, this.options.backoff ?? DEFAULT_BACKOFF), signal);
+      }
     }
   }
 
@@ -208,12 +212,11 @@ export class RelayClient {
    * The relay named its epoch and where it resumes delivery. A new epoch (the relay restarted) moves only the
    * epoch; a resume point behind the cursor means the relay lost what this kiosk saw (an older backup was
    * restored): the cursor goes back so every event of the relay's log after that point is taken, and the
-   * sale's order records turn any repeat into a no-op. Nothing is skipped, nothing is applied twice.
+   * sale's order records turn any repeat into a no-op. Nothing is skipped, nothing is applied twice. A
+   * welcome at the kiosk's own epoch and cursor rewrites them unchanged (one small write per connection).
    */
   private resync(welcome: RelayWelcome): void {
     const { cursor } = this.options;
-    if (cursor.resync === undefined) return;
-    if (welcome.epoch === cursor.epoch?.() && welcome.lastSeq === cursor.get()) return;
     if (welcome.lastSeq < cursor.get())
       this.log(`relay log is behind this kiosk (${cursor.get()} → ${welcome.lastSeq}): resynchronising`);
     cursor.resync(welcome.epoch, welcome.lastSeq);
@@ -239,9 +242,10 @@ export class RelayClient {
   private scheduleReconnect(): void {
     this.failures++;
     const delay = backoffDelay(this.failures, this.options.backoff ?? DEFAULT_BACKOFF);
+    // Only ever set while running (the 'close' handler), and cleared by stop().
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      if (!this.stopped) this.connect();
+      this.connect();
     }, delay);
   }
 
@@ -270,7 +274,7 @@ export class RelayClient {
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    signal.addEventListener('abort', done);
     function done() {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);

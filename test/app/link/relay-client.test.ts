@@ -4,12 +4,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
 import { signParams } from '../../../app/alipay/index.ts';
-import { RelayClient, type RelayEvent } from '../../../app/link/index.ts';
+import { RelayClient, type RelayCursorPort, type RelayEvent } from '../../../app/link/index.ts';
 import { openStore } from '../../../app/store/index.ts';
 import { startRelay } from '../../../backend-bridge/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
 import { waitFor } from '../../helpers/agent-harness.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
+import { MemoryCursor } from './memory-cursor.ts';
 
 const APP_ID = '2021000000000009';
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -51,7 +52,7 @@ async function notify(relayUrl: string, n: number): Promise<string> {
 function client(
   relayUrl: string,
   token: string,
-  cursor: { get(): number; advance(s: number): void },
+  cursor: RelayCursorPort,
   handle: (e: RelayEvent) => Promise<void>,
 ) {
   const c = new RelayClient({
@@ -104,20 +105,15 @@ test('an event whose handling fails is not acked and is delivered again', async 
   const dir = tempDir();
   const token = randomBytes(16).toString('hex');
   const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
-  let cursor = 0;
+  const cursor = new MemoryCursor();
   const attempts: number[] = [];
-  const c = client(
-    relay.url,
-    token,
-    { get: () => cursor, advance: (s) => (cursor = Math.max(cursor, s)) },
-    async (e) => {
-      attempts.push(e.seq);
-      if (attempts.length === 1) throw new Error('disk full');
-    },
-  );
+  const c = client(relay.url, token, cursor, async (e) => {
+    attempts.push(e.seq);
+    if (attempts.length === 1) throw new Error('disk full');
+  });
   c.start();
   await notify(relay.url, 1);
-  await waitFor(() => cursor === 1, 'the event to be handled on the second delivery');
+  await waitFor(() => cursor.seq === 1, 'the event to be handled on the second delivery');
   assert.deepEqual(attempts, [1, 1]);
 });
 
@@ -125,26 +121,17 @@ test('a cursor that cannot be stored (a full disk) costs a reconnect, not the li
   const dir = tempDir();
   const token = randomBytes(16).toString('hex');
   const relay = await relayWithKiosk(path.join(dir, 'relay.sqlite'), token);
-  let cursor = 0;
   let failures = 1;
   const handled: number[] = [];
   const full = (): Error => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-  const c = client(
-    relay.url,
-    token,
-    {
-      get: () => cursor,
-      advance: (s) => {
-        if (failures-- > 0) throw full();
-        cursor = Math.max(cursor, s);
-      },
-    },
-    async (e) => void handled.push(e.seq),
-  );
+  const cursor = new MemoryCursor(() => {
+    if (failures-- > 0) throw full();
+  });
+  const c = client(relay.url, token, cursor, async (e) => void handled.push(e.seq));
   c.start();
   await notify(relay.url, 1);
   await notify(relay.url, 2);
-  await waitFor(() => cursor === 2, 'both events stored once the disk takes writes again');
+  await waitFor(() => cursor.seq === 2, 'both events stored once the disk takes writes again');
   // The first event's effect ran again after the reconnect (the sale's own records make that a no-op); none
   // was skipped or taken out of order.
   assert.deepEqual(
@@ -170,7 +157,7 @@ test('a wrong token keeps the link down and retries with backoff; the relay comi
   await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', () => r()));
   onCleanup(() => new Promise<void>((r) => (refusing.closeAllConnections(), refusing.close(() => r()))));
   const refusingUrl = `http://127.0.0.1:${(refusing.address() as { port: number }).port}`;
-  const wrong = client(refusingUrl, 'not-the-token', { get: () => 0, advance: () => {} }, async () => {});
+  const wrong = client(refusingUrl, 'not-the-token', new MemoryCursor(), async () => {});
   wrong.start();
   await waitFor(() => attempts >= 3, 'a refused kiosk to keep retrying with backoff');
   assert.equal(wrong.state, 'down');
@@ -180,7 +167,7 @@ test('a wrong token keeps the link down and retries with backoff; the relay comi
   const first = await relayWithKiosk(dbPath, token);
   const port = Number(new URL(first.url).port);
   const states: string[] = [];
-  const c = client(first.url, token, { get: () => 0, advance: () => {} }, async () => {});
+  const c = client(first.url, token, new MemoryCursor(), async () => {});
   c.onState((s) => states.push(s));
   c.start();
   await waitFor(() => c.state === 'up', 'link up');
@@ -229,13 +216,12 @@ test('when a proxy breaks websockets, events still arrive through the long-poll 
   onCleanup(() => new Promise<void>((r) => (front.closeAllConnections(), front.close(() => r()))));
   const frontUrl = `http://127.0.0.1:${(front.address() as { port: number }).port}`;
 
-  let cursor = 0;
   const seen: number[] = [];
   const c = new RelayClient({
     url: frontUrl,
     kioskId: 'K1',
     token,
-    cursor: { get: () => cursor, advance: (s) => (cursor = Math.max(cursor, s)) },
+    cursor: new MemoryCursor(),
     handle: async (e) => void seen.push(e.seq),
     backoff: { initialMs: 50, multiplier: 1.5, maxMs: 200, jitter: 0.1 },
     longPollWaitSeconds: 2,

@@ -109,28 +109,20 @@ test('a long-poll answer that resumes behind the cursor (a restored relay) moves
   await waitFor(() => relay.requests[1]!.closed, 'stop() to give up the waiting poll');
 });
 
-test('an older relay (no epoch in its answer) and a kiosk that keeps no epoch: the poll names none, the events are applied', async () => {
+test('an older relay (no epoch in its answer) and a kiosk that has none yet: the poll names none, the events are applied', async () => {
   const relay = await startScriptedRelay({
     refuseWebsocket: true,
     answer: (n) => (n === 0 ? ok({ events: [event(1)] }) : null),
   });
-  let cursor = 0;
+  const store = openStore(path.join(tempDir(), 'kiosk.sqlite'));
+  onCleanup(() => store.close());
   const applied: number[] = [];
-  const client = new RelayClient({
-    url: relay.url,
-    kioskId: 'K1',
-    token: 't',
-    cursor: { get: () => cursor, advance: (seq) => (cursor = seq) },
-    handle: async (e) => void applied.push(e.seq),
-    backoff: { initialMs: 20, multiplier: 1.5, maxMs: 100, jitter: 0 },
-    longPollWaitSeconds: 3,
-  });
-  onCleanup(() => client.stop());
-  client.start();
+  kiosk(relay.url, store, applied);
   await waitFor(() => relay.requests.length === 2, 'the next poll');
   assert.deepEqual(applied, [1]);
   assert.equal(relay.requests[0]!.query.has('epoch'), false);
   assert.equal(relay.requests[1]!.query.get('after'), '1');
+  assert.equal(relay.requests[1]!.query.has('epoch'), false, 'still none: the relay named none');
 });
 
 test('after an answered poll, the next failure is retried after the first backoff step again', async () => {
@@ -235,6 +227,8 @@ test('long-poll failures in a row wait longer each time', async (t) => {
     cursor: {
       get: () => (polls++, store.relayCursor.get()),
       advance: (seq) => store.relayCursor.advance(seq),
+      epoch: () => store.relayCursor.epoch(),
+      resync: (epoch, seq) => store.relayCursor.resync(epoch, seq),
     },
     handle: async () => {},
     log: (line) => logs.push(line),
@@ -272,4 +266,53 @@ test('a link stopped while the fallback waits to retry, and started again, polls
   await client.stop();
   client.start();
   await until(() => relay.requests.length === 2, 'a poll after the restart');
+});
+
+test('stop() returns after the fallback has ended: the kiosk no longer counts as delivering', async () => {
+  const relay = await startScriptedRelay({
+    refuseWebsocket: true,
+    answer: (n) => (n === 0 ? ok({ epoch: 'E1', after: 0, events: [] }) : null),
+  });
+  const { client } = kiosk(relay.url, kioskStore('E1', 0), []);
+  await waitFor(() => relay.requests.length === 2, 'the poll after the answered one');
+  assert.equal(client.delivering, true);
+  await client.stop();
+  assert.equal(client.delivering, false);
+  await waitFor(() => relay.requests[1]!.closed, 'the waiting poll given up');
+  assert.equal(relay.requests.length, 2, 'and none after it');
+});
+
+test('a long outage (twelve failed polls in a row) leaves no listener behind on the fallback', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  onCleanup(() => void process.off('warning', onWarning));
+  const relay = await startScriptedRelay({ refuseWebsocket: true }); // every poll answered 503
+  const logs: string[] = [];
+  const client = new RelayClient({
+    url: relay.url,
+    kioskId: 'K1',
+    token: 't',
+    cursor: kioskStore('E1', 0).relayCursor,
+    handle: async () => {},
+    log: (line) => logs.push(line),
+    backoff: { initialMs: 10, multiplier: 1, maxMs: 10, jitter: 0 },
+    longPollWaitSeconds: 3,
+  });
+  onCleanup(() => client.stop());
+  client.start();
+  const failed = (): number => logs.filter((l) => l.startsWith('relay long-poll failed')).length;
+  for (let n = 1; n <= 12; n++) {
+    await until(() => failed() === n, `failed poll ${n}`);
+    t.mock.timers.tick(10);
+  }
+  await until(() => failed() === 13, 'the poll after them');
+  // Node warns once an AbortSignal holds more than 10 'abort' listeners: each wait between polls must remove
+  // its own, or a day-long outage would pile up thousands.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+    [],
+  );
 });

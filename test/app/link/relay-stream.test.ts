@@ -419,3 +419,61 @@ test('refusals of the stream in a row wait longer each time', async (t) => {
   t.mock.timers.tick(1);
   assert.equal(dials, 3);
 });
+
+test('a link not started yet is down and delivers nothing; stopping it says nothing to its listeners', async () => {
+  const client = new RelayClient({
+    url: 'http://127.0.0.1:9',
+    kioskId: 'K1',
+    token: 't',
+    cursor: kioskStore('E1', 0).relayCursor,
+    handle: async () => {},
+  });
+  const states: string[] = [];
+  client.onState((s) => states.push(s));
+  assert.equal(client.state, 'down');
+  assert.equal(client.delivering, false);
+  await client.stop();
+  assert.deepEqual(states, []);
+});
+
+test('after stop() nothing dials the relay again: not the reconnect that was waiting, not the stream stop() closed', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const link = (url: string) => {
+    const counts = { dials: 0, waits: 0 }; // each dial and each poll reads the token once; each wait the policy
+    const client = new RelayClient({
+      url,
+      kioskId: 'K1',
+      get token() {
+        counts.dials++;
+        return 't';
+      },
+      cursor: kioskStore('E1', 0).relayCursor,
+      handle: async () => {},
+      get backoff() {
+        counts.waits++;
+        return { initialMs: 50, multiplier: 1, maxMs: 50, jitter: 0 };
+      },
+      longPollWaitSeconds: 3,
+    });
+    onCleanup(() => client.stop());
+    client.start();
+    return { client, counts };
+  };
+
+  const refusing = await startScriptedRelay({ refuseWebsocket: true, answer: () => null });
+  const waiting = link(refusing.url);
+  await until(() => waiting.counts.waits === 1, 'the refusal, and the reconnect it schedules');
+  await until(() => refusing.requests.length === 1, 'the fallback poll');
+  await waiting.client.stop();
+  const dialled = waiting.counts.dials;
+  t.mock.timers.tick(60_000);
+  assert.equal(waiting.counts.dials, dialled, 'the waiting reconnect was called off');
+
+  const relay = await startScriptedRelay();
+  const up = link(relay.url);
+  await until(() => relay.connections[0]?.frames.length === 1, 'hello');
+  await up.client.stop();
+  t.mock.timers.tick(60_000);
+  assert.deepEqual(up.counts, { dials: 1, waits: 0 }, 'no reconnect, no poll after the stream stop() closed');
+  assert.equal(relay.requests.length, 0);
+});
