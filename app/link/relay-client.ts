@@ -76,7 +76,7 @@ export class RelayClient {
     this.stopped = true;
     const poll = this.poll;
     poll?.controller.abort();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    clearTimeout(this.reconnectTimer ?? undefined);
     this.clearSilenceTimer();
     const socket = this.socket;
     this.socket = null;
@@ -104,11 +104,11 @@ export class RelayClient {
     socket.on('open', () => {
       this.failures = 0;
       this.poll?.controller.abort();
-      const epoch = this.options.cursor.epoch();
+      // Before the relay named an epoch there is none: the frame leaves it out (JSON drops undefined).
       this.send(socket, {
         type: 'hello',
         lastSeq: this.options.cursor.get(),
-        ...(epoch !== undefined ? { epoch } : {}),
+        epoch: this.options.cursor.epoch(),
       });
       this.armSilenceTimer(socket);
       this.setState('up');
@@ -235,8 +235,12 @@ export class RelayClient {
     return true;
   }
 
+  /**
+   * Only ever called on a socket that opened; when it has closed since (an ack after the relay went away),
+   * ws drops the frame, as it does for a send without a callback, and the relay replays the event.
+   */
   private send(socket: WebSocket, frame: KioskFrame): void {
-    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+    socket.send(JSON.stringify(frame));
   }
 
   private scheduleReconnect(): void {
@@ -256,7 +260,7 @@ export class RelayClient {
   }
 
   private clearSilenceTimer(): void {
-    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    clearTimeout(this.silenceTimer ?? undefined);
     this.silenceTimer = null;
   }
 

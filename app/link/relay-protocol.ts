@@ -10,7 +10,7 @@ export interface RelayEvent {
 }
 
 export type KioskFrame =
-  | { readonly type: 'hello'; readonly lastSeq: number; readonly epoch?: string }
+  | { readonly type: 'hello'; readonly lastSeq: number; readonly epoch?: string | undefined }
   | { readonly type: 'ack'; readonly seq: number };
 
 /** The relay's answer to hello: the log epoch and the seq delivery resumes after (the kiosk's new cursor). */
@@ -27,8 +27,7 @@ export function parseRelayFrame(text: string): RelayEvent | RelayWelcome | null 
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null) return null;
-  const type = (value as Record<string, unknown>)['type'];
+  const type = asRecord(value)?.['type'];
   if (type === 'welcome') return parseRelayWelcome(value);
   if (type !== 'event') return null;
   return parseRelayEvent(value);
@@ -36,8 +35,8 @@ export function parseRelayFrame(text: string): RelayEvent | RelayWelcome | null 
 
 /** {epoch, lastSeq} as the stream's welcome and the long-poll's answer ({epoch, after}) carry them. */
 export function parseRelayWelcome(value: unknown, seqField = 'lastSeq'): RelayWelcome | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
+  const v = asRecord(value);
+  if (v === null) return null;
   const epoch = v['epoch'];
   const lastSeq = v[seqField];
   if (typeof epoch !== 'string' || epoch === '' || epoch.length > 64) return null;
@@ -47,10 +46,18 @@ export function parseRelayWelcome(value: unknown, seqField = 'lastSeq'): RelayWe
 
 /** An event object as both the stream (inside a frame) and the long-poll (in its list) carry it. */
 export function parseRelayEvent(value: unknown): RelayEvent | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
+  const v = asRecord(value);
+  if (v === null) return null;
   const { seq, kind, body, receivedAt } = v;
   if (!Number.isSafeInteger(seq) || (seq as number) < 1) return null;
   if (typeof kind !== 'string' || typeof body !== 'string') return null;
   return { seq: seq as number, kind, body, receivedAt: typeof receivedAt === 'string' ? receivedAt : '' };
+}
+
+/**
+ * A JSON object's fields (an array's too: it has none of ours); null for null (whose typeof is 'object') and
+ * for every primitive.
+ */
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' ? (value as Record<string, unknown> | null) : null;
 }
