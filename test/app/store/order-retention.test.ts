@@ -153,7 +153,7 @@ test('an old finished order goes with every row of it, from every table that nam
   // Telemetry waiting for upload that names no order (the board's link) holds back no order.
   k.store.outbox.record('board.link', { state: 'offline', detail: 'cable' });
 
-  assert.deepEqual(pruneFinishedOrders(k.store.db, cutoffOf(k)), { orders: 4, unknownNotifications: 0 });
+  assert.equal(pruneFinishedOrders(k.store.db, cutoffOf(k)), 4);
 
   for (const gone of ['K1_done', 'K1_refunded', 'K1_expired', 'K1_failed']) {
     assert.deepEqual(
@@ -266,30 +266,37 @@ for (const { rule, make } of kept) {
     make(k);
     const rows = rowsOf(k.store, 'K2_kept');
     // The cutoff is a day after both sales: only the rule (or, for the cutoff rule, its sale a day later) keeps it.
-    const batch = pruneFinishedOrders(k.store.db, START + DAY_MS);
-    assert.equal(batch.orders, 1);
+    assert.equal(pruneFinishedOrders(k.store.db, START + DAY_MS), 1);
     assert.equal(k.store.orders.get('K2_gone'), null);
     assert.deepEqual(rowsOf(k.store, 'K2_kept'), rows, 'every row of the kept order is still there');
   });
 }
 
-test('an old notification of an order this kiosk does not have goes; a recent one stays', () => {
+test('old notifications of orders this kiosk does not have go, batch by batch; recent ones and those of a kept order stay', async () => {
   const k = kiosk();
-  const stray = (notifyId: string) =>
+  const notification = (notifyId: string, outTradeNo: string) =>
     k.store.orders.recordNotification({
       notifyId,
-      outTradeNo: 'K3_unknown',
+      outTradeNo,
       tradeStatus: 'TRADE_SUCCESS',
       source: 'relay',
       body: 'x',
     });
-  stray('old');
-  sell(k, 'K3_known', 'completed');
+  notification('old-1', 'K3_unknown');
+  notification('old-2', 'K3_unknown');
+  notification('old-3', 'K3_forgotten');
+  sell(k, 'K3_owed', 'completed');
+  k.store.refunds.enqueue({ outRequestNo: 'K3_owed_R1', outTradeNo: 'K3_owed', amountFen: 200, reason: 'x' });
   k.advance((KEEP_DAYS + 1) * DAY_MS);
-  stray('recent');
-  assert.deepEqual(pruneFinishedOrders(k.store.db, cutoffOf(k)), { orders: 1, unknownNotifications: 1 });
-  assert.deepEqual(k.store.db.prepare('SELECT notify_id FROM payment_notifications').pluck().all(), [
-    'recent',
+  notification('recent', 'K3_unknown');
+  const lines: string[] = [];
+  assert.equal(await retention(k, lines, 1).prune(), 0);
+  assert.deepEqual(
+    k.store.db.prepare('SELECT notify_id FROM payment_notifications ORDER BY notify_id').pluck().all(),
+    ['notify-K3_owed', 'recent'],
+  );
+  assert.deepEqual(lines, [
+    `retention: removed 0 finished orders and 3 notifications of unknown orders from before ${new Date(cutoffOf(k)).toISOString()} (kept 90 days)`,
   ]);
 });
 
@@ -316,7 +323,7 @@ test('a prune works through every batch and logs one line with the count and cut
   assert.equal(await r.prune(), 5);
   assert.equal(orderCount(k), 1);
   assert.deepEqual(lines, [
-    `retention: removed 5 finished orders that ended before ${new Date(cutoffOf(k)).toISOString()} (kept 90 days)`,
+    `retention: removed 5 finished orders from before ${new Date(cutoffOf(k)).toISOString()} (kept 90 days)`,
   ]);
   assert.equal(await r.prune(), 0);
   assert.equal(lines.length, 1, 'a prune that removed nothing says nothing');
