@@ -168,6 +168,11 @@ test('an old finished order goes with every row of it, from every table that nam
   assert.deepEqual(k.store.db.pragma('foreign_key_check'), [], 'no row points at a removed order');
 });
 
+/** A refund of 200 fen on `K2_kept`, committed and not yet confirmed by Alipay. */
+const oweRefund = (k: Kiosk): void => {
+  k.store.refunds.enqueue({ outRequestNo: 'K2_kept_R9', outTradeNo: 'K2_kept', amountFen: 200, reason: 'x' });
+};
+
 /** Each thing that must keep an old finished order, made on the order `K2_kept`. */
 const kept: ReadonlyArray<{ readonly rule: string; readonly make: (k: Kiosk) => void }> = [
   {
@@ -188,24 +193,14 @@ const kept: ReadonlyArray<{ readonly rule: string; readonly make: (k: Kiosk) => 
     rule: 'a refund still pending (Alipay not yet asked or not yet answered)',
     make: (k) => {
       sell(k, 'K2_kept', 'completed');
-      k.store.refunds.enqueue({
-        outRequestNo: 'K2_kept_R9',
-        outTradeNo: 'K2_kept',
-        amountFen: 200,
-        reason: 'x',
-      });
+      oweRefund(k);
     },
   },
   {
     rule: 'a refund Alipay refused (money still owed, waiting for a person)',
     make: (k) => {
       sell(k, 'K2_kept', 'refunded');
-      k.store.refunds.enqueue({
-        outRequestNo: 'K2_kept_R9',
-        outTradeNo: 'K2_kept',
-        amountFen: 200,
-        reason: 'x',
-      });
+      oweRefund(k);
       k.store.refunds.recordAttempt('K2_kept_R9', { state: 'failed', error: 'TRADE_HAS_CLOSE: closed' });
     },
   },
@@ -246,12 +241,7 @@ const kept: ReadonlyArray<{ readonly rule: string; readonly make: (k: Kiosk) => 
     rule: 'a refund settled at or after the cutoff',
     make: (k) => {
       sell(k, 'K2_kept', 'completed');
-      k.store.refunds.enqueue({
-        outRequestNo: 'K2_kept_R9',
-        outTradeNo: 'K2_kept',
-        amountFen: 200,
-        reason: 'x',
-      });
+      oweRefund(k);
       k.advance(DAY_MS); // at the cutoff: not before it
       k.store.refunds.recordAttempt('K2_kept_R9', { state: 'succeeded' });
       k.advance(-DAY_MS);
