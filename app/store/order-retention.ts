@@ -45,6 +45,19 @@ const UNKNOWN_ORDER_NOTIFICATIONS = `
       AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.out_trade_no = n.out_trade_no)
     LIMIT @limit)`;
 
+/**
+ * The instant (ms) before which a finished order may go: `keepDays` before now, or before the kiosk's newest
+ * finished order when the clock says later. A clock set ahead at boot (an RTC gone wrong, before NTP) then
+ * forgets nothing the kiosk's own last sale does not make old: the prune at start runs before any sale could.
+ */
+export function retentionCutoff(db: Db, now: number, keepDays: number): number {
+  const newest = db
+    .prepare(`SELECT max(updated_at) FROM orders WHERE state IN ('completed','refunded','expired','failed')`)
+    .pluck()
+    .get() as number | null;
+  return Math.min(now, newest ?? now) - keepDays * DAY_MS;
+}
+
 /** Removes up to `limit` finished orders older than `cutoff` (ms) with all of their rows, in one transaction. */
 export function pruneFinishedOrders(db: Db, cutoff: number, limit = PRUNE_BATCH): number {
   const deletes = ORDER_ROWS.map((table) => db.prepare(`DELETE FROM ${table} WHERE out_trade_no = ?`));
@@ -107,7 +120,7 @@ export class OrderRetention {
 
   private async pruneDue(): Promise<number> {
     const { db, keepDays, now, log } = this.options;
-    const cutoff = now() - keepDays * DAY_MS;
+    const cutoff = retentionCutoff(db, now(), keepDays);
     const orders = await this.inBatches((limit) => pruneFinishedOrders(db, cutoff, limit));
     const strays = await this.inBatches((limit) => pruneUnknownOrderNotifications(db, cutoff, limit));
     if (orders > 0 || strays > 0) {

@@ -24,6 +24,7 @@ test('an agent starting prunes the orders that finished before its sale.keepFini
   h.clock.now = today - 29 * DAY_MS;
   finishedSale(h.agent.store, 'KT_29days');
   h.clock.now = today;
+  finishedSale(h.agent.store, 'KT_today');
 
   const agent = await h.restartAgent();
   assert.equal(agent.store.orders.get('KT_31days'), null, 'older than 30 days: gone at start');

@@ -128,6 +128,12 @@ function rowsOf(store: Store, outTradeNo: string): Record<string, number> {
 
 const cutoffOf = (k: Kiosk): number => k.now() - KEEP_DAYS * DAY_MS;
 
+/** A kiosk that keeps selling: a day past the retention of what it sold so far, and a sale made that day. */
+function dayAfterRetention(k: Kiosk, todaysSale: string): void {
+  k.advance((KEEP_DAYS + 1) * DAY_MS);
+  sell(k, todaysSale, 'failed');
+}
+
 test('an old finished order goes with every row of it, from every table that names it; a recent one keeps all of its rows', () => {
   const k = kiosk();
   sell(k, 'K1_done', 'completed');
@@ -277,7 +283,7 @@ test('old notifications of orders this kiosk does not have go, batch by batch; r
   notification('old-3', 'K3_forgotten');
   sell(k, 'K3_owed', 'completed');
   k.store.refunds.enqueue({ outRequestNo: 'K3_owed_R1', outTradeNo: 'K3_owed', amountFen: 200, reason: 'x' });
-  k.advance((KEEP_DAYS + 1) * DAY_MS);
+  dayAfterRetention(k, 'K3_today');
   notification('recent', 'K3_unknown');
   const lines: string[] = [];
   assert.equal(await retention(k, lines, 1).prune(), 0);
@@ -319,40 +325,67 @@ test('a prune works through every batch and logs one line with the count and cut
   assert.equal(lines.length, 1, 'a prune that removed nothing says nothing');
 });
 
+test("a clock set years ahead forgets only what is keepDays older than the kiosk's newest finished sale", async () => {
+  const k = kiosk();
+  sell(k, 'K8_old', 'completed');
+  k.advance((KEEP_DAYS + 1) * DAY_MS);
+  sell(k, 'K8_month', 'completed');
+  k.advance(30 * DAY_MS);
+  sell(k, 'K8_newest', 'expired');
+  const newest = k.now();
+  k.advance(3 * 365 * DAY_MS); // the clock jumps three years ahead before the agent starts
+  // A QR code shown under the wrong clock is not a finished sale: it moves nothing.
+  k.store.orders.create({
+    outTradeNo: 'K8_open',
+    totalFen: 200,
+    subject: 'Water',
+    items: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 200 }],
+  });
+  k.store.orders.transition('K8_open', ['created'], 'awaiting_payment', { expiresAt: k.now() + 120_000 });
+  const lines: string[] = [];
+  assert.equal(await retention(k, lines, 10).prune(), 1);
+  assert.equal(k.store.orders.get('K8_old'), null);
+  assert.equal(k.store.orders.get('K8_month')?.state, 'completed');
+  assert.equal(k.store.orders.get('K8_newest')?.state, 'expired');
+  assert.match(
+    lines[0] ?? '',
+    new RegExp(`from before ${new Date(newest - KEEP_DAYS * DAY_MS).toISOString()}`),
+  );
+});
+
 test('start prunes at once and then every interval; stop ends a prune after its current batch', async (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
   const k = kiosk();
   for (let i = 0; i < 3; i++) sell(k, `K5_${i}`, 'completed');
-  k.advance((KEEP_DAYS + 1) * DAY_MS);
+  dayAfterRetention(k, 'K5_today');
   const lines: string[] = [];
   const r = retention(k, lines, 1);
   r.start();
-  assert.equal(orderCount(k), 2, 'the first batch ran at start');
+  assert.equal(orderCount(k), 3, 'the first batch ran at start');
   await r.stop();
-  assert.equal(orderCount(k), 2, 'no batch after stop');
+  assert.equal(orderCount(k), 3, 'no batch after stop');
   assert.match(lines.join('\n'), /^retention: removed 1 finished orders /);
   t.mock.timers.tick(3_600_000);
-  assert.equal(orderCount(k), 2, 'no prune once stopped');
+  assert.equal(orderCount(k), 3, 'no prune once stopped');
   r.start();
-  assert.equal(orderCount(k), 2, 'a stopped retention does not start again');
+  assert.equal(orderCount(k), 3, 'a stopped retention does not start again');
 
   const hourly = retention(k, [], 10);
   hourly.start();
   assert.equal(await hourly.prune(), 2, 'the prune at start, joined');
-  assert.equal(orderCount(k), 0);
-  sell(k, 'K5_next', 'completed');
-  k.advance((KEEP_DAYS + 1) * DAY_MS);
+  assert.equal(orderCount(k), 1, "today's sale is kept");
+  dayAfterRetention(k, 'K5_later');
   t.mock.timers.tick(3_599_999);
-  assert.equal(orderCount(k), 1, 'not before the hour');
+  assert.equal(orderCount(k), 2, 'not before the hour');
   t.mock.timers.tick(1);
-  assert.equal(orderCount(k), 0, 'pruned on the hour');
+  assert.equal(orderCount(k), 1, 'pruned on the hour');
   await hourly.stop();
 });
 
 test('a prune that fails is logged and tried again later, the agent keeps running', async () => {
   const k = kiosk();
   sell(k, 'K6_a', 'completed');
-  k.advance((KEEP_DAYS + 1) * DAY_MS);
+  dayAfterRetention(k, 'K6_today');
   const lines: string[] = [];
   const r = retention(k, lines, 10);
   k.store.db.exec(
@@ -361,7 +394,7 @@ test('a prune that fails is logged and tried again later, the agent keeps runnin
   assert.equal(await r.prune(), 0);
   assert.match(lines.join('\n'), /^retention: prune failed, tried again in an hour: disk says no$/);
   assert.ok(k.store.orders.get('K6_a'), 'the failed batch was rolled back whole');
-  assert.equal(k.store.db.prepare('SELECT count(*) FROM order_items').pluck().get(), 2);
+  assert.equal(rowsOf(k.store, 'K6_a')['order_items'], 2);
   k.store.db.exec('DROP TRIGGER no_delete');
   assert.equal(await r.prune(), 1);
 });
@@ -378,11 +411,12 @@ function footprint(k: Kiosk): { pages: number; bytes: number } {
 test('a kiosk that keeps selling past the retention keeps the same file: freed pages are reused, no VACUUM', async () => {
   const k = kiosk();
   const SALES = 400;
-  const sellMany = (round: number) => {
-    for (let i = 0; i < SALES; i++) {
-      sell(k, `K7r${round}n${i}`, i % 10 === 0 ? 'refunded' : i % 10 === 1 ? 'expired' : 'completed');
-      k.advance(60_000);
-    }
+  const sellOne = (round: number, i: number) => {
+    sell(k, `K7r${round}n${i}`, i % 10 === 0 ? 'refunded' : i % 10 === 1 ? 'expired' : 'completed');
+    k.advance(60_000);
+  };
+  const sellMany = (round: number, from = 0) => {
+    for (let i = from; i < SALES; i++) sellOne(round, i);
   };
   const empty = footprint(k);
   sellMany(1);
@@ -392,21 +426,24 @@ test('a kiosk that keeps selling past the retention keeps the same file: freed p
     `${SALES} sales take pages: ${JSON.stringify({ empty, first })}`,
   );
 
-  // The second round lays out its B-trees around the freed pages (one page more here); from then on not one page.
+  // Each day's first sale is written before its prune frees pages, and B-trees are laid out around the freed
+  // pages: the file settles a few pages above the first round (4 of 197 here; keeping everything would add ~190
+  // a round), and from the third round on not one page more.
   const r = retention(k, [], 200);
   let steady: { pages: number; bytes: number } | null = null;
-  for (let round = 2; round <= 4; round++) {
+  for (let round = 2; round <= 5; round++) {
     k.advance((KEEP_DAYS + 1) * DAY_MS);
+    sellOne(round, 0); // the day's first sale; the hourly prune follows it
     assert.equal(await r.prune(), SALES);
-    sellMany(round);
+    sellMany(round, 1);
     assert.equal(orderCount(k), SALES);
     const now = footprint(k);
     assert.ok(
-      now.pages <= first.pages + 2,
+      now.pages <= first.pages * 1.03,
       `round ${round}: ${now.pages} pages, ${first.pages} after the first`,
     );
     assert.equal(now.bytes, now.pages * (k.store.db.pragma('page_size', { simple: true }) as number));
-    steady ??= now;
-    assert.deepEqual(now, steady, `round ${round} is the size of round 2`);
+    if (round === 3) steady = now;
+    if (steady) assert.deepEqual(now, steady, `round ${round} is the size of round 3`);
   }
 });
