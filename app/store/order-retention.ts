@@ -113,16 +113,30 @@ export class OrderRetention {
   /** Stops the timer and waits for a prune in progress to end after its current batch. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer ?? undefined);
     this.timer = null;
     await this.running;
   }
 
   private async pruneDue(): Promise<number> {
     const { db, keepDays, now, log } = this.options;
-    const cutoff = retentionCutoff(db, now(), keepDays);
-    const orders = await this.inBatches((limit) => pruneFinishedOrders(db, cutoff, limit));
-    const strays = await this.inBatches((limit) => pruneUnknownOrderNotifications(db, cutoff, limit));
+    let cutoff = 0;
+    let orders = 0;
+    let strays = 0;
+    try {
+      cutoff = retentionCutoff(db, now(), keepDays);
+      await this.inBatches(
+        (limit) => pruneFinishedOrders(db, cutoff, limit),
+        (n) => (orders += n),
+      );
+      await this.inBatches(
+        (limit) => pruneUnknownOrderNotifications(db, cutoff, limit),
+        (n) => (strays += n),
+      );
+    } catch (err) {
+      // A failed batch was rolled back whole; what is left waits for the next prune. Never a crash of the agent.
+      log(`retention: prune failed, tried again at the next prune: ${(err as Error).message}`);
+    }
     if (orders > 0 || strays > 0) {
       const unknown = strays > 0 ? ` and ${strays} notifications of unknown orders` : '';
       log(
@@ -132,23 +146,14 @@ export class OrderRetention {
     return orders;
   }
 
-  /**
-   * Runs `batch` until it removes less than a full batch or the agent stops, yielding to sales in between.
-   * Returns how many it removed; a batch that fails is rolled back, logged, and the rest left for the next prune.
-   */
-  private async inBatches(batch: (limit: number) => number): Promise<number> {
+  /** Runs `batch` until it removes less than a full batch or the agent stops, yielding to sales in between. */
+  private async inBatches(batch: (limit: number) => number, removed: (n: number) => void): Promise<void> {
     const limit = this.options.batchSize ?? PRUNE_BATCH;
-    let removed = 0;
-    try {
-      while (!this.stopped) {
-        const n = batch(limit);
-        removed += n;
-        if (n < limit) break;
-        await nextTurn();
-      }
-    } catch (err) {
-      this.options.log(`retention: prune failed, tried again in an hour: ${(err as Error).message}`);
+    while (!this.stopped) {
+      const n = batch(limit);
+      removed(n);
+      if (n < limit) break;
+      await nextTurn();
     }
-    return removed;
   }
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import {
   DAY_MS,
+  openDatabase,
   openStore,
   OrderRetention,
   pruneFinishedOrders,
@@ -382,6 +383,26 @@ test('start prunes at once and then every interval; stop ends a prune after its 
   await hourly.stop();
 });
 
+test('once stopped it never touches the database again, which the agent closes next: not at a second start, not on the hour', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const k = kiosk();
+  sell(k, 'K9_old', 'completed');
+  dayAfterRetention(k, 'K9_today');
+  const db = openDatabase(k.file); // the retention's own connection, closed here as the agent closes its store
+  const lines: string[] = [];
+  const r = new OrderRetention({ db, keepDays: KEEP_DAYS, now: () => k.now(), log: (l) => lines.push(l) });
+  r.start();
+  r.start(); // a second start adds no second timer
+  await r.stop();
+  db.close();
+  r.start();
+  t.mock.timers.tick(3_600_000);
+  t.mock.timers.tick(3_600_000);
+  assert.deepEqual(lines, [
+    `retention: removed 1 finished orders from before ${new Date(cutoffOf(k)).toISOString()} (kept 90 days)`,
+  ]);
+});
+
 test('a prune that fails is logged and tried again later, the agent keeps running', async () => {
   const k = kiosk();
   sell(k, 'K6_a', 'completed');
@@ -392,7 +413,7 @@ test('a prune that fails is logged and tried again later, the agent keeps runnin
     "CREATE TRIGGER no_delete BEFORE DELETE ON orders BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
   );
   assert.equal(await r.prune(), 0);
-  assert.match(lines.join('\n'), /^retention: prune failed, tried again in an hour: disk says no$/);
+  assert.match(lines.join('\n'), /^retention: prune failed, tried again at the next prune: disk says no$/);
   assert.ok(k.store.orders.get('K6_a'), 'the failed batch was rolled back whole');
   assert.equal(rowsOf(k.store, 'K6_a')['order_items'], 2);
   k.store.db.exec('DROP TRIGGER no_delete');
