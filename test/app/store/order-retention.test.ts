@@ -175,6 +175,17 @@ test('an old finished order goes with every row of it, from every table that nam
   assert.deepEqual(k.store.db.pragma('foreign_key_check'), [], 'no row points at a removed order');
 });
 
+/** An order of one water, its QR code shown and not paid yet. */
+function showQrCode(k: Kiosk, outTradeNo: string): void {
+  k.store.orders.create({
+    outTradeNo,
+    totalFen: 200,
+    subject: 'Water',
+    items: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 200 }],
+  });
+  k.store.orders.transition(outTradeNo, ['created'], 'awaiting_payment', { expiresAt: k.now() + 120_000 });
+}
+
 /** A refund of 200 fen on `K2_kept`, committed and not yet confirmed by Alipay. */
 const oweRefund = (k: Kiosk): void => {
   k.store.refunds.enqueue({ outRequestNo: 'K2_kept_R9', outTradeNo: 'K2_kept', amountFen: 200, reason: 'x' });
@@ -185,13 +196,7 @@ const kept: ReadonlyArray<{ readonly rule: string; readonly make: (k: Kiosk) => 
   {
     rule: 'an order still open (paid, never vended)',
     make: (k) => {
-      k.store.orders.create({
-        outTradeNo: 'K2_kept',
-        totalFen: 200,
-        subject: 'Water',
-        items: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 200 }],
-      });
-      k.store.orders.transition('K2_kept', ['created'], 'awaiting_payment', { expiresAt: k.now() + 120_000 });
+      showQrCode(k, 'K2_kept');
       k.store.orders.transition('K2_kept', ['awaiting_payment'], 'paid', { tradeNo: '2026K2' });
       k.store.outbox.markSent(k.store.outbox.unsent(1000).map((e) => e.id));
     },
@@ -336,13 +341,7 @@ test("a clock set years ahead forgets only what is keepDays older than the kiosk
   const newest = k.now();
   k.advance(3 * 365 * DAY_MS); // the clock jumps three years ahead before the agent starts
   // A QR code shown under the wrong clock is not a finished sale: it moves nothing.
-  k.store.orders.create({
-    outTradeNo: 'K8_open',
-    totalFen: 200,
-    subject: 'Water',
-    items: [{ lane: 1, productId: 'W', name: 'Water', priceFen: 200 }],
-  });
-  k.store.orders.transition('K8_open', ['created'], 'awaiting_payment', { expiresAt: k.now() + 120_000 });
+  showQrCode(k, 'K8_open');
   const lines: string[] = [];
   assert.equal(await retention(k, lines, 10).prune(), 1);
   assert.equal(k.store.orders.get('K8_old'), null);
