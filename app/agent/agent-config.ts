@@ -88,9 +88,14 @@ export const agentConfigSchema = z
         paymentTimeoutSeconds: z.number().int().min(30).max(900).default(120),
         /** After a restart, how long the board is listened to for the result of a vend it interrupted. */
         recoveryEvidenceSeconds: z.number().min(0.5).max(120).default(3),
+        /**
+         * Days a finished order (its items, refunds, notifications, audit trail) is kept once nothing about it
+         * is owed or unsent: refunds and disputes come months later (docs/configuration.md).
+         */
+        keepFinishedOrdersDays: z.number().int().min(7).max(3650).default(90),
       })
       .strict()
-      .default({ paymentTimeoutSeconds: 120, recoveryEvidenceSeconds: 3 }),
+      .default({ paymentTimeoutSeconds: 120, recoveryEvidenceSeconds: 3, keepFinishedOrdersDays: 90 }),
     host: z
       .object({
         port: z.number().int().min(0).max(65535).default(0),

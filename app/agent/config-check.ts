@@ -52,7 +52,7 @@ export function checkConfigFile(file: string): ConfigCheck {
     problems: [],
     checked: [
       `configuration ${file}: valid`,
-      `kiosk ${config.kioskId}, ${config.planogram.length} lanes, payment timeout ${config.sale.paymentTimeoutSeconds} s`,
+      `kiosk ${config.kioskId}, ${config.planogram.length} lanes, payment timeout ${config.sale.paymentTimeoutSeconds} s, finished orders kept ${config.sale.keepFinishedOrdersDays} days`,
       `Alipay app ${config.alipay.appId} at ${config.alipay.gatewayUrl}: app private key and Alipay public key load`,
       `relay ${config.relay.url}: token file readable`,
       secrets?.pinHash

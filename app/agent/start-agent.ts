@@ -21,7 +21,7 @@ import {
   type RpcDispatch,
 } from '../rpc/index.ts';
 import { SaleService } from '../sale/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import { openStore, OrderRetention, type Store } from '../store/index.ts';
 import { dispenserBaudRate, type AgentConfig } from './agent-config.ts';
 import { loadAgentSecrets } from './agent-secrets.ts';
 import { prepareDataDir } from './data-dir.ts';
@@ -165,8 +165,16 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   });
   const dispatch = createDispatcher(createRpcHandlers(deps), log);
 
+  const retention = new OrderRetention({
+    db: store.db,
+    keepDays: config.sale.keepFinishedOrdersDays,
+    now,
+    log,
+  });
+
   await sales.recover();
   sales.start();
+  retention.start();
   relay.start();
   status.start();
   telemetry.start();
@@ -185,6 +193,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       await telemetry.stop();
       await relay?.stop();
       await sales.stop();
+      await retention.stop();
       stopBoardReadiness?.();
       await dispenser.close();
       store.close();

@@ -11,6 +11,7 @@ export * from './migrations.ts';
 export * from './lanes-repository.ts';
 export * from './maintenance-log.ts';
 export * from './outbox-repository.ts';
+export * from './order-retention.ts';
 export * from './orders-repository.ts';
 export * from './refunds-repository.ts';
 export * from './relay-cursor.ts';

@@ -78,6 +78,30 @@ test('a board profile (fafb) is optional, and names codes 0..255 only', () => {
   );
 });
 
+test('finished orders are kept 90 days unless sale.keepFinishedOrdersDays says 7 to 3650; anything else is refused by name', () => {
+  assert.equal(parseAgentConfig(valid).sale.keepFinishedOrdersDays, 90, 'absent: the default');
+  assert.equal(parseAgentConfig({ ...valid, sale: {} }).sale.keepFinishedOrdersDays, 90);
+  for (const days of [7, 365, 3650]) {
+    assert.equal(
+      parseAgentConfig({ ...valid, sale: { keepFinishedOrdersDays: days } }).sale.keepFinishedOrdersDays,
+      days,
+    );
+  }
+  for (const [days, why] of [
+    [6, /sale\.keepFinishedOrdersDays: Too small: expected number to be >=7/],
+    [3651, /sale\.keepFinishedOrdersDays: Too big: expected number to be <=3650/],
+    [30.5, /sale\.keepFinishedOrdersDays: .*expected int/],
+    [null, /sale\.keepFinishedOrdersDays: .*expected number, received null/],
+    ['90', /sale\.keepFinishedOrdersDays: .*expected number, received string/],
+  ] as const) {
+    assert.throws(
+      () => parseAgentConfig({ ...valid, sale: { keepFinishedOrdersDays: days } }),
+      (err: Error) => err instanceof ConfigError && why.test(err.message),
+      String(days),
+    );
+  }
+});
+
 test('two products in one lane are refused', () => {
   const lane = valid.planogram[0]!;
   assert.throws(

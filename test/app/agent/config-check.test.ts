@@ -67,6 +67,22 @@ test('field errors and rule errors come in one pass: a bad field, a duplicate la
   assert.equal(problems.length, 5, text);
 });
 
+test('a retention out of range is a problem naming the key and its bound; the valid default is reported', () => {
+  const { file } = writeConfig((c) => ({ ...c, sale: { keepFinishedOrdersDays: 3 } }));
+  assert.deepEqual(checkConfigFile(file).problems, [
+    'sale.keepFinishedOrdersDays: Too small: expected number to be >=7',
+  ]);
+  const run = spawnSync(process.execPath, [bin, '--check-config', file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /sale\.keepFinishedOrdersDays: Too small: expected number to be >=7/);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  const good = writeConfig((c) => c);
+  assert.match(checkConfigFile(good.file).checked.join('\n'), /finished orders kept 90 days/);
+});
+
 test("the app's own public key given as Alipay's public key is refused, naming the file", () => {
   const { file, app } = writeConfig((c) => c);
   const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { alipay: Record<string, string> };
