@@ -100,9 +100,7 @@ export class SaleService {
           break;
         case 'vending': {
           const work = recoverInterruptedOrder(this.ctx, watch, order.outTradeNo, {
-            ...(this.options.recoveryEvidenceMs !== undefined && {
-              evidenceMs: this.options.recoveryEvidenceMs,
-            }),
+            evidenceMs: this.options.recoveryEvidenceMs,
           });
           resolving.push(work);
           this.track(work);

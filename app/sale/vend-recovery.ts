@@ -103,8 +103,8 @@ export class EvidenceWatch {
 }
 
 export interface RecoveryOptions {
-  /** Evidence window after the board link is up (ms). */
-  readonly evidenceMs?: number;
+  /** Evidence window after the board link is up (ms; undefined: RECOVERY_EVIDENCE_MS). */
+  readonly evidenceMs?: number | undefined;
 }
 
 /**

@@ -12,7 +12,13 @@ import type {
   QueryResult,
   RefundResult,
 } from '../../../app/alipay/outcome.ts';
-import type { Dispenser, DispenserEvent, LinkState, VendOutcome } from '../../../app/dispenser/dispenser.ts';
+import type {
+  Dispenser,
+  DispenserEvent,
+  LinkState,
+  VendMark,
+  VendOutcome,
+} from '../../../app/dispenser/dispenser.ts';
 import { SaleService, type PaymentGateway, type SaleServiceOptions } from '../../../app/sale/index.ts';
 import { openStore, type OrderRow, type Store } from '../../../app/store/index.ts';
 import { onCleanup } from '../../helpers/cleanup.ts';
@@ -86,6 +92,8 @@ export class ScriptedBoard implements Dispenser {
   readonly capabilities = { dropSensor: true, lift: false };
   linkState: LinkState = 'up';
   readonly vends: number[] = [];
+  /** The board's packet number of the moment, given as the vend mark; null: a board without numbering. */
+  boardSeq: number | null = null;
   /** The transaction label each vend was sent with (`<out_trade_no>#<position>`). */
   readonly txns: string[] = [];
   outcome: (lane: number) => VendOutcome | Promise<VendOutcome> = () => ({
@@ -99,6 +107,10 @@ export class ScriptedBoard implements Dispenser {
     this.txns.push(txn);
     return Promise.resolve(this.outcome(lane));
   }
+  vendMark(): VendMark | null {
+    return this.boardSeq === null ? null : { boardSeq: this.boardSeq };
+  }
+
   /** Changes the link state and tells listeners, as a driver does when the board comes and goes. */
   setLink(state: LinkState): void {
     this.linkState = state;
